@@ -1,0 +1,156 @@
+/**
+ * Optimizers: SGD (the seed's), Adagrad (min-char-rnn's) and Adam. Each keeps
+ * its state as tensors with the parameters' names and shapes, so an update is
+ * one loop over keys and the state goes into checkpoints as it is.
+ *
+ * @module
+ */
+import { type Params, zerosLike } from "./tensor.ts";
+
+/** Optimizer names accepted by {@linkcode createOptimizer}. */
+export const OPTIMIZERS = ["sgd", "adagrad", "adam"] as const;
+/** One of {@linkcode OPTIMIZERS}. */
+export type OptimizerName = typeof OPTIMIZERS[number];
+
+/** Hyperparameters of the optimizers (each uses what applies to it). */
+export interface OptimizerOptions {
+  /** Adam's first-moment decay; default 0.9. */
+  beta1?: number;
+  /** Adam's second-moment decay; default 0.999. */
+  beta2?: number;
+  /** Added to denominators; default 1e-8. */
+  eps?: number;
+}
+
+/** Updates parameters from gradients. */
+export interface Optimizer {
+  /** Which algorithm. */
+  readonly name: OptimizerName;
+  /** Number of updates done so far. */
+  steps: number;
+  /** Moment tensors by `"<moment>.<param>"` name (empty for SGD), for checkpoints. */
+  readonly state: Params;
+  /**
+   * Applies one update in place.
+   *
+   * @param params Parameters to update.
+   * @param grads Their gradients.
+   * @param lr Learning rate of this step.
+   */
+  update(params: Params, grads: Params, lr: number): void;
+}
+
+/**
+ * Creates an optimizer whose state matches `params`.
+ *
+ * @param name `"sgd"`, `"adagrad"` or `"adam"`.
+ * @param params The parameters it will update (for state shapes).
+ * @param options Hyperparameters.
+ * @returns The optimizer.
+ * @example
+ * ```ts
+ * import { assertClose } from "../tests/assert.ts";
+ * const p = { w: { shape: [1], data: Float64Array.from([1]) } };
+ * const g = { w: { shape: [1], data: Float64Array.from([0.5]) } };
+ * createOptimizer("sgd", p).update(p, g, 0.1);
+ * assertClose(p.w.data[0]!, 0.95);
+ * ```
+ */
+export function createOptimizer(
+  name: OptimizerName,
+  params: Params,
+  options: OptimizerOptions = {},
+): Optimizer {
+  const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = options;
+  const prefixed = (prefix: string): Params => {
+    const out: Params = {};
+    for (const [k, t] of Object.entries(zerosLike(params))) out[`${prefix}.${k}`] = t;
+    return out;
+  };
+  switch (name) {
+    case "sgd":
+      return {
+        name,
+        steps: 0,
+        state: {},
+        update(params, grads, lr) {
+          for (const [k, p] of Object.entries(params)) {
+            const w = p.data, g = grads[k]!.data;
+            for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * g[i]!; // w -= lr g
+          }
+          this.steps++;
+        },
+      };
+    case "adagrad": {
+      const state = prefixed("mem");
+      return {
+        name,
+        steps: 0,
+        state,
+        update(params, grads, lr) {
+          for (const [k, p] of Object.entries(params)) {
+            const w = p.data, g = grads[k]!.data, mem = state[`mem.${k}`]!.data;
+            for (let i = 0; i < w.length; i++) {
+              mem[i] = mem[i]! + g[i]! * g[i]!; // mem += g^2
+              w[i] = w[i]! - lr * g[i]! / Math.sqrt(mem[i]! + eps); // w -= lr g / sqrt(mem + eps)
+            }
+          }
+          this.steps++;
+        },
+      };
+    }
+    case "adam": {
+      const state = { ...prefixed("m"), ...prefixed("v") };
+      return {
+        name,
+        steps: 0,
+        state,
+        update(params, grads, lr) {
+          const t = ++this.steps;
+          const c1 = 1 - beta1 ** t, c2 = 1 - beta2 ** t; // bias corrections
+          for (const [k, p] of Object.entries(params)) {
+            const w = p.data, g = grads[k]!.data;
+            const m = state[`m.${k}`]!.data, v = state[`v.${k}`]!.data;
+            for (let i = 0; i < w.length; i++) {
+              m[i] = beta1 * m[i]! + (1 - beta1) * g[i]!; // m = b1 m + (1 - b1) g
+              v[i] = beta2 * v[i]! + (1 - beta2) * g[i]! * g[i]!; // v = b2 v + (1 - b2) g^2
+              w[i] = w[i]! - lr * (m[i]! / c1) / (Math.sqrt(v[i]! / c2) + eps);
+            }
+          }
+        },
+      };
+    }
+    default:
+      throw new RangeError(
+        `Unknown optimizer "${name}": expected one of ${OPTIMIZERS.join(", ")}`,
+      );
+  }
+}
+
+/** A learning-rate schedule: constant, or step decay. */
+export interface LrSchedule {
+  /** Base learning rate. */
+  lr: number;
+  /** Multiply the rate by this every `decayEvery` steps (step decay); default 1 (none). */
+  decay?: number;
+  /** Steps between decays; default 1000. */
+  decayEvery?: number;
+}
+
+/**
+ * The learning rate at `step` (0-based) of a step-decay schedule:
+ * `lr * decay^floor(step / decayEvery)`.
+ *
+ * @param schedule The schedule.
+ * @param step Update index.
+ * @returns The rate.
+ * @example
+ * ```ts
+ * import { assertClose } from "../tests/assert.ts";
+ * assertClose(learningRateAt({ lr: 1, decay: 0.5, decayEvery: 10 }, 25), 0.25);
+ * ```
+ */
+export function learningRateAt(schedule: LrSchedule, step: number): number {
+  const { lr, decay = 1, decayEvery = 1000 } = schedule;
+  return lr * decay ** Math.floor(step / decayEvery);
+}

@@ -108,6 +108,8 @@ export class BatchStream {
   #batch: Batch;
 
   /**
+   * Cuts `ids` into B segments.
+   *
    * @param ids Encoded training text.
    * @param options Shape of the chunks.
    * @example

@@ -98,6 +98,8 @@ export class Trainer {
   #data: Split;
 
   /**
+   * Prepares a run; nothing trains until {@linkcode Trainer.run} or {@linkcode Trainer.trainStep}.
+   *
    * @param model Model to train.
    * @param options Vocabulary, data, config, optimizer, randomness, and an optional resume point.
    */

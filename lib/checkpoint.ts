@@ -1,0 +1,232 @@
+/**
+ * Checkpoints as safetensors files: parameters, optimizer moments and the
+ * carried hidden state as float64 tensors; vocabulary, model and training
+ * config, step, data position and RNG state as metadata. Saving is atomic;
+ * loading validates everything and names what is wrong.
+ *
+ * @module
+ */
+import { writeFileAtomic } from "./atomic_write.ts";
+import { makeConfig, type TrainConfig } from "./config.ts";
+import type { CharModel, ModelConfig, State } from "./model.ts";
+import { createModel } from "./models.ts";
+import { createOptimizer, type Optimizer, type OptimizerName } from "./optim.ts";
+import { Rng, type RngState } from "./rng.ts";
+import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "./safetensors.ts";
+import type { Params } from "./tensor.ts";
+import { type Vocab, vocabFromChars } from "./vocab.ts";
+
+const FORMAT = "charrnn-workbench-checkpoint";
+const VERSION = "1";
+
+/** Everything needed to sample from a model or resume its training. */
+export interface Checkpoint {
+  /** The model with its trained parameters. */
+  model: CharModel;
+  /** Its vocabulary. */
+  vocab: Vocab;
+  /** The training configuration of the run. */
+  config: TrainConfig;
+  /** The optimizer with its moments and step count. */
+  optimizer: Optimizer;
+  /** Steps completed. */
+  step: number;
+  /** Data position of the training stream. */
+  position: number;
+  /** Carried hidden state `(B, H)`. */
+  state: State;
+  /** Smoothed training loss. */
+  smoothLoss: number;
+  /** State of the run's random generator. */
+  rng: RngState;
+  /** Name of the training text (e.g. `brown` or a file name). */
+  corpus: string;
+  /** Best validation loss so far (nats/char), or `null`. */
+  bestValLoss: number | null;
+}
+
+/**
+ * Serialises a checkpoint to safetensors bytes.
+ *
+ * @param ckpt The checkpoint.
+ * @returns The file contents.
+ * @example
+ * ```ts
+ * import { assertEquals } from "../tests/assert.ts";
+ * import { makeConfig } from "./config.ts";
+ * import { createOptimizer } from "./optim.ts";
+ * import { Rng } from "./rng.ts";
+ * import { VanillaRnn } from "./rnn.ts";
+ * import { buildVocab } from "./vocab.ts";
+ * const vocab = buildVocab("abc");
+ * const model = new VanillaRnn(new Rng(1), { vocabSize: 3, hiddenSize: 2 });
+ * const bytes = encodeCheckpoint({
+ *   model, vocab, config: makeConfig(), optimizer: createOptimizer("adam", model.params),
+ *   step: 7, position: 0, state: model.initialState(1), smoothLoss: 1, rng: new Rng(2).getState(),
+ *   corpus: "test", bestValLoss: null,
+ * });
+ * assertEquals(decodeCheckpoint(bytes).step, 7);
+ * ```
+ */
+export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
+  const tensors: Record<string, SafeTensor> = {};
+  const put = (prefix: string, record: Params) => {
+    for (const [name, t] of Object.entries(record)) {
+      tensors[`${prefix}.${name}`] = {
+        dtype: "F64",
+        shape: [...t.shape],
+        data: Float64Array.from(t.data),
+      };
+    }
+  };
+  put("param", ckpt.model.params);
+  put("optim", ckpt.optimizer.state);
+  put("state", ckpt.state);
+  const metadata: Record<string, string> = {
+    format: FORMAT,
+    version: VERSION,
+    model: JSON.stringify(ckpt.model.config),
+    vocab: JSON.stringify(ckpt.vocab.chars),
+    config: JSON.stringify(ckpt.config),
+    optimizer: JSON.stringify({ name: ckpt.optimizer.name, steps: ckpt.optimizer.steps }),
+    step: String(ckpt.step),
+    position: String(ckpt.position),
+    smooth_loss: String(ckpt.smoothLoss),
+    rng: JSON.stringify(ckpt.rng),
+    corpus: ckpt.corpus,
+    best_val_loss: String(ckpt.bestValLoss),
+  };
+  return encodeSafetensors(tensors, metadata);
+}
+
+/**
+ * Parses and validates checkpoint bytes.
+ *
+ * @param bytes File contents.
+ * @returns The checkpoint.
+ * @throws {Error} naming the problem when the file is corrupt, truncated or of another format.
+ */
+export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  const meta = (key: string): string => {
+    const v = metadata[key];
+    if (v === undefined) throw new Error(`Invalid checkpoint: metadata "${key}" is missing`);
+    return v;
+  };
+  if (metadata.format !== FORMAT) {
+    throw new Error(`Invalid checkpoint: not a ${FORMAT} file (format "${metadata.format}")`);
+  }
+  if (meta("version") !== VERSION) {
+    throw new Error(`Invalid checkpoint: unsupported version "${metadata.version}"`);
+  }
+  const modelConfig = parseJson<ModelConfig>(meta("model"), "model");
+  const vocab = vocabFromChars(parseJson<string[]>(meta("vocab"), "vocab"));
+  if (modelConfig.vocabSize !== vocab.chars.length) {
+    throw new Error(
+      `Invalid checkpoint: model vocabulary size ${modelConfig.vocabSize} differs from ` +
+        `the ${vocab.chars.length} saved characters`,
+    );
+  }
+  const model = createModel(modelConfig, new Rng(0));
+  fill("param", model.params, tensors);
+  const opt = parseJson<{ name: OptimizerName; steps: number }>(meta("optimizer"), "optimizer");
+  const optimizer = createOptimizer(opt.name, model.params);
+  optimizer.steps = integer(opt.steps, "optimizer steps");
+  fill("optim", optimizer.state, tensors);
+  const stateTensors = Object.entries(tensors).filter(([k]) => k.startsWith("state."));
+  const state: State = {};
+  for (const [k, t] of stateTensors) {
+    state[k.slice("state.".length)] = { shape: t.shape, data: Float64Array.from(t.data) };
+  }
+  const bestVal = meta("best_val_loss");
+  return {
+    model,
+    vocab,
+    config: makeConfig(parseJson<Partial<TrainConfig>>(meta("config"), "config")),
+    optimizer,
+    step: integer(Number(meta("step")), "step"),
+    position: integer(Number(meta("position")), "position"),
+    state,
+    smoothLoss: Number(meta("smooth_loss")),
+    rng: parseJson<RngState>(meta("rng"), "rng"),
+    corpus: meta("corpus"),
+    bestValLoss: bestVal === "null" ? null : Number(bestVal),
+  };
+}
+
+/**
+ * Writes a checkpoint atomically (temp file + rename): a failed write never
+ * clobbers an existing file.
+ *
+ * @param path Destination, e.g. `runs/brown/latest.safetensors`.
+ * @param ckpt The checkpoint.
+ */
+export async function saveCheckpoint(path: string, ckpt: Checkpoint): Promise<void> {
+  await writeFileAtomic(path, encodeCheckpoint(ckpt));
+}
+
+/**
+ * Reads and validates a checkpoint file.
+ *
+ * @param path The file.
+ * @returns The checkpoint.
+ * @throws {Error} one line naming the file, the problem and the fix.
+ */
+export async function loadCheckpoint(path: string): Promise<Checkpoint> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound
+      ? "file not found"
+      : e instanceof Deno.errors.IsADirectory
+      ? "it is a directory"
+      : (e as Error).message;
+    throw new Error(
+      `Cannot read checkpoint "${path}": ${why}; pass a .safetensors file written by deno task train`,
+    );
+  }
+  try {
+    return decodeCheckpoint(bytes);
+  } catch (e) {
+    const msg = (e as Error).message.replace(/^Invalid (safetensors file|checkpoint): /, "");
+    throw new Error(
+      `Invalid checkpoint "${path}": ${msg}; the file is corrupt or not a checkpoint, ` +
+        `use another one or train again`,
+    );
+  }
+}
+
+function fill(prefix: string, record: Params, tensors: Record<string, SafeTensor>): void {
+  for (const [name, t] of Object.entries(record)) {
+    const saved = tensors[`${prefix}.${name}`];
+    if (!saved) throw new Error(`Invalid checkpoint: tensor "${prefix}.${name}" is missing`);
+    if (saved.shape.join(",") !== t.shape.join(",")) {
+      throw new Error(
+        `Invalid checkpoint: tensor "${prefix}.${name}" has shape [${saved.shape}], ` +
+          `expected [${t.shape}]`,
+      );
+    }
+    for (let k = 0; k < saved.data.length; k++) {
+      if (!Number.isFinite(saved.data[k]!)) {
+        throw new Error(`Invalid checkpoint: tensor "${prefix}.${name}" holds non-finite values`);
+      }
+    }
+    t.data.set(saved.data);
+  }
+}
+
+function parseJson<T>(text: string, key: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new Error(`Invalid checkpoint: metadata "${key}" is not valid JSON`);
+  }
+}
+
+function integer(v: number, what: string): number {
+  if (!Number.isSafeInteger(v) || v < 0) {
+    throw new Error(`Invalid checkpoint: ${what} ${v} is not a non-negative integer`);
+  }
+  return v;
+}

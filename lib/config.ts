@@ -81,7 +81,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
  */
 export function makeConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
   for (const key of Object.keys(overrides)) {
-    if (!(key in DEFAULT_CONFIG)) throw new RangeError(`Unknown config key "${key}"`);
+    if (!Object.hasOwn(DEFAULT_CONFIG, key)) throw new RangeError(`Unknown config key "${key}"`);
   }
   const c: TrainConfig = { ...DEFAULT_CONFIG, ...overrides };
   const positiveInts = ["hiddenSize", "seqLength", "batchSize", "lrDecayEvery"] as const;

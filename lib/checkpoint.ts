@@ -136,7 +136,20 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const stateTensors = Object.entries(tensors).filter(([k]) => k.startsWith("state."));
   const state: State = {};
   for (const [k, t] of stateTensors) {
+    if (!t.data.every(Number.isFinite)) {
+      throw new Error(`Invalid checkpoint: tensor "${k}" holds non-finite values`);
+    }
     state[k.slice("state.".length)] = { shape: t.shape, data: Float64Array.from(t.data) };
+  }
+  const rng = parseJson<RngState>(meta("rng"), "rng");
+  try {
+    new Rng(0).setState(rng);
+  } catch {
+    throw new Error(`Invalid checkpoint: metadata "rng" is not a random generator state`);
+  }
+  const smoothLoss = Number(meta("smooth_loss"));
+  if (!Number.isFinite(smoothLoss)) {
+    throw new Error(`Invalid checkpoint: smooth_loss ${meta("smooth_loss")} is not a number`);
   }
   const bestVal = meta("best_val_loss");
   return {
@@ -147,8 +160,8 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     step: integer(Number(meta("step")), "step"),
     position: integer(Number(meta("position")), "position"),
     state,
-    smoothLoss: Number(meta("smooth_loss")),
-    rng: parseJson<RngState>(meta("rng"), "rng"),
+    smoothLoss,
+    rng,
     corpus: meta("corpus"),
     bestValLoss: bestVal === "null" ? null : Number(bestVal),
   };

@@ -61,7 +61,8 @@ export interface Checkpoint {
  * const vocab = buildVocab("abc");
  * const model = new VanillaRnn(new Rng(1), { vocabSize: 3, hiddenSize: 2 });
  * const bytes = encodeCheckpoint({
- *   model, vocab, config: makeConfig(), optimizer: createOptimizer("adam", model.params),
+ *   model, vocab, config: makeConfig({ batchSize: 1, hiddenSize: 2 }),
+ *   optimizer: createOptimizer("adam", model.params),
  *   step: 7, position: 0, state: model.initialState(1), smoothLoss: 1, rng: new Rng(2).getState(),
  *   corpus: "test", bestValLoss: null,
  * });
@@ -120,7 +121,11 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     throw new Error(`Invalid checkpoint: unsupported version "${metadata.version}"`);
   }
   const modelConfig = parseJson<ModelConfig>(meta("model"), "model");
-  const vocab = vocabFromChars(parseJson<string[]>(meta("vocab"), "vocab"));
+  const chars = parseJson<unknown>(meta("vocab"), "vocab");
+  if (!Array.isArray(chars) || !chars.every((c) => typeof c === "string")) {
+    throw new Error(`Invalid checkpoint: metadata "vocab" is not a list of characters`);
+  }
+  const vocab = vocabFromChars(chars);
   if (modelConfig.vocabSize !== vocab.chars.length) {
     throw new Error(
       `Invalid checkpoint: model vocabulary size ${modelConfig.vocabSize} differs from ` +
@@ -133,14 +138,15 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const optimizer = createOptimizer(opt.name, model.params);
   optimizer.steps = integer(opt.steps, "optimizer steps");
   fill("optim", optimizer.state, tensors);
-  const stateTensors = Object.entries(tensors).filter(([k]) => k.startsWith("state."));
-  const state: State = {};
-  for (const [k, t] of stateTensors) {
-    if (!t.data.every(Number.isFinite)) {
-      throw new Error(`Invalid checkpoint: tensor "${k}" holds non-finite values`);
-    }
-    state[k.slice("state.".length)] = { shape: t.shape, data: Float64Array.from(t.data) };
+  const config = makeConfig(parseJson<Partial<TrainConfig>>(meta("config"), "config"));
+  if (config.hiddenSize !== modelConfig.hiddenSize) {
+    throw new Error(
+      `Invalid checkpoint: config hidden size ${config.hiddenSize} differs from the model's ` +
+        `${modelConfig.hiddenSize}`,
+    );
   }
+  const state = model.initialState(config.batchSize); // the carried state, (B, H) per tensor
+  fill("state", state, tensors);
   const rng = parseJson<RngState>(meta("rng"), "rng");
   try {
     new Rng(0).setState(rng);
@@ -151,11 +157,14 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   if (!Number.isFinite(smoothLoss)) {
     throw new Error(`Invalid checkpoint: smooth_loss ${meta("smooth_loss")} is not a number`);
   }
-  const bestVal = meta("best_val_loss");
+  const bestVal = meta("best_val_loss") === "null" ? null : Number(meta("best_val_loss"));
+  if (bestVal !== null && !Number.isFinite(bestVal)) {
+    throw new Error(`Invalid checkpoint: best_val_loss ${meta("best_val_loss")} is not a number`);
+  }
   return {
     model,
     vocab,
-    config: makeConfig(parseJson<Partial<TrainConfig>>(meta("config"), "config")),
+    config,
     optimizer,
     step: integer(Number(meta("step")), "step"),
     position: integer(Number(meta("position")), "position"),
@@ -163,7 +172,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     smoothLoss,
     rng,
     corpus: meta("corpus"),
-    bestValLoss: bestVal === "null" ? null : Number(bestVal),
+    bestValLoss: bestVal,
   };
 }
 

@@ -48,37 +48,55 @@ export function formatCount(n: number): string {
 
 /**
  * One progress line: step/total, loss, smoothed loss, gradient norm (marked when
- * clipped), learning rate, throughput, elapsed time and ETA.
+ * clipped), learning rate, throughput, elapsed time and ETA. Given a width, it
+ * drops the least useful fields (percentage, elapsed, learning rate, throughput,
+ * gradient norm, ETA, in that order) until the line fits.
  *
  * @param event A step event of the trainer.
  * @param total The run's total steps.
+ * @param options `columns`: maximum line length (default: no limit).
  * @returns The line, without a line break.
  * @example
  * ```ts
  * import { assertEquals } from "../tests/assert.ts";
- * const line = formatProgress({
+ * const e = {
  *   type: "step", step: 5, loss: 2.5, smoothLoss: 3, gradNorm: 7.25, clipped: true, lr: 0.002,
  *   charsPerSec: 12_345, elapsedMs: 1_000, etaMs: 65_000,
- * }, 10);
+ * } as const;
  * assertEquals(
- *   line,
- *   "step  5/10  50% | loss 2.5000 | smooth 3.0000 | grad 7.25 clipped | lr 2.00e-3 | 12.3k chars/s | 1s | ETA 1m05s",
+ *   formatProgress(e, 10),
+ *   "step  5/10 50% | loss 2.5000 | smooth 3.0000 | grad 7.25 clipped | lr 2.00e-3 | " +
+ *     "12.3k chars/s | elapsed 1s | ETA 1m05s",
  * );
+ * assertEquals(formatProgress(e, 10, { columns: 60 }), "step  5/10 | loss 2.5000 | smooth 3.0000 | ETA 1m05s");
  * ```
  */
-export function formatProgress(event: StepEvent, total: number): string {
-  const digits = String(total).length;
+export function formatProgress(
+  event: StepEvent,
+  total: number,
+  options: { columns?: number } = {},
+): string {
+  const { columns = Infinity } = options;
   const pct = total > 0 ? Math.floor((100 * event.step) / total) : 100;
-  return [
-    `step ${String(event.step).padStart(digits)}/${total} ${String(pct).padStart(3)}%`,
-    `loss ${event.loss.toFixed(4)}`,
-    `smooth ${event.smoothLoss.toFixed(4)}`,
-    `grad ${event.gradNorm.toFixed(2)}${event.clipped ? " clipped" : ""}`,
-    `lr ${formatLr(event.lr)}`,
-    `${formatCount(event.charsPerSec)} chars/s`,
-    formatDuration(event.elapsedMs),
-    `ETA ${formatDuration(event.etaMs)}`,
-  ].join(" | ");
+  // [text, drop order (higher goes first; 0 = never), joined to the previous field by a space]
+  const fields: [string, number, boolean][] = [
+    [`step ${String(event.step).padStart(String(total).length)}/${total}`, 0, false],
+    [`${pct}%`, 7, true],
+    [`loss ${event.loss.toFixed(4)}`, 0, false],
+    [`smooth ${event.smoothLoss.toFixed(4)}`, 0, false],
+    [`grad ${event.gradNorm.toFixed(2)}${event.clipped ? " clipped" : ""}`, 3, false],
+    [`lr ${formatLr(event.lr)}`, 5, false],
+    [`${formatCount(event.charsPerSec)} chars/s`, 4, false],
+    [`elapsed ${formatDuration(event.elapsedMs)}`, 6, false],
+    [`ETA ${formatDuration(event.etaMs)}`, 2, false],
+  ];
+  const join = (kept: typeof fields) =>
+    kept.map(([text, , glued], i) => (i === 0 ? "" : glued ? " " : " | ") + text).join("");
+  let kept = fields;
+  for (let level = 7; level > 0 && join(kept).length > columns; level--) {
+    kept = kept.filter(([, drop]) => drop !== level);
+  }
+  return join(kept);
 }
 
 /** `2.00e-3` rather than JavaScript's `2.00e-3`/`0.002` mix. */

@@ -82,6 +82,11 @@ export class Output {
     writeAllSync(Deno.stderr, text + "\n");
   }
 
+  /** Width available to the status line: terminal columns - 1 when live, else unlimited. */
+  get columns(): number {
+    return this.live ? consoleColumns() - 1 : Infinity;
+  }
+
   /** Removes the live status line, if shown. */
   clear(): void {
     if (!this.#shown) return;

@@ -221,7 +221,7 @@ async function train(run: Run, args: TrainArgs): Promise<number> {
       if (pendingSave) await saveLatest();
       const done = e.step === config.steps;
       out.progress(
-        formatProgress(e, config.steps),
+        formatProgress(e, config.steps, { columns: out.columns }),
         e.step === firstStep || e.step % args.printEvery === 0 || done,
       );
       if (!done && saveEvery > 0 && e.step % saveEvery === 0) {

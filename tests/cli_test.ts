@@ -53,6 +53,7 @@ function makeText(chars: number): string {
 }
 
 const dir = await Deno.makeTempDir({ prefix: "cli_test_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 const corpus = join(dir, "story.txt");
 await Deno.writeTextFile(corpus, makeText(12_000));
 const out = join(dir, "run");
@@ -281,5 +282,4 @@ Deno.test("bad input: one 'error:' line on stderr, no stack trace", async () => 
       assertEquals(r.code, usage ? 2 : 1, `${what}: exit code ${r.code}`);
     });
   }
-  await Deno.remove(dir, { recursive: true });
 });

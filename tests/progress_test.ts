@@ -51,13 +51,30 @@ Deno.test("formatProgress: every figure, clipped mark only when clipped", () => 
   const line = formatProgress(step, 1000);
   assertEquals(
     line,
-    "step   42/1000   4% | loss 1.2346 | smooth 1.5000 | grad 3.14 | lr 2.00e-3 | " +
-      "988k chars/s | 2m05s | ETA 1h02m",
+    "step   42/1000 4% | loss 1.2346 | smooth 1.5000 | grad 3.14 | lr 2.00e-3 | " +
+      "988k chars/s | elapsed 2m05s | ETA 1h02m",
   );
   assertOk(!line.includes("clipped"));
   assertOk(formatProgress({ ...step, clipped: true }, 1000).includes("grad 3.14 clipped |"));
   assertOk(formatProgress({ ...step, step: 1000 }, 1000).startsWith("step 1000/1000 100% |"));
   assertOk(formatProgress({ ...step, lr: 1.5e-12 }, 1000).includes("lr 1.50e-12"));
+});
+
+Deno.test("formatProgress: narrow terminals drop the least useful fields first", () => {
+  const widths = [200, 100, 90, 80, 70, 60, 10];
+  const lines = widths.map((columns) =>
+    formatProgress({ ...step, clipped: true }, 1000, { columns })
+  );
+  for (const [i, line] of lines.entries()) {
+    assertOk(line.length <= widths[i]! || i === lines.length - 1, `${widths[i]}: ${line}`);
+    assertOk(line.startsWith("step   42/1000") && line.includes("| loss 1.2346 | smooth 1.5000"));
+  }
+  assertOk(lines[1]!.includes("ETA 1h02m") && !lines[1]!.includes("elapsed"));
+  assertEquals(
+    lines[3],
+    "step   42/1000 | loss 1.2346 | smooth 1.5000 | grad 3.14 clipped | ETA 1h02m",
+  );
+  assertEquals(lines[6], "step   42/1000 | loss 1.2346 | smooth 1.5000");
 });
 
 Deno.test("formatEval: nats, bits and the best mark", () => {

@@ -1,15 +1,19 @@
 /**
- * The interface every character model implements (vanilla RNN now, LSTM/GRU
- * later), so training, sampling, checkpoints and plots work with any of them.
+ * The interface every character model implements (vanilla RNN, stacked
+ * RNN/LSTM/GRU), so training, sampling, checkpoints and plots work with any of them.
  *
- * Legend: V = vocabulary size, H = hidden size, B = batch size, T = sequence length.
+ * Legend: V = vocabulary size, H = hidden size, B = batch size, T = sequence length,
+ * L = number of stacked layers.
  *
  * @module
  */
 import type { Params } from "./tensor.ts";
 
 /** Which recurrent cell a model uses. */
-export type ModelKind = "rnn";
+export type ModelKind = "rnn" | "lstm" | "gru";
+
+/** The model kinds {@linkcode ModelKind} accepts, for CLI validation. */
+export const MODEL_KINDS: readonly ModelKind[] = ["rnn", "lstm", "gru"];
 
 /** Everything needed to rebuild a model's shapes. */
 export interface ModelConfig {
@@ -19,11 +23,25 @@ export interface ModelConfig {
   vocabSize: number;
   /** Hidden size H. */
   hiddenSize: number;
+  /** Stacked recurrent layers L; default 1. */
+  numLayers?: number;
+  /**
+   * Dropout rate in `[0, 1)` on the outputs of every layer (between layers and
+   * before the output projection), in training only; needs `numLayers >= 2`; default 0.
+   */
+  dropout?: number;
+}
+
+/** Options of {@linkcode CharModel.forward}. */
+export interface ForwardOptions {
+  /** Training pass: apply dropout (when the model has any); default false (evaluation). */
+  train?: boolean;
 }
 
 /**
- * The recurrent state carried between chunks, as named tensors of shape `(B, H)`
- * (the vanilla RNN has one, `h`).
+ * The recurrent state carried between chunks, as named tensors of shape `(B, H)`:
+ * the vanilla RNN has one, `h`; stacked models have `h.0`, `h.1`, ... per layer
+ * (bottom first), and an LSTM also `c.0`, `c.1`, ... (the cell states).
  */
 export type State = Params;
 
@@ -48,9 +66,10 @@ export interface CharModel {
    * @param inputs Input indices, `(T, B)` time-major.
    * @param targets Target indices, `(T, B)`.
    * @param state Carried state, updated in place.
+   * @param options `train: true` for a training pass (dropout on); default evaluation.
    * @returns Mean cross-entropy per character, in nats.
    */
-  forward(inputs: Int32Array, targets: Int32Array, state: State): number;
+  forward(inputs: Int32Array, targets: Int32Array, state: State, options?: ForwardOptions): number;
   /**
    * Backpropagates the mean loss of the last `forward` through time, adding
    * into `grads` and, when given, into `dState` (the gradient with respect to
@@ -67,4 +86,43 @@ export interface CharModel {
    * @param logits Output, `(B, V)`.
    */
   step(x: Int32Array, state: State, logits: Float64Array): void;
+}
+
+/**
+ * Validates a model config and fills in the defaults (`numLayers` 1, `dropout` 0).
+ *
+ * @param config The config to check.
+ * @returns A complete copy.
+ * @throws {RangeError} naming the bad field and what is expected.
+ * @example
+ * ```ts
+ * import { assertEquals, assertThrows } from "../tests/assert.ts";
+ * const c = resolveModelConfig({ kind: "lstm", vocabSize: 5, hiddenSize: 8 });
+ * assertEquals([c.numLayers, c.dropout], [1, 0]);
+ * assertThrows(() => resolveModelConfig({ ...c, dropout: 0.5 }), /2 or more layers/);
+ * ```
+ */
+export function resolveModelConfig(config: ModelConfig): Required<ModelConfig> {
+  const { kind, vocabSize, hiddenSize, numLayers = 1, dropout = 0 } = config;
+  if (!MODEL_KINDS.includes(kind)) {
+    throw new RangeError(`Unknown model kind "${kind}": expected one of ${MODEL_KINDS.join(", ")}`);
+  }
+  for (const [name, v] of [["vocabSize", vocabSize], ["hiddenSize", hiddenSize]] as const) {
+    if (!Number.isSafeInteger(v) || v < 1) {
+      throw new RangeError(`Invalid ${name} ${v}: expected a positive integer`);
+    }
+  }
+  if (!Number.isSafeInteger(numLayers) || numLayers < 1) {
+    throw new RangeError(`Invalid numLayers ${numLayers}: expected an integer >= 1`);
+  }
+  if (!(dropout >= 0 && dropout < 1)) {
+    throw new RangeError(`Invalid dropout ${dropout}: expected a number >= 0 and < 1`);
+  }
+  if (dropout > 0 && numLayers < 2) {
+    throw new RangeError(
+      `Invalid dropout ${dropout} with 1 layer: dropout acts between stacked layers, so it ` +
+        `needs 2 or more layers; raise numLayers (--num-layers) or set dropout to 0`,
+    );
+  }
+  return { kind, vocabSize, hiddenSize, numLayers, dropout };
 }

@@ -1,25 +1,31 @@
 /**
- * Builds a model of any kind from its config (used by the CLI, checkpoints and notebooks).
+ * Builds a model of any kind from its config (used by the CLI, checkpoints and notebooks):
+ * the single-layer `rnn` is the seed's {@linkcode VanillaRnn} (parameters `Wxh`, `Whh`,
+ * `Why`, `bh`, `by`); stacked RNNs and every LSTM or GRU are a {@linkcode StackedRnn}.
  *
  * @module
  */
-import type { CharModel, ModelConfig } from "./model.ts";
+import { type CharModel, type ModelConfig, resolveModelConfig } from "./model.ts";
 import type { Rng } from "./rng.ts";
 import { VanillaRnn } from "./rnn.ts";
+import { StackedRnn } from "./stacked.ts";
 
 /**
  * Creates a freshly initialised model.
  *
- * @param config Kind and sizes.
+ * @param config Kind, sizes, `numLayers` (default 1) and `dropout` (default 0).
  * @param rng Source of the initial weights.
  * @param options `initScale`: standard deviation of the initial weights (0 or omitted: the model's default).
  * @returns The model.
+ * @throws {RangeError} when the config is invalid (see {@linkcode resolveModelConfig}).
  * @example
  * ```ts
  * import { assertEquals } from "../tests/assert.ts";
  * import { Rng } from "./rng.ts";
  * const m = createModel({ kind: "rnn", vocabSize: 4, hiddenSize: 3 }, new Rng(1));
  * assertEquals(m.params.Whh!.shape, [3, 3]);
+ * const g = createModel({ kind: "gru", vocabSize: 4, hiddenSize: 3, numLayers: 2 }, new Rng(1));
+ * assertEquals(g.params["l1.Wh"]!.shape, [9, 3]);
  * ```
  */
 export function createModel(
@@ -28,10 +34,9 @@ export function createModel(
   options: { initScale?: number } = {},
 ): CharModel {
   const initScale = options.initScale || undefined;
-  switch (config.kind) {
-    case "rnn":
-      return new VanillaRnn(rng, { ...config, initScale });
-    default:
-      throw new RangeError(`Unknown model kind "${config.kind}": expected rnn`);
+  const full = resolveModelConfig(config);
+  if (full.kind === "rnn" && full.numLayers === 1) {
+    return new VanillaRnn(rng, { ...config, initScale });
   }
+  return new StackedRnn(rng, { ...full, initScale });
 }

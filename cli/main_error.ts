@@ -56,6 +56,8 @@ export async function runMain(
     code = await main(args);
   } catch (error) {
     if (!(error instanceof Error)) throw error;
+    // `deno task sample | head`: the reader left; that is not an error
+    if (error instanceof Deno.errors.BrokenPipe) Deno.exit(0);
     console.error(formatError(error));
     code = exitCodeOf(error);
   }

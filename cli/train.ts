@@ -201,6 +201,12 @@ async function train(run: Run, args: TrainArgs): Promise<number> {
       `${config.learningRate}, clip ${config.clipMode} ${config.clip}; ` +
       `${config.batchSize} x ${config.seqLength} characters per step`,
   );
+  if (!run.resumedFrom && (await isFile(latest))) {
+    out.log(
+      `Note: replacing the checkpoints in ${outDir}/ (pass --out DIR to keep them, ` +
+        `or --resume ${shellQuote(latest)} to continue that run)`,
+    );
+  }
   if (config.evalEvery > 0 && !hasVal) {
     out.log(
       `No validation: the held-out part has ${run.data.val.length} characters, fewer than ` +
@@ -293,8 +299,12 @@ async function train(run: Run, args: TrainArgs): Promise<number> {
 /** Whether a resumed run continues in its folder, where best.safetensors already exists. */
 async function keptBest(run: Run, bestPath: string): Promise<boolean> {
   if (!run.resumedFrom || resolve(dirname(run.resumedFrom)) !== resolve(run.outDir)) return false;
+  return await isFile(bestPath);
+}
+
+async function isFile(path: string): Promise<boolean> {
   try {
-    return (await Deno.stat(bestPath)).isFile;
+    return (await Deno.stat(path)).isFile;
   } catch {
     return false;
   }

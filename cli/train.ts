@@ -7,7 +7,7 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../lib/checkpoint.ts";
-import { makeConfig, type TrainConfig } from "../lib/config.ts";
+import { makeConfig, modelConfigOf, type TrainConfig } from "../lib/config.ts";
 import { loadCorpus } from "../lib/corpus.ts";
 import { type Split, splitData } from "../lib/data.ts";
 import { createModel } from "../lib/models.ts";
@@ -58,8 +58,17 @@ export async function trainMain(argv: string[]): Promise<number> {
   return await train(run, args);
 }
 
+/** Validates the config; a bad combination of flags is a usage error (exit code 2). */
+function configFromFlags(overrides: Partial<TrainConfig>): TrainConfig {
+  try {
+    return makeConfig(overrides);
+  } catch (e) {
+    throw e instanceof RangeError ? new UsageError(e.message) : e;
+  }
+}
+
 async function prepareFresh(args: TrainArgs): Promise<Run> {
-  const config = makeConfig(args.overrides);
+  const config = configFromFlags(args.overrides);
   const spec = args.corpus ?? "brown";
   const corpus = await loadCorpus(spec);
   const vocab = buildVocab(corpus.text);
@@ -67,7 +76,7 @@ async function prepareFresh(args: TrainArgs): Promise<Run> {
   checkLength(spec, data, config);
   const rng = new Rng(config.seed);
   const model = createModel(
-    { kind: "rnn", vocabSize: vocab.chars.length, hiddenSize: config.hiddenSize },
+    modelConfigOf(config, vocab.chars.length),
     rng,
     { initScale: config.initScale },
   );
@@ -84,7 +93,7 @@ async function prepareFresh(args: TrainArgs): Promise<Run> {
 
 async function prepareResume(args: TrainArgs, path: string): Promise<Run> {
   const ckpt = await loadCheckpoint(path);
-  const config = makeConfig(resumeConfig(ckpt.config, args.overrides, path));
+  const config = configFromFlags(resumeConfig(ckpt.config, args.overrides, path));
   if (config.steps <= ckpt.step) {
     throw new UsageError(
       `Checkpoint "${path}" is already at step ${ckpt.step} of --steps ${config.steps}; ` +
@@ -196,7 +205,8 @@ async function train(run: Run, args: TrainArgs): Promise<number> {
   const m = trainer.model;
   out.log(run.corpusLine);
   out.log(
-    `Model ${m.config.kind}: hidden size ${m.config.hiddenSize}, ` +
+    `Model ${m.config.kind}: hidden size ${m.config.hiddenSize}` +
+      `${config.numLayers > 1 ? `, ${config.numLayers} layers, dropout ${config.dropout}` : ""}, ` +
       `${formatCount(countParams(m.params))} parameters; ${config.optimizer}, learning rate ` +
       `${config.learningRate}, clip ${config.clipMode} ${config.clip}; ` +
       `${config.batchSize} x ${config.seqLength} characters per step`,

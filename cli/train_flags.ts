@@ -5,7 +5,8 @@
  * @module
  */
 import { DEFAULT_CONFIG, type TrainConfig } from "../lib/config.ts";
-import { OPTIMIZERS } from "../lib/optim.ts";
+import { MODEL_KINDS } from "../lib/model.ts";
+import { LR_SCHEDULES, OPTIMIZERS } from "../lib/optim.ts";
 import { type FlagSpec, formatHelp, parseFlags, UsageError } from "./args.ts";
 
 /** A training flag; `key` ties it to a config field, `fixed` ones cannot change on resume. */
@@ -27,7 +28,18 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     default: "brown",
     description: "Training text: a UTF-8 file, or brown for the bundled Brown fiction",
   },
+  configFlag(
+    "model",
+    { type: "string", choices: MODEL_KINDS, fixed: true, valueName: "KIND" },
+    `Recurrent cell: ${MODEL_KINDS.join(", ")} (rnn is the seed's vanilla RNN)`,
+  ),
   configFlag("hiddenSize", { type: "int", min: 1, max: 4096, fixed: true }, "Hidden units H"),
+  configFlag("numLayers", { type: "int", min: 1, max: 8, fixed: true }, "Stacked recurrent layers"),
+  configFlag(
+    "dropout",
+    { type: "number", min: 0, max: 0.95, fixed: true, valueName: "P" },
+    "Dropout between layers while training (needs --num-layers 2 or more)",
+  ),
   configFlag(
     "seqLength",
     { type: "int", min: 1, max: 100_000, fixed: true },
@@ -49,9 +61,14 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     "Base learning rate",
   ),
   configFlag(
+    "lrSchedule",
+    { type: "string", choices: LR_SCHEDULES, valueName: "KIND" },
+    "step: multiply by --lr-decay every --lr-decay-every steps; cosine: anneal to lr*--lr-decay",
+  ),
+  configFlag(
     "lrDecay",
-    { type: "number", min: 0, exclusiveMin: true, max: 1 },
-    "Multiply the learning rate by X every --lr-decay-every steps (1 = constant)",
+    { type: "number", min: 0, max: 1 },
+    "Step: factor per --lr-decay-every steps (1 = constant); cosine: final fraction of the rate",
   ),
   configFlag("lrDecayEvery", { type: "int", min: 1 }, "Steps between learning-rate decays"),
   configFlag(
@@ -195,8 +212,8 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
  * @param overrides Config flags given on the command line.
  * @param checkpointPath For messages.
  * @returns The merged config (not yet validated).
- * @throws {UsageError} when a fixed setting (hidden size, sequence length, batch size,
- * optimizer, validation fraction, init scale, seed) is given with a different value.
+ * @throws {UsageError} when a fixed setting (model, sizes, layers, dropout, sequence length,
+ * batch size, optimizer, validation fraction, init scale, seed) is given with a different value.
  * @example
  * ```ts
  * import { assertThrows } from "../tests/assert.ts";

@@ -7,8 +7,8 @@
  * @module
  */
 import { writeFileAtomic } from "./atomic_write.ts";
-import { makeConfig, type TrainConfig } from "./config.ts";
-import type { CharModel, ModelConfig, State } from "./model.ts";
+import { makeConfig, modelConfigOf, type TrainConfig } from "./config.ts";
+import { type CharModel, type ModelConfig, resolveModelConfig, type State } from "./model.ts";
 import { createModel } from "./models.ts";
 import { createOptimizer, type Optimizer, type OptimizerName } from "./optim.ts";
 import { Rng, type RngState } from "./rng.ts";
@@ -94,6 +94,7 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
     position: String(ckpt.position),
     smooth_loss: String(ckpt.smoothLoss),
     rng: JSON.stringify(ckpt.rng),
+    dropout_rng: JSON.stringify(dropoutRngOf(ckpt.model)?.getState() ?? null),
     corpus: ckpt.corpus,
     best_val_loss: String(ckpt.bestValLoss),
   };
@@ -139,19 +140,27 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   optimizer.steps = integer(opt.steps, "optimizer steps");
   fill("optim", optimizer.state, tensors);
   const config = makeConfig(parseJson<Partial<TrainConfig>>(meta("config"), "config"));
-  if (config.hiddenSize !== modelConfig.hiddenSize) {
-    throw new Error(
-      `Invalid checkpoint: config hidden size ${config.hiddenSize} differs from the model's ` +
-        `${modelConfig.hiddenSize}`,
-    );
+  const expected = resolveModelConfig(modelConfigOf(config, vocab.chars.length));
+  const actual = model.config;
+  for (const key of ["kind", "hiddenSize", "numLayers", "dropout"] as const) {
+    if ((actual[key] ?? expected[key]) !== expected[key]) {
+      throw new Error(
+        `Invalid checkpoint: the model's ${key} ${actual[key]} differs from the config's ` +
+          `${expected[key]}`,
+      );
+    }
   }
   const state = model.initialState(config.batchSize); // the carried state, (B, H) per tensor
   fill("state", state, tensors);
   const rng = parseJson<RngState>(meta("rng"), "rng");
+  const dropoutRng = parseJson<RngState | null>(metadata.dropout_rng ?? "null", "dropout_rng");
   try {
     new Rng(0).setState(rng);
+    if (dropoutRng) dropoutRngOf(model)?.setState(dropoutRng);
   } catch {
-    throw new Error(`Invalid checkpoint: metadata "rng" is not a random generator state`);
+    throw new Error(
+      `Invalid checkpoint: metadata "rng" or "dropout_rng" is not a random generator state`,
+    );
   }
   const smoothLoss = Number(meta("smooth_loss"));
   if (!Number.isFinite(smoothLoss)) {
@@ -217,6 +226,12 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
         `use another one or train again`,
     );
   }
+}
+
+/** The dropout mask generator of a model that has one (stacked models). */
+function dropoutRngOf(model: CharModel): Rng | undefined {
+  const r = (model as { dropoutRng?: unknown }).dropoutRng;
+  return r instanceof Rng ? r : undefined;
 }
 
 function fill(prefix: string, record: Params, tensors: Record<string, SafeTensor>): void {

@@ -5,12 +5,19 @@
  * @module
  */
 import type { ClipMode } from "./clip.ts";
-import { type OptimizerName, OPTIMIZERS } from "./optim.ts";
+import { MODEL_KINDS, type ModelConfig, type ModelKind, resolveModelConfig } from "./model.ts";
+import { LR_SCHEDULES, type OptimizerName, OPTIMIZERS } from "./optim.ts";
 
 /** Everything a training run needs besides the text. */
 export interface TrainConfig {
+  /** Recurrent cell: `"rnn"` (the seed's), `"lstm"` or `"gru"`. */
+  model: ModelKind;
   /** Hidden size H. */
   hiddenSize: number;
+  /** Stacked recurrent layers. */
+  numLayers: number;
+  /** Dropout between layers in training, in `[0, 1)`; needs `numLayers >= 2`. */
+  dropout: number;
   /** Characters per chunk T (truncated BPTT length). */
   seqLength: number;
   /** Parallel streams B per step. */
@@ -19,11 +26,13 @@ export interface TrainConfig {
   steps: number;
   /** Base learning rate. */
   learningRate: number;
-  /** Multiply the learning rate by this every `lrDecayEvery` steps (1 = constant). */
+  /** `"step"`: multiply by `lrDecay` every `lrDecayEvery` steps; `"cosine"`: anneal to `lr * lrDecay`. */
+  lrSchedule: typeof LR_SCHEDULES[number];
+  /** Step schedule: factor per `lrDecayEvery` steps (1 = constant); cosine: final fraction. */
   lrDecay: number;
   /** Steps between learning-rate decays. */
   lrDecayEvery: number;
-  /** `"adam"`, `"adagrad"` or `"sgd"`. */
+  /** `"adam"`, `"rmsprop"`, `"adagrad"` or `"sgd"`. */
   optimizer: OptimizerName;
   /** `"norm"` (global L2 norm), `"value"` (each entry, like the seed) or `"none"`. */
   clipMode: ClipMode;
@@ -47,11 +56,15 @@ export interface TrainConfig {
 
 /** The defaults: a small model that learns visibly within a couple of minutes on 2 cores. */
 export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
+  model: "rnn",
   hiddenSize: 128,
+  numLayers: 1,
+  dropout: 0,
   seqLength: 50,
   batchSize: 16,
   steps: 1000,
   learningRate: 2e-3,
+  lrSchedule: "step",
   lrDecay: 1,
   lrDecayEvery: 1000,
   optimizer: "adam",
@@ -84,14 +97,20 @@ export function makeConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
     if (!Object.hasOwn(DEFAULT_CONFIG, key)) throw new RangeError(`Unknown config key "${key}"`);
   }
   const c: TrainConfig = { ...DEFAULT_CONFIG, ...overrides };
-  const positiveInts = ["hiddenSize", "seqLength", "batchSize", "lrDecayEvery"] as const;
+  const positiveInts = [
+    "hiddenSize",
+    "numLayers",
+    "seqLength",
+    "batchSize",
+    "lrDecayEvery",
+  ] as const;
   for (const k of positiveInts) requireInt(k, c[k], 1);
   for (const k of ["steps", "evalEvery", "sampleEvery", "sampleLength"] as const) {
     requireInt(k, c[k], 0);
   }
   requireInt("seed", c.seed, 0);
   requireRange("learningRate", c.learningRate, 0, 10, false);
-  requireRange("lrDecay", c.lrDecay, 0, 1, false);
+  requireRange("lrDecay", c.lrDecay, 0, 1, c.lrSchedule === "cosine");
   requireRange("clip", c.clip, 0, Infinity, false);
   requireRange("initScale", c.initScale, 0, 10, true);
   requireRange("valFraction", c.valFraction, 0, 0.5, true);
@@ -101,6 +120,15 @@ export function makeConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
       `Invalid optimizer "${c.optimizer}": expected one of ${OPTIMIZERS.join(", ")}`,
     );
   }
+  if (!MODEL_KINDS.includes(c.model)) {
+    throw new RangeError(`Invalid model "${c.model}": expected one of ${MODEL_KINDS.join(", ")}`);
+  }
+  if (!LR_SCHEDULES.includes(c.lrSchedule)) {
+    throw new RangeError(
+      `Invalid lrSchedule "${c.lrSchedule}": expected one of ${LR_SCHEDULES.join(", ")}`,
+    );
+  }
+  resolveModelConfig(modelConfigOf(c, 1)); // checks dropout against numLayers
   if (!["norm", "value", "none"].includes(c.clipMode)) {
     throw new RangeError(`Invalid clipMode "${c.clipMode}": expected norm, value or none`);
   }
@@ -120,4 +148,21 @@ function requireRange(key: string, v: number, lo: number, hi: number, loInclusiv
       `Invalid ${key} ${v}: expected a number ${loInclusive ? ">=" : ">"} ${lo} and <= ${hi}`,
     );
   }
+}
+
+/**
+ * The model part of a training configuration.
+ *
+ * @param config The training configuration.
+ * @param vocabSize Vocabulary size V of the text.
+ * @returns The {@linkcode ModelConfig} to build the model from.
+ * @example
+ * ```ts
+ * import { assertEquals } from "../tests/assert.ts";
+ * assertEquals(modelConfigOf(makeConfig({ hiddenSize: 8 }), 5).hiddenSize, 8);
+ * ```
+ */
+export function modelConfigOf(config: TrainConfig, vocabSize: number): ModelConfig {
+  const { model: kind, hiddenSize, numLayers, dropout } = config;
+  return { kind, vocabSize, hiddenSize, numLayers, dropout };
 }

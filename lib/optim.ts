@@ -1,5 +1,5 @@
 /**
- * Optimizers: SGD (the seed's), Adagrad (min-char-rnn's) and Adam. Each keeps
+ * Optimizers: SGD (the seed's), Adagrad (min-char-rnn's), RMSProp (char-rnn's) and Adam. Each keeps
  * its state as tensors with the parameters' names and shapes, so an update is
  * one loop over keys and the state goes into checkpoints as it is.
  *
@@ -8,7 +8,7 @@
 import { type Params, zerosLike } from "./tensor.ts";
 
 /** Optimizer names accepted by {@linkcode createOptimizer}. */
-export const OPTIMIZERS = ["sgd", "adagrad", "adam"] as const;
+export const OPTIMIZERS = ["sgd", "adagrad", "rmsprop", "adam"] as const;
 /** One of {@linkcode OPTIMIZERS}. */
 export type OptimizerName = typeof OPTIMIZERS[number];
 
@@ -18,6 +18,8 @@ export interface OptimizerOptions {
   beta1?: number;
   /** Adam's second-moment decay; default 0.999. */
   beta2?: number;
+  /** RMSProp's decay of the squared-gradient average; default 0.95 (char-rnn's). */
+  rho?: number;
   /** Added to denominators; default 1e-8. */
   eps?: number;
 }
@@ -43,7 +45,7 @@ export interface Optimizer {
 /**
  * Creates an optimizer whose state matches `params`.
  *
- * @param name `"sgd"`, `"adagrad"` or `"adam"`.
+ * @param name `"sgd"`, `"adagrad"`, `"rmsprop"` or `"adam"`.
  * @param params The parameters it will update (for state shapes).
  * @param options Hyperparameters.
  * @returns The optimizer.
@@ -61,7 +63,7 @@ export function createOptimizer(
   params: Params,
   options: OptimizerOptions = {},
 ): Optimizer {
-  const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = options;
+  const { beta1 = 0.9, beta2 = 0.999, rho = 0.95, eps = 1e-8 } = options;
   const prefixed = (prefix: string): Params => {
     const out: Params = {};
     for (const [k, t] of Object.entries(zerosLike(params))) out[`${prefix}.${k}`] = t;
@@ -99,6 +101,24 @@ export function createOptimizer(
         },
       };
     }
+    case "rmsprop": {
+      const state = prefixed("ms");
+      return {
+        name,
+        steps: 0,
+        state,
+        update(params, grads, lr) {
+          for (const [k, p] of Object.entries(params)) {
+            const w = p.data, g = grads[k]!.data, ms = state[`ms.${k}`]!.data;
+            for (let i = 0; i < w.length; i++) {
+              ms[i] = rho * ms[i]! + (1 - rho) * g[i]! * g[i]!; // ms = rho ms + (1 - rho) g^2
+              w[i] = w[i]! - lr * g[i]! / (Math.sqrt(ms[i]!) + eps); // w -= lr g / (sqrt(ms) + eps)
+            }
+          }
+          this.steps++;
+        },
+      };
+    }
     case "adam": {
       const state = { ...prefixed("m"), ...prefixed("v") };
       return {
@@ -127,19 +147,29 @@ export function createOptimizer(
   }
 }
 
-/** A learning-rate schedule: constant, or step decay. */
+/** Learning-rate schedules accepted by {@linkcode learningRateAt}. */
+export const LR_SCHEDULES = ["step", "cosine"] as const;
+
+/**
+ * A learning-rate schedule:
+ * - `"step"`: `lr * decay^floor(step / decayEvery)` (constant when `decay` is 1);
+ * - `"cosine"`: from `lr` down to `lr * decay` along half a cosine over `totalSteps`.
+ */
 export interface LrSchedule {
   /** Base learning rate. */
   lr: number;
-  /** Multiply the rate by this every `decayEvery` steps (step decay); default 1 (none). */
+  /** Which schedule; default `"step"`. */
+  kind?: typeof LR_SCHEDULES[number];
+  /** Step decay: factor per `decayEvery` steps; cosine: final fraction of `lr`. Default 1. */
   decay?: number;
-  /** Steps between decays; default 1000. */
+  /** Steps between step decays; default 1000. */
   decayEvery?: number;
+  /** Length of the cosine; default 1. */
+  totalSteps?: number;
 }
 
 /**
- * The learning rate at `step` (0-based) of a step-decay schedule:
- * `lr * decay^floor(step / decayEvery)`.
+ * The learning rate at `step` (0-based).
  *
  * @param schedule The schedule.
  * @param step Update index.
@@ -148,9 +178,15 @@ export interface LrSchedule {
  * ```ts
  * import { assertClose } from "../tests/assert.ts";
  * assertClose(learningRateAt({ lr: 1, decay: 0.5, decayEvery: 10 }, 25), 0.25);
+ * assertClose(learningRateAt({ lr: 1, kind: "cosine", decay: 0, totalSteps: 100 }, 50), 0.5);
  * ```
  */
 export function learningRateAt(schedule: LrSchedule, step: number): number {
-  const { lr, decay = 1, decayEvery = 1000 } = schedule;
+  const { lr, kind = "step", decay = 1, decayEvery = 1000, totalSteps = 1 } = schedule;
+  if (kind === "cosine") {
+    const progress = Math.min(1, step / totalSteps);
+    const floor = lr * decay;
+    return floor + 0.5 * (lr - floor) * (1 + Math.cos(Math.PI * progress));
+  }
   return lr * decay ** Math.floor(step / decayEvery);
 }

@@ -146,7 +146,7 @@ export class Trainer {
     const batch = this.stream.next();
     if (batch.wrapped) { for (const s of Object.values(this.state)) s.data.fill(0); }
     for (const g of Object.values(model.grads)) g.data.fill(0);
-    const loss = model.forward(batch.inputs, batch.targets, this.state);
+    const loss = model.forward(batch.inputs, batch.targets, this.state, { train: true });
     model.backward();
     const { gradNorm, clipped } = clipGradients(model.grads, {
       mode: config.clipMode,
@@ -159,7 +159,13 @@ export class Trainer {
       );
     }
     const lr = learningRateAt(
-      { lr: config.learningRate, decay: config.lrDecay, decayEvery: config.lrDecayEvery },
+      {
+        lr: config.learningRate,
+        kind: config.lrSchedule,
+        decay: config.lrDecay,
+        decayEvery: config.lrDecayEvery,
+        totalSteps: config.steps,
+      },
       this.step,
     );
     this.optimizer.update(model.params, model.grads, lr);

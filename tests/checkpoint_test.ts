@@ -302,16 +302,16 @@ Deno.test("vocabulary and metadata problems are rejected with clear messages", a
     /Unknown config key "hiddenSise"/,
   );
   await rejectsFile(
-    edited((_t, m) => (m.optimizer = '{"name":"rmsprop","steps":1}')),
-    /Unknown optimizer "rmsprop"/,
+    edited((_t, m) => (m.optimizer = '{"name":"lbfgs","steps":1}')),
+    /Unknown optimizer "lbfgs"/,
   );
   await rejectsFile(
     edited((_t, m) => (m.rng = '{"words":[1,2],"spare":null}')),
-    /metadata "rng" is not a random generator state/,
+    /metadata "rng" or "dropout_rng" is not a random generator state/,
   );
   await rejectsFile(
     edited((_t, m) => (m.rng = "null")),
-    /metadata "rng" is not a random generator state/,
+    /metadata "rng" or "dropout_rng" is not a random generator state/,
   );
   await rejectsFile(edited((_t, m) => (m.smooth_loss = "abc")), /smooth_loss abc is not a number/);
 });

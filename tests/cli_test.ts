@@ -127,6 +127,28 @@ Deno.test("train: a tiny model learns and writes checkpoints", async () => {
   assertOk((await Deno.stat(join(out, "best.safetensors"))).isFile);
 });
 
+Deno.test("train --model lstm/gru with stacked layers and dropout, then sample", async () => {
+  for (const kind of ["lstm", "gru"]) {
+    const dir2 = join(dir, kind);
+    const r = await cli("train", [
+      ...["--corpus", corpus, ...TINY, ...FAST, "--steps", "20", "--print-every", "5"],
+      ...["--model", kind, "--num-layers", "2", "--dropout", "0.1", "--out", dir2],
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    const seen = losses(r.stderr);
+    assertOk(seen.at(-1)! < seen[0]!, `${kind}: loss did not fall: ${seen}`);
+    assertOk(r.stdout.includes(`Model ${kind}: hidden size 16, 2 layers, dropout 0.1`), r.stdout);
+    const ckpt = await loadCheckpoint(join(dir2, "latest.safetensors"));
+    assertEquals([ckpt.model.config.kind, ckpt.model.config.numLayers], [kind, 2]);
+    const s = await cli("sample", [
+      ...["--checkpoint", join(dir2, "latest.safetensors"), "--prime", "the ", "--length", "40"],
+      ...["--seed", "3"],
+    ]);
+    assertEquals(s.code, 0, s.stderr);
+    assertEquals([...s.stdout.replace(/\n$/, "")].length, 44, s.stdout);
+  }
+});
+
 Deno.test("sample: prime then exactly N characters; seeds repeat and differ", async () => {
   const args = ["--checkpoint", latest, "--prime", "The ", "--length", "50"];
   const [a, b, c] = await Promise.all([
@@ -246,7 +268,14 @@ Deno.test("bad input: one 'error:' line on stderr, no stack trace", async () => 
     ["non-integer", "train", [...base, "--batch-size", "2.5"], /not an integer/],
     ["negative", "train", [...base, "--steps", "-5"], /--steps "-5": out of range/],
     ["zero learning rate", "train", [...base, "--learning-rate", "0"], /> 0/],
-    ["unknown optimizer", "train", [...base, "--optimizer", "rmsprop"], /sgd, adagrad, adam/],
+    [
+      "unknown optimizer",
+      "train",
+      [...base, "--optimizer", "lbfgs"],
+      /sgd, adagrad, rmsprop, adam/,
+    ],
+    ["unknown model", "train", [...base, "--model", "transformer"], /rnn, lstm, gru/],
+    ["dropout with one layer", "train", [...base, "--dropout", "0.5"], /layer/],
     ["missing value", "train", [...base, "--steps"], /Missing value for --steps/],
     ["positional argument", "train", [corpus], /Unexpected argument/],
     ["resume missing", "train", ["--resume", join(dir, "none.safetensors")], /not found/],

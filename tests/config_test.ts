@@ -72,7 +72,14 @@ Deno.test("out-of-range values are rejected, naming the key and the range", () =
     ["valFraction", 0.6, /Invalid valFraction 0.6: expected a number >= 0 and <= 0.5/],
     ["sampleTemperature", -1, /Invalid sampleTemperature -1/],
     ["sampleTemperature", Infinity, /Invalid sampleTemperature Infinity/],
-    ["optimizer", "rmsprop", /Invalid optimizer "rmsprop": expected one of sgd, adagrad, adam/],
+    [
+      "optimizer",
+      "lbfgs",
+      /Invalid optimizer "lbfgs": expected one of sgd, adagrad, rmsprop, adam/,
+    ],
+    ["model", "transformer", /Invalid model "transformer": expected one of rnn, lstm, gru/],
+    ["numLayers", 0, /Invalid numLayers 0: expected an integer >= 1/],
+    ["lrSchedule", "linear", /Invalid lrSchedule "linear": expected one of step, cosine/],
     ["clipMode", "both", /Invalid clipMode "both": expected norm, value or none/],
   ];
   for (const [key, value, pattern] of cases) {

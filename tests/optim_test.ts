@@ -1,5 +1,5 @@
 // Each optimizer step against values computed by hand (arithmetic in the comments).
-import { assertClose, assertEquals, assertThrows } from "./assert.ts";
+import { assertClose, assertEquals, assertOk, assertThrows } from "./assert.ts";
 import { createOptimizer, learningRateAt, type OptimizerName, OPTIMIZERS } from "../lib/optim.ts";
 import type { Params } from "../lib/tensor.ts";
 
@@ -103,10 +103,11 @@ Deno.test("optimizer state mirrors the parameters' names, shapes and storage", (
   assertEquals(adam.state["v.Wxh"]!.shape, [2, 3]);
   assertEquals(adam.state["m.by"]!.data.constructor, Float32Array);
   assertEquals(adam.name, "adam");
-  assertEquals([...OPTIMIZERS], ["sgd", "adagrad", "adam"]);
+  assertEquals([...OPTIMIZERS], ["sgd", "adagrad", "rmsprop", "adam"]);
+  assertEquals(Object.keys(createOptimizer("rmsprop", p).state).sort(), ["ms.Wxh", "ms.by"]);
   assertThrows(
-    () => createOptimizer("rmsprop" as OptimizerName, p),
-    /Unknown optimizer "rmsprop": expected one of sgd, adagrad, adam/,
+    () => createOptimizer("lbfgs" as OptimizerName, p),
+    /Unknown optimizer "lbfgs": expected one of sgd, adagrad, rmsprop, adam/,
   );
 });
 
@@ -119,4 +120,28 @@ Deno.test("learningRateAt: constant, and step decay every decayEvery steps", () 
   assertEquals(learningRateAt(s, 100), 0.05); // 0.1 * 0.5^1
   assertEquals(learningRateAt(s, 250), 0.025); // 0.1 * 0.5^2
   assertClose(learningRateAt({ lr: 2e-3, decay: 0.95 }, 3000), 2e-3 * 0.95 ** 3, 1e-18); // every 1000
+});
+
+Deno.test("RMSProp: two steps against hand-computed values", () => {
+  const p = { w: { shape: [1], data: Float64Array.from([1]) } };
+  const g = { w: { shape: [1], data: Float64Array.from([0.5]) } };
+  const opt = createOptimizer("rmsprop", p, { rho: 0.9, eps: 0 });
+  // step 1: ms = 0.9*0 + 0.1*0.25 = 0.025; w = 1 - 0.1*0.5/sqrt(0.025) = 1 - 0.316227766...
+  opt.update(p, g, 0.1);
+  assertClose(p.w.data[0]!, 1 - 0.05 / Math.sqrt(0.025), 1e-12);
+  // step 2, g = -1: ms = 0.9*0.025 + 0.1*1 = 0.1225; w += 0.1*1/0.35 = 0.285714...
+  g.w.data[0] = -1;
+  opt.update(p, g, 0.1);
+  assertClose(p.w.data[0]!, 1 - 0.05 / Math.sqrt(0.025) + 0.1 / 0.35, 1e-12);
+  assertClose(opt.state["ms.w"]!.data[0]!, 0.1225, 1e-15);
+  assertEquals(opt.steps, 2);
+});
+
+Deno.test("learningRateAt: cosine anneals from lr to lr * decay over totalSteps", () => {
+  const s = { lr: 0.01, kind: "cosine", decay: 0.1, totalSteps: 100 } as const;
+  assertClose(learningRateAt(s, 0), 0.01, 1e-15);
+  assertClose(learningRateAt(s, 50), 0.001 + 0.5 * 0.009, 1e-15);
+  assertClose(learningRateAt(s, 100), 0.001, 1e-15);
+  assertClose(learningRateAt(s, 250), 0.001, 1e-15, "stays at the floor past the end");
+  assertOk(learningRateAt(s, 30) > learningRateAt(s, 31), "monotone decreasing");
 });

@@ -198,7 +198,9 @@ export function trainSmall(
   const ids = encode(vocab, REPETITIVE);
   const V = vocab.chars.length;
   const config = makeConfig({
+    model: kind,
     hiddenSize: 24,
+    numLayers,
     seqLength: 16,
     batchSize: 4,
     steps,
@@ -280,7 +282,13 @@ export function assertCheckpointRoundTrip(model: CharModel): void {
   const bytes = encodeCheckpoint({
     model,
     vocab,
-    config: makeConfig({ hiddenSize: model.config.hiddenSize, batchSize: B }),
+    config: makeConfig({
+      model: model.config.kind,
+      hiddenSize: model.config.hiddenSize,
+      numLayers: model.config.numLayers ?? 1,
+      dropout: model.config.dropout ?? 0,
+      batchSize: B,
+    }),
     optimizer,
     step: 1,
     position: 0,

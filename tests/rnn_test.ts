@@ -264,7 +264,7 @@ Deno.test("createModel builds an rnn and rejects unknown kinds", () => {
   assertEquals(d.params, new VanillaRnn(new Rng(1), { vocabSize: 4, hiddenSize: 3 }).params);
   assertThrows(
     // deno-lint-ignore no-explicit-any
-    () => createModel({ kind: "lstm" as any, vocabSize: 4, hiddenSize: 3 }, new Rng(1)),
-    /Unknown model kind "lstm": expected rnn/,
+    () => createModel({ kind: "transformer" as any, vocabSize: 4, hiddenSize: 3 }, new Rng(1)),
+    /Unknown model kind "transformer": expected one of rnn, lstm, gru/,
   );
 });

@@ -71,7 +71,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   clipMode: "norm",
   clip: 5,
   initScale: 0,
-  valFraction: 0.05,
+  valFraction: 0.1,
   evalEvery: 250,
   sampleEvery: 250,
   sampleLength: 200,

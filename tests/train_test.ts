@@ -2,7 +2,7 @@
 // on schedule, it is deterministic, and a resumed run equals an uninterrupted one.
 import { assertEquals, assertOk, assertThrows } from "./assert.ts";
 import { loadCheckpoint, saveCheckpoint } from "../lib/checkpoint.ts";
-import { makeConfig, type TrainConfig } from "../lib/config.ts";
+import { makeConfig, modelConfigOf, type TrainConfig } from "../lib/config.ts";
 import { splitData } from "../lib/data.ts";
 import { createModel } from "../lib/models.ts";
 import { createOptimizer, type OptimizerName } from "../lib/optim.ts";
@@ -31,7 +31,7 @@ function makeTrainer(overrides: Partial<TrainConfig>): Trainer {
     ...overrides,
   });
   const rng = new Rng(config.seed);
-  const model = createModel({ kind: "rnn", vocabSize: V, hiddenSize: config.hiddenSize }, rng);
+  const model = createModel(modelConfigOf(config, V), rng);
   const data = splitData(encode(vocab, TEXT), config.valFraction);
   const optimizer = createOptimizer(config.optimizer, model.params);
   return new Trainer(model, { vocab, data, config, optimizer, rng });
@@ -184,74 +184,95 @@ Deno.test("same seed gives an identical loss sequence", async () => {
   assertOk(c.trainStep().loss !== a.out[0], "a different seed gives different weights");
 });
 
-Deno.test("resuming from a checkpoint gives bit-identical final params", async () => {
-  const overrides = { steps: 40, evalEvery: 6, sampleEvery: 5, sampleLength: 10 };
-  // the uninterrupted run
-  const full = makeTrainer(overrides);
-  const fullEvents: TrainEvent[] = [];
-  await full.run({ onEvent: (e) => void fullEvents.push(e) });
-  const strip = (es: TrainEvent[]) =>
-    es.map((e) => (e.type === "step" ? { ...e, charsPerSec: 0, elapsedMs: 0, etaMs: 0 } : e));
+const RESUME_CASES: [string, Partial<TrainConfig>][] = [
+  ["rnn", {}],
+  ["lstm, 2 layers, dropout", { model: "lstm", numLayers: 2, dropout: 0.2, hiddenSize: 12 }],
+  ["gru, 2 layers, dropout, rmsprop, cosine", {
+    model: "gru",
+    numLayers: 2,
+    dropout: 0.1,
+    hiddenSize: 12,
+    optimizer: "rmsprop",
+    lrSchedule: "cosine",
+    lrDecay: 0.1,
+  }],
+];
+for (const [name, modelOverrides] of RESUME_CASES) {
+  Deno.test(`resuming from a checkpoint gives bit-identical final params (${name})`, async () => {
+    const overrides = {
+      steps: 40,
+      evalEvery: 6,
+      sampleEvery: 5,
+      sampleLength: 10,
+      ...modelOverrides,
+    };
+    // the uninterrupted run
+    const full = makeTrainer(overrides);
+    const fullEvents: TrainEvent[] = [];
+    await full.run({ onEvent: (e) => void fullEvents.push(e) });
+    const strip = (es: TrainEvent[]) =>
+      es.map((e) => (e.type === "step" ? { ...e, charsPerSec: 0, elapsedMs: 0, etaMs: 0 } : e));
 
-  const dir = await Deno.makeTempDir({ prefix: "resume_test_" });
-  try {
-    // k = 10: mid-stream; k = 26: the next chunk wraps around (state reset on resume too)
-    for (const k of [10, 26]) {
-      const first = makeTrainer(overrides);
-      const controller = new AbortController();
-      const events: TrainEvent[] = [];
-      await first.run({
-        signal: controller.signal,
-        onEvent: (e) => {
-          events.push(e);
-          if (e.type === "step" && e.step === k) controller.abort();
-        },
-      });
-      assertEquals(first.step, k);
-      const path = `${dir}/step${k}.safetensors`;
-      await saveCheckpoint(path, {
-        model: first.model,
-        vocab: first.vocab,
-        config: first.config,
-        optimizer: first.optimizer,
-        step: first.step,
-        position: first.stream.position,
-        state: first.state,
-        smoothLoss: first.smoothLoss,
-        rng: first.rng.getState(),
-        corpus: "cat.txt",
-        bestValLoss: null,
-      });
-      const ckpt = await loadCheckpoint(path);
-      const rng = new Rng(0);
-      rng.setState(ckpt.rng);
-      const resumed = new Trainer(ckpt.model, {
-        vocab: ckpt.vocab,
-        data: splitData(encode(ckpt.vocab, TEXT), ckpt.config.valFraction),
-        config: ckpt.config,
-        optimizer: ckpt.optimizer,
-        rng,
-        resume: {
-          step: ckpt.step,
-          position: ckpt.position,
-          state: ckpt.state,
-          smoothLoss: ckpt.smoothLoss,
-        },
-      });
-      await resumed.run({ onEvent: (e) => void events.push(e) });
-      assertEquals(resumed.step, 40);
-      assertEquals(resumed.model.params, full.model.params, `params after resuming at ${k}`);
-      assertEquals(resumed.optimizer.state, full.optimizer.state);
-      assertEquals(resumed.optimizer.steps, full.optimizer.steps);
-      assertEquals(resumed.state, full.state);
-      assertEquals(resumed.smoothLoss, full.smoothLoss);
-      assertEquals(resumed.rng.getState(), full.rng.getState());
-      assertEquals(strip(events), strip(fullEvents), "the same losses, evals and samples");
+    const dir = await Deno.makeTempDir({ prefix: "resume_test_" });
+    try {
+      // k = 10: mid-stream; k = 26: the next chunk wraps around (state reset on resume too)
+      for (const k of [10, 26]) {
+        const first = makeTrainer(overrides);
+        const controller = new AbortController();
+        const events: TrainEvent[] = [];
+        await first.run({
+          signal: controller.signal,
+          onEvent: (e) => {
+            events.push(e);
+            if (e.type === "step" && e.step === k) controller.abort();
+          },
+        });
+        assertEquals(first.step, k);
+        const path = `${dir}/step${k}.safetensors`;
+        await saveCheckpoint(path, {
+          model: first.model,
+          vocab: first.vocab,
+          config: first.config,
+          optimizer: first.optimizer,
+          step: first.step,
+          position: first.stream.position,
+          state: first.state,
+          smoothLoss: first.smoothLoss,
+          rng: first.rng.getState(),
+          corpus: "cat.txt",
+          bestValLoss: null,
+        });
+        const ckpt = await loadCheckpoint(path);
+        const rng = new Rng(0);
+        rng.setState(ckpt.rng);
+        const resumed = new Trainer(ckpt.model, {
+          vocab: ckpt.vocab,
+          data: splitData(encode(ckpt.vocab, TEXT), ckpt.config.valFraction),
+          config: ckpt.config,
+          optimizer: ckpt.optimizer,
+          rng,
+          resume: {
+            step: ckpt.step,
+            position: ckpt.position,
+            state: ckpt.state,
+            smoothLoss: ckpt.smoothLoss,
+          },
+        });
+        await resumed.run({ onEvent: (e) => void events.push(e) });
+        assertEquals(resumed.step, 40);
+        assertEquals(resumed.model.params, full.model.params, `params after resuming at ${k}`);
+        assertEquals(resumed.optimizer.state, full.optimizer.state);
+        assertEquals(resumed.optimizer.steps, full.optimizer.steps);
+        assertEquals(resumed.state, full.state);
+        assertEquals(resumed.smoothLoss, full.smoothLoss);
+        assertEquals(resumed.rng.getState(), full.rng.getState());
+        assertEquals(strip(events), strip(fullEvents), "the same losses, evals and samples");
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  });
+}
 
 Deno.test("sampleText continues from stream 0's state without advancing it", () => {
   const t = makeTrainer({ sampleTemperature: 0.7 });

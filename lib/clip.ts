@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { workspaceOf } from "./engine_wasm.ts";
 import type { Params } from "./tensor.ts";
 
 /** How gradients are clipped. */
@@ -33,6 +34,11 @@ export function globalNorm(grads: Params): number {
   let sum = 0;
   for (const g of Object.values(grads)) {
     const d = g.data;
+    const ws = workspaceOf(d); // the fast engine's float32 tensors: one SIMD kernel
+    if (ws && d instanceof Float32Array) {
+      sum += ws.sumSquares(d);
+      continue;
+    }
     for (let k = 0; k < d.length; k++) sum += d[k]! * d[k]!;
   }
   return Math.sqrt(sum);
@@ -70,6 +76,11 @@ export function clipGradients(
       const s = limit / gradNorm;
       for (const g of Object.values(grads)) {
         const d = g.data;
+        const ws = workspaceOf(d);
+        if (ws && d instanceof Float32Array) {
+          ws.scale(d, s);
+          continue;
+        }
         for (let k = 0; k < d.length; k++) d[k] = d[k]! * s;
       }
       clipped = true;
@@ -77,6 +88,11 @@ export function clipGradients(
   } else {
     for (const g of Object.values(grads)) {
       const d = g.data;
+      const ws = workspaceOf(d);
+      if (ws && d instanceof Float32Array) {
+        if (ws.clamp(d, limit)) clipped = true;
+        continue;
+      }
       for (let k = 0; k < d.length; k++) {
         const v = d[k]!;
         if (v > limit) (d[k] = limit, clipped = true);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { workspaceOf } from "./engine_wasm.ts";
 import { type Params, zerosLike } from "./tensor.ts";
 
 /** Optimizer names accepted by {@linkcode createOptimizer}. */
@@ -67,6 +68,10 @@ export function createOptimizer(
   const prefixed = (prefix: string): Params => {
     const out: Params = {};
     for (const [k, t] of Object.entries(zerosLike(params))) out[`${prefix}.${k}`] = t;
+    for (const [k, p] of Object.entries(params)) { // fast engine: state beside the parameters
+      const ws = workspaceOf(p.data);
+      if (ws) out[`${prefix}.${k}`] = { shape: [...p.shape], data: ws.alloc(p.data.length) };
+    }
     return out;
   };
   switch (name) {
@@ -92,6 +97,11 @@ export function createOptimizer(
         update(params, grads, lr) {
           for (const [k, p] of Object.entries(params)) {
             const w = p.data, g = grads[k]!.data, mem = state[`mem.${k}`]!.data;
+            const ws = sameWorkspace(w, g, mem);
+            if (ws) {
+              ws.adagrad(w as Float32Array, g as Float32Array, mem as Float32Array, { lr, eps });
+              continue;
+            }
             for (let i = 0; i < w.length; i++) {
               mem[i] = mem[i]! + g[i]! * g[i]!; // mem += g^2
               w[i] = w[i]! - lr * g[i]! / Math.sqrt(mem[i]! + eps); // w -= lr g / sqrt(mem + eps)
@@ -131,6 +141,19 @@ export function createOptimizer(
           for (const [k, p] of Object.entries(params)) {
             const w = p.data, g = grads[k]!.data;
             const m = state[`m.${k}`]!.data, v = state[`v.${k}`]!.data;
+            const ws = sameWorkspace(w, g, m, v);
+            if (ws) {
+              const moments: [Float32Array, Float32Array] = [m as Float32Array, v as Float32Array];
+              ws.adam(w as Float32Array, g as Float32Array, moments, {
+                lr,
+                beta1,
+                beta2,
+                c1,
+                c2,
+                eps,
+              });
+              continue;
+            }
             for (let i = 0; i < w.length; i++) {
               m[i] = beta1 * m[i]! + (1 - beta1) * g[i]!; // m = b1 m + (1 - b1) g
               v[i] = beta2 * v[i]! + (1 - beta2) * g[i]! * g[i]!; // v = b2 v + (1 - b2) g^2
@@ -145,6 +168,19 @@ export function createOptimizer(
         `Unknown optimizer "${name}": expected one of ${OPTIMIZERS.join(", ")}`,
       );
   }
+}
+
+/**
+ * The WebAssembly workspace holding all of `arrays` (the fast engine's float32 tensors), so
+ * an update can run as one SIMD kernel with the same formula; `undefined` otherwise.
+ */
+function sameWorkspace(...arrays: ArrayBufferView[]): ReturnType<typeof workspaceOf> {
+  const ws = workspaceOf(arrays[0]!);
+  if (!ws) return undefined;
+  for (const a of arrays) {
+    if (!(a instanceof Float32Array) || workspaceOf(a) !== ws) return undefined;
+  }
+  return ws;
 }
 
 /** Learning-rate schedules accepted by {@linkcode learningRateAt}. */

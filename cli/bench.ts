@@ -1,0 +1,258 @@
+/**
+ * `deno task bench`: training throughput of the vanilla RNN on the bundled corpus, in the
+ * shape of the peer anchors (`shared/bench/run_anchors.sh`): one JSON line per config on
+ * stdout (`{"name", "config", "chars_per_s", "gflops", ...}`), then a table on stderr.
+ *
+ * Each config trains with the real training step (`Trainer.trainStep`: forward, backward,
+ * clipping, optimizer) for a warm-up, then for `--seconds` split into 3 segments; the median
+ * segment is reported, like the peers. The peers' settings are matched: Adagrad with
+ * elementwise clipping at 5, learning rate 0.1 for H <= 128 else 0.01, initial weights
+ * N(0, 0.01^2), output layer padded to V = 100 symbols (the peers' vocabulary size).
+ * FLOPs per character: `6*H^2 + 6*V*H`.
+ *
+ * @module
+ */
+import { makeConfig } from "../lib/config.ts";
+import { loadCorpus } from "../lib/corpus.ts";
+import { splitData } from "../lib/data.ts";
+import { createEngine, ENGINE_KINDS, type EngineKind } from "../lib/engine.ts";
+import type { CharModel } from "../lib/model.ts";
+import { createOptimizer, type OptimizerName } from "../lib/optim.ts";
+import { Rng } from "../lib/rng.ts";
+import { VanillaRnn } from "../lib/rnn.ts";
+import { FastRnn } from "../lib/rnn_fast.ts";
+import { Trainer } from "../lib/train.ts";
+import { buildVocab, encode } from "../lib/vocab.ts";
+import { type FlagSpec, formatHelp, parseFlags, UsageError } from "./args.ts";
+import { runMain } from "./main_error.ts";
+
+/** The benchmark configurations of the training-speed issue. */
+export const BENCH_CONFIGS: Readonly<Record<string, { H: number; T: number; B: number }>> = {
+  A: { H: 100, T: 25, B: 1 }, // min-char-rnn
+  B: { H: 512, T: 50, B: 1 }, // the seed notebook
+  C: { H: 512, T: 50, B: 64 }, // minibatched
+};
+
+/** Every flag of `deno task bench`. */
+export const BENCH_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "seconds",
+    type: "number",
+    valueName: "S",
+    min: 0,
+    exclusiveMin: true,
+    max: 3600,
+    default: 4,
+    description: "Measured seconds per config (3 segments; the median is reported)",
+  },
+  {
+    name: "warmup",
+    type: "number",
+    valueName: "S",
+    min: 0,
+    max: 600,
+    default: 1,
+    description: "Warm-up seconds per config before measuring",
+  },
+  {
+    name: "engine",
+    type: "string",
+    valueName: "KIND",
+    choices: [...ENGINE_KINDS, "plain"],
+    default: "auto",
+    description: "auto | openblas | wasm | ts (fast float32 RNN), plain (float64 lib/rnn.ts)",
+  },
+  {
+    name: "threads",
+    type: "int",
+    valueName: "N",
+    min: 1,
+    max: 256,
+    default: "min(2, cores)",
+    description: "OpenBLAS threads for large products (B = 1 configs always use 1)",
+  },
+  {
+    name: "configs",
+    type: "string",
+    valueName: "LIST",
+    default: "A,B,C",
+    description: "Comma-separated configs: A (H100 T25 B1), B (H512 T50 B1), C (H512 T50 B64)",
+  },
+  {
+    name: "optimizer",
+    type: "string",
+    valueName: "NAME",
+    choices: ["adagrad", "adam"],
+    default: "adagrad",
+    description: "adagrad as the NumPy peers, adam as the PyTorch peer",
+  },
+  {
+    name: "vocab-size",
+    type: "int",
+    valueName: "V",
+    min: 0,
+    max: 100_000,
+    default: 100,
+    description: "Output symbols (padded up from the corpus's own; 0 = the corpus's own)",
+  },
+  { name: "help", short: "h", type: "boolean", description: "Show this help and exit" },
+];
+
+/** One measured config, as printed on a JSON line. */
+export interface BenchResult {
+  /** `deno-rnn-<backend>`. */
+  name: string;
+  /** `H<H>_T<T>_B<B>_V<V>`, like the peers. */
+  config: string;
+  /** Median characters per second over the segments. */
+  chars_per_s: number;
+  /** `chars_per_s * flops_per_char / 1e9`. */
+  gflops: number;
+  /** `6*H^2 + 6*V*H`. */
+  flops_per_char: number;
+  /** Characters per second of each segment, ascending. */
+  segments: number[];
+  /** Smoothed training loss at the end (nats per character). */
+  loss_per_char: number;
+  /** The optimizer. */
+  optimizer: OptimizerName;
+  /** What ran, e.g. `openblas (Cooperlake, ...), up to 2 threads, wasm relaxed-SIMD elementwise`. */
+  engine: string;
+  /** Resident set size before the warm-up and after the measurement, MiB. */
+  rss_mib: [number, number];
+}
+
+/**
+ * Runs `deno task bench`.
+ *
+ * @param argv Command-line arguments.
+ * @returns The exit code.
+ */
+export async function benchMain(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv, BENCH_FLAGS);
+  if (flags.get("help") === true) {
+    console.log(formatHelp("Usage: deno task bench [options]", BENCH_FLAGS));
+    return 0;
+  }
+  const seconds = (flags.get("seconds") as number | undefined) ?? 4;
+  const warmup = (flags.get("warmup") as number | undefined) ?? 1;
+  const kind = (flags.get("engine") as EngineKind | "auto" | "plain" | undefined) ?? "auto";
+  const threads = flags.get("threads") as number | undefined;
+  const optimizer = (flags.get("optimizer") as OptimizerName | undefined) ?? "adagrad";
+  const names = ((flags.get("configs") as string | undefined) ?? "A,B,C").split(",").map((s) =>
+    s.trim().toUpperCase()
+  );
+  for (const n of names) {
+    if (!BENCH_CONFIGS[n]) {
+      throw new UsageError(`Unknown config "${n}" in --configs: expected a list of A, B, C`);
+    }
+  }
+  const { text } = await loadCorpus("brown");
+  const vocab = buildVocab(text);
+  const V = Math.max(vocab.chars.length, (flags.get("vocab-size") as number | undefined) ?? 100);
+  const data = splitData(encode(vocab, text), 0);
+  const results: BenchResult[] = [];
+  for (const n of names) {
+    const { H, T, B } = BENCH_CONFIGS[n]!;
+    const rng = new Rng(1);
+    let model: CharModel, engineText = "plain (float64 TypeScript, lib/rnn.ts)", label = "plain";
+    const initScale = 0.01;
+    if (kind === "plain") model = new VanillaRnn(rng, { vocabSize: V, hiddenSize: H, initScale });
+    else {
+      const engine = createEngine({ kind, threads: B === 1 ? 1 : threads });
+      model = new FastRnn(rng, { vocabSize: V, hiddenSize: H, initScale, engine });
+      engineText = engine.detail;
+      label = engine.kind;
+    }
+    const config = makeConfig({
+      hiddenSize: H,
+      seqLength: T,
+      batchSize: B,
+      steps: Number.MAX_SAFE_INTEGER,
+      learningRate: optimizer === "adam" ? 2e-3 : H <= 128 ? 0.1 : 0.01,
+      optimizer,
+      clipMode: "value",
+      clip: 5,
+      valFraction: 0,
+      evalEvery: 0,
+      sampleEvery: 0,
+    });
+    const trainer = new Trainer(model, {
+      vocab,
+      data,
+      config,
+      optimizer: createOptimizer(optimizer, model.params),
+      rng,
+    });
+    const rssBefore = Deno.memoryUsage().rss;
+    const t0 = performance.now();
+    while (performance.now() - t0 < warmup * 1000) trainer.trainStep();
+    const segments: number[] = [];
+    for (let s = 0; s < 3; s++) {
+      let steps = 0, elapsed = 0;
+      const t1 = performance.now();
+      do {
+        trainer.trainStep();
+        steps++;
+        elapsed = performance.now() - t1;
+      } while (elapsed < (seconds * 1000) / 3);
+      segments.push((steps * T * B) / (elapsed / 1000));
+    }
+    segments.sort((a, b) => a - b);
+    const median = segments[1]!;
+    const fpc = 6 * H * H + 6 * V * H;
+    const result: BenchResult = {
+      name: `deno-rnn-${label}`,
+      config: `H${H}_T${T}_B${B}_V${V}`,
+      chars_per_s: round(median, 1),
+      gflops: round((median * fpc) / 1e9, 3),
+      flops_per_char: fpc,
+      segments: segments.map((r) => round(r, 1)),
+      loss_per_char: round(trainer.smoothLoss, 3),
+      optimizer,
+      engine: engineText,
+      rss_mib: [mib(rssBefore), mib(Deno.memoryUsage().rss)],
+    };
+    results.push(result);
+    console.log(JSON.stringify(result));
+  }
+  console.error(formatTable(results, names));
+  return 0;
+}
+
+/**
+ * The human-readable summary.
+ *
+ * @param results One per config.
+ * @param names Their config letters.
+ * @returns The table text.
+ */
+export function formatTable(results: readonly BenchResult[], names: readonly string[]): string {
+  const rows = results.map((r, i) => [
+    names[i] ?? "?",
+    r.config,
+    Math.round(r.chars_per_s).toLocaleString("en-US"),
+    r.gflops.toFixed(1),
+    r.loss_per_char.toFixed(3),
+    `${r.rss_mib[0]} -> ${r.rss_mib[1]}`,
+  ]);
+  const head = ["config", "shape", "chars/s", "GFLOP/s", "loss", "RSS MiB"];
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: string[]) => cells.map((x, c) => x.padStart(widths[c]!)).join("  ");
+  const engines = [...new Set(results.map((r) => r.engine))];
+  return [
+    line(head),
+    ...rows.map(line),
+    `engine: ${engines.join(" | ")}; optimizer: ${results[0]?.optimizer ?? "-"}`,
+  ].join("\n");
+}
+
+function round(x: number, digits: number): number {
+  return Number(x.toFixed(digits));
+}
+
+function mib(bytes: number): number {
+  return Math.round(bytes / 2 ** 20);
+}
+
+if (import.meta.main) await runMain(benchMain);

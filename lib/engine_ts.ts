@@ -148,6 +148,30 @@ export class TsWorkspace implements Workspace {
     }
   }
 
+  /**
+   * See {@linkcode Workspace.gatherColumns}.
+   * @param dst Output. @param table Columns. @param idx Indices. @param bias Bias.
+   */
+  gatherColumns(dst: Float32Array, table: Float32Array, idx: Int32Array, bias: Float32Array): void {
+    const H = bias.length, R = table.length / H;
+    for (let n = 0; n < idx.length; n++) {
+      const x = idx[n]!, d = n * H;
+      for (let i = 0; i < H; i++) dst[d + i] = table[i * R + x]! + bias[i]!;
+    }
+  }
+
+  /**
+   * See {@linkcode Workspace.scatterAddColumns}.
+   * @param dst Columns. @param src Rows. @param idx Indices.
+   */
+  scatterAddColumns(dst: Float32Array, src: Float32Array, idx: Int32Array): void {
+    const H = src.length / idx.length, R = dst.length / H;
+    for (let n = 0; n < idx.length; n++) {
+      const x = idx[n]!, s = n * H;
+      for (let i = 0; i < H; i++) dst[i * R + x] = dst[i * R + x]! + src[s + i]!;
+    }
+  }
+
   /** See {@linkcode Workspace.addRowSums}. @param dst Accumulator. @param src Rows. */
   addRowSums(dst: Float32Array, src: Float32Array): void {
     const H = dst.length, N = src.length / H;

@@ -126,6 +126,25 @@ export interface Workspace {
    */
   scatterAddRows(dst: Float32Array, src: Float32Array, idx: Int32Array): void;
   /**
+   * `dst (N,H) [n] = table (H,R) [:, idx[n]] + bias (H)`: {@linkcode Workspace.gatherRows}
+   * on a transposed table (strided reads: faster than transposing when N is small).
+   *
+   * @param dst Output rows.
+   * @param table Columns to pick from.
+   * @param idx Column index per output row, `(N)`.
+   * @param bias Added to every row, `(H)`.
+   */
+  gatherColumns(dst: Float32Array, table: Float32Array, idx: Int32Array, bias: Float32Array): void;
+  /**
+   * `dst (H,R) [:, idx[n]] += src (N,H) [n]`: {@linkcode Workspace.scatterAddRows} into a
+   * transposed destination.
+   *
+   * @param dst Accumulator columns.
+   * @param src Rows to add.
+   * @param idx Destination column per source row, `(N)`.
+   */
+  scatterAddColumns(dst: Float32Array, src: Float32Array, idx: Int32Array): void;
+  /**
    * `dst (H) += sum over n of src (N,H) [n]`.
    *
    * @param dst Accumulator.

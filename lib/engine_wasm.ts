@@ -32,6 +32,8 @@ interface Exports {
   tanhBackward(dz: number, h: number, n: number, one: number): void;
   gatherRows(dst: number, table: number, idx: number, bias: number, N: number, H: number): void;
   scatterAddRows(dst: number, src: number, idx: number, N: number, H: number): void;
+  gatherCols(...args: number[]): void;
+  scatterAddCols(...args: number[]): void;
   addRowSums(dst: number, src: number, N: number, H: number): void;
   transpose(dst: number, src: number, R: number, C: number, add: number): void;
   softmaxRows(...args: number[]): void;
@@ -39,7 +41,7 @@ interface Exports {
   adagrad(w: number, g: number, m: number, n: number, lr: number, eps: number): void;
   adam(...args: number[]): void;
   sumSquares(p: number, n: number): number;
-  clampInPlace(p: number, n: number, lo: number, hi: number): number;
+  clampInPlace(p: number, n: number, limit: number): number;
   scaleInPlace(p: number, n: number, s: number): void;
 }
 
@@ -249,6 +251,32 @@ export class WasmWorkspace implements Workspace {
     this.#ex.scatterAddRows(dst.byteOffset, src.byteOffset, idx.byteOffset, N, src.length / N);
   }
 
+  /**
+   * See {@linkcode Workspace.gatherColumns}.
+   * @param dst Output. @param table Columns. @param idx Indices. @param bias Bias.
+   */
+  gatherColumns(dst: Float32Array, table: Float32Array, idx: Int32Array, bias: Float32Array): void {
+    const H = bias.length;
+    this.#ex.gatherCols(
+      dst.byteOffset,
+      table.byteOffset,
+      idx.byteOffset,
+      bias.byteOffset,
+      idx.length,
+      H,
+      table.length / H,
+    );
+  }
+
+  /**
+   * See {@linkcode Workspace.scatterAddColumns}.
+   * @param dst Columns. @param src Rows. @param idx Indices.
+   */
+  scatterAddColumns(dst: Float32Array, src: Float32Array, idx: Int32Array): void {
+    const N = idx.length, H = src.length / N;
+    this.#ex.scatterAddCols(dst.byteOffset, src.byteOffset, idx.byteOffset, N, H, dst.length / H);
+  }
+
   /** See {@linkcode Workspace.addRowSums}. @param dst Accumulator. @param src Rows. */
   addRowSums(dst: Float32Array, src: Float32Array): void {
     this.#ex.addRowSums(dst.byteOffset, src.byteOffset, src.length / dst.length, dst.length);
@@ -347,7 +375,7 @@ export class WasmWorkspace implements Workspace {
 
   /** See {@linkcode Workspace.clamp}. @param a Values. @param limit Bound. @returns Changed. */
   clamp(a: Float32Array, limit: number): boolean {
-    return this.#ex.clampInPlace(a.byteOffset, a.length, -limit, limit) !== 0;
+    return this.#ex.clampInPlace(a.byteOffset, a.length, limit) !== 0;
   }
 
   /** See {@linkcode Workspace.scale}. @param a Values. @param s Factor. */

@@ -166,10 +166,14 @@ export class FastRnn implements CharModel {
     const ws = this.#ws, p = this.params, xs = c.xs, ys = c.ys;
     xs.set(inputs);
     ys.set(targets);
-    ws.transpose(this.#WxhT, p.Wxh!.data as Float32Array, H, false); // (V, H)
     c.hs.set(h0, 0);
     const hAll = c.hs.subarray(B * H); // (N, H) = h_1 .. h_T
-    ws.gatherRows(hAll, this.#WxhT, xs, p.bh!.data as Float32Array); // Wxh[:, x] + bh
+    const Wxh = p.Wxh!.data as Float32Array, bh = p.bh!.data as Float32Array;
+    if (T * B <= V) ws.gatherColumns(hAll, Wxh, xs, bh); // Wxh[:, x] + bh, strided reads
+    else {
+      ws.transpose(this.#WxhT, Wxh, H, false); // (V, H): contiguous rows for N > V positions
+      ws.gatherRows(hAll, this.#WxhT, xs, bh);
+    }
     const Whh = p.Whh!.data as Float32Array;
     for (let t = 0; t < T; t++) {
       const h = c.hsAt[t + 1]!;
@@ -209,10 +213,14 @@ export class FastRnn implements CharModel {
     }
     c.recurGradW(c.dhs, hPrev, f32(g.Whh!)); // dWhh += dR^T H_prev
     ws.addRowSums(f32(g.bh!), c.dhs); // dbh += sum of dr
-    const dWxhT = this.#dWxhT;
-    dWxhT.fill(0);
-    ws.scatterAddRows(dWxhT, c.dhs, c.xs); // dWxh[:, x] += dr, row-wise in (V, H)
-    ws.transpose(f32(g.Wxh!), dWxhT, this.config.vocabSize, true);
+    const V = this.config.vocabSize;
+    if (T * B <= V) ws.scatterAddColumns(f32(g.Wxh!), c.dhs, c.xs); // dWxh[:, x] += dr
+    else { // row-wise in (V, H), then added transposed
+      const dWxhT = this.#dWxhT;
+      dWxhT.fill(0);
+      ws.scatterAddRows(dWxhT, c.dhs, c.xs);
+      ws.transpose(f32(g.Wxh!), dWxhT, V, true);
+    }
     if (dState) {
       const dh0 = stateH(dState, H);
       c.recurBack0(c.dhsAt[0]!, Whh, c.dh0); // Whh^T dr_0

@@ -155,7 +155,7 @@ forEachBackend("softmax rows and their gradient match float64", (ws) => {
   }
 });
 
-forEachBackend("gather, scatter, row sums and transpose are exact", (ws) => {
+forEachBackend("gather, scatter (rows and columns), row sums and transpose are exact", (ws) => {
   const rng = new Rng(4);
   const R = 6, H = 7, N = 9;
   const table = fillRandom(ws.alloc(R * H), rng), bias = fillRandom(ws.alloc(H), rng);
@@ -168,7 +168,7 @@ forEachBackend("gather, scatter, row sums and transpose are exact", (ws) => {
       assertEquals(dst[n * H + j], Math.fround(table[idx[n]! * H + j]! + bias[j]!));
     }
   }
-  const acc = ws.alloc(R * H), expected = new Float32Array(R * H);
+  const acc = ws.alloc(R * H), expected = ws.alloc(R * H);
   ws.scatterAddRows(acc, dst, idx);
   for (let n = 0; n < N; n++) {
     for (let j = 0; j < H; j++) {
@@ -177,6 +177,15 @@ forEachBackend("gather, scatter, row sums and transpose are exact", (ws) => {
     }
   }
   assertEquals(Array.from(acc), Array.from(expected));
+  const tableT = ws.alloc(H * R); // (H, R): the same table transposed
+  ws.transpose(tableT, table, R, false);
+  const dst2 = ws.alloc(N * H);
+  ws.gatherColumns(dst2, tableT, idx, bias);
+  assertEquals(Array.from(dst2), Array.from(dst));
+  const accT = ws.alloc(H * R), expectedT = ws.alloc(H * R);
+  ws.scatterAddColumns(accT, dst, idx);
+  ws.transpose(expectedT, expected, R, false);
+  assertEquals(Array.from(accT), Array.from(expectedT));
   const sums = fillRandom(ws.alloc(H), rng), sums0 = Float64Array.from(sums);
   ws.addRowSums(sums, dst);
   for (let j = 0; j < H; j++) {

@@ -504,6 +504,33 @@ export function scatterAddRows(dst: usize, src: usize, idx: usize, N: i32, H: i3
   }
 }
 
+/** dst(N,H)[n][i] = table(H,R)[i][idx[n]] + bias[i]: gatherRows on a transposed table. */
+export function gatherCols(dst: usize, table: usize, idx: usize, bias: usize, N: i32, H: i32, R: i32): void {
+  const rb = <usize>R << 2;
+  for (let n = 0; n < N; n++) {
+    let src = table + (<usize>load<i32>(idx + (<usize>n << 2)) << 2);
+    const d = dst + ((<usize>n * H) << 2);
+    for (let i = 0; i < H; i++) {
+      const o = <usize>i << 2;
+      store<f32>(d + o, load<f32>(src) + load<f32>(bias + o));
+      src += rb;
+    }
+  }
+}
+
+/** dst(H,R)[i][idx[n]] += src(N,H)[n][i]: scatterAddRows on a transposed destination. */
+export function scatterAddCols(dst: usize, src: usize, idx: usize, N: i32, H: i32, R: i32): void {
+  const rb = <usize>R << 2;
+  for (let n = 0; n < N; n++) {
+    let d = dst + (<usize>load<i32>(idx + (<usize>n << 2)) << 2);
+    const s = src + ((<usize>n * H) << 2);
+    for (let i = 0; i < H; i++) {
+      store<f32>(d, load<f32>(d) + load<f32>(s + (<usize>i << 2)));
+      d += rb;
+    }
+  }
+}
+
 /** dst(H) += sum over n of src(N,H)[n]; 16 columns at a time, accumulated in registers. */
 export function addRowSums(dst: usize, src: usize, N: i32, H: i32): void {
   const hb = <usize>H << 2;
@@ -714,22 +741,22 @@ export function sumSquares(p: usize, n: i32): f64 {
   return s;
 }
 
-/** Clamps p[0..n) to [lo, hi] in place; returns 1 when any entry changed, else 0. */
-export function clampInPlace(p: usize, n: i32, lo: f32, hi: f32): i32 {
-  const lv = f32x4.splat(lo), hv = f32x4.splat(hi);
+/** Clamps p[0..n) to [-limit, limit] in place; returns 1 when any entry changed, else 0. */
+export function clampInPlace(p: usize, n: i32, limit: f32): i32 {
+  const hv = f32x4.splat(limit), lv = f32x4.neg(hv);
   let out = i32x4.splat(0);
   const nb = <usize>n << 2;
   let o: usize = 0;
   for (; o + 16 <= nb; o += 16) {
     const v = v128.load(p + o);
-    out = v128.or(out, v128.or(f32x4.gt(v, hv), f32x4.lt(v, lv)));
-    v128.store(p + o, f32x4.min(f32x4.max(v, lv), hv));
+    out = v128.or(out, f32x4.gt(f32x4.abs(v), hv));
+    v128.store(p + o, f32x4.pmin(f32x4.pmax(v, lv), hv));
   }
   let changed = v128.any_true(out) ? 1 : 0;
   for (; o < nb; o += 4) {
     const v = load<f32>(p + o);
-    if (v > hi) { store<f32>(p + o, hi); changed = 1; }
-    else if (v < lo) { store<f32>(p + o, lo); changed = 1; }
+    if (v > limit) { store<f32>(p + o, limit); changed = 1; }
+    else if (v < -limit) { store<f32>(p + o, -limit); changed = 1; }
   }
   return changed;
 }

@@ -9,6 +9,7 @@
 import { writeFileAtomic } from "./atomic_write.ts";
 import { makeConfig, modelConfigOf, type TrainConfig } from "./config.ts";
 import { type CharModel, type ModelConfig, resolveModelConfig, type State } from "./model.ts";
+import type { Engine } from "./engine.ts";
 import { createModel } from "./models.ts";
 import { createOptimizer, type Optimizer, type OptimizerName } from "./optim.ts";
 import { Rng, type RngState } from "./rng.ts";
@@ -105,10 +106,15 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
  * Parses and validates checkpoint bytes.
  *
  * @param bytes File contents.
+ * @param options `engine`: load a vanilla RNN as a float32 `FastRnn` on this engine (the
+ * fast path); default the float64 model.
  * @returns The checkpoint.
  * @throws {Error} naming the problem when the file is corrupt, truncated or of another format.
  */
-export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
+export function decodeCheckpoint(
+  bytes: Uint8Array,
+  options: { engine?: Engine } = {},
+): Checkpoint {
   const { tensors, metadata } = decodeSafetensors(bytes);
   const meta = (key: string): string => {
     const v = metadata[key];
@@ -133,7 +139,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
         `the ${vocab.chars.length} saved characters`,
     );
   }
-  const model = createModel(modelConfig, new Rng(0));
+  const model = createModel(modelConfig, new Rng(0), { engine: options.engine });
   fill("param", model.params, tensors);
   const opt = parseJson<{ name: OptimizerName; steps: number }>(meta("optimizer"), "optimizer");
   const optimizer = createOptimizer(opt.name, model.params);
@@ -200,10 +206,14 @@ export async function saveCheckpoint(path: string, ckpt: Checkpoint): Promise<vo
  * Reads and validates a checkpoint file.
  *
  * @param path The file.
+ * @param options `engine`: as in {@linkcode decodeCheckpoint}.
  * @returns The checkpoint.
  * @throws {Error} one line naming the file, the problem and the fix.
  */
-export async function loadCheckpoint(path: string): Promise<Checkpoint> {
+export async function loadCheckpoint(
+  path: string,
+  options: { engine?: Engine } = {},
+): Promise<Checkpoint> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);
@@ -218,7 +228,7 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
     );
   }
   try {
-    return decodeCheckpoint(bytes);
+    return decodeCheckpoint(bytes, options);
   } catch (e) {
     const msg = (e as Error).message.replace(/^Invalid (safetensors file|checkpoint): /, "");
     throw new Error(

@@ -1,13 +1,16 @@
 /**
  * Builds a model of any kind from its config (used by the CLI, checkpoints and notebooks):
  * the single-layer `rnn` is the seed's {@linkcode VanillaRnn} (parameters `Wxh`, `Whh`,
- * `Why`, `bh`, `by`); stacked RNNs and every LSTM or GRU are a {@linkcode StackedRnn}.
+ * `Why`, `bh`, `by`), or with an engine its float32 twin {@linkcode FastRnn}; stacked RNNs
+ * and every LSTM or GRU are a {@linkcode StackedRnn}.
  *
  * @module
  */
+import type { Engine } from "./engine.ts";
 import { type CharModel, type ModelConfig, resolveModelConfig } from "./model.ts";
 import type { Rng } from "./rng.ts";
 import { VanillaRnn } from "./rnn.ts";
+import { FastRnn } from "./rnn_fast.ts";
 import { StackedRnn } from "./stacked.ts";
 
 /**
@@ -15,7 +18,8 @@ import { StackedRnn } from "./stacked.ts";
  *
  * @param config Kind, sizes, `numLayers` (default 1) and `dropout` (default 0).
  * @param rng Source of the initial weights.
- * @param options `initScale`: standard deviation of the initial weights (0 or omitted: the model's default).
+ * @param options `initScale`: standard deviation of the initial weights (0 or omitted: the model's default);
+ * `engine`: run a single-layer `rnn` as a {@linkcode FastRnn} on it (float32; other kinds ignore it).
  * @returns The model.
  * @throws {RangeError} when the config is invalid (see {@linkcode resolveModelConfig}).
  * @example
@@ -26,16 +30,20 @@ import { StackedRnn } from "./stacked.ts";
  * assertEquals(m.params.Whh!.shape, [3, 3]);
  * const g = createModel({ kind: "gru", vocabSize: 4, hiddenSize: 3, numLayers: 2 }, new Rng(1));
  * assertEquals(g.params["l1.Wh"]!.shape, [9, 3]);
+ * import { createEngine } from "./engine.ts";
+ * const f = createModel({ kind: "rnn", vocabSize: 4, hiddenSize: 3 }, new Rng(1), { engine: createEngine({ kind: "ts" }) });
+ * assertEquals(f.params.Whh!.data instanceof Float32Array, true);
  * ```
  */
 export function createModel(
   config: ModelConfig,
   rng: Rng,
-  options: { initScale?: number } = {},
+  options: { initScale?: number; engine?: Engine } = {},
 ): CharModel {
   const initScale = options.initScale || undefined;
   const full = resolveModelConfig(config);
   if (full.kind === "rnn" && full.numLayers === 1) {
+    if (options.engine) return new FastRnn(rng, { ...config, initScale, engine: options.engine });
     return new VanillaRnn(rng, { ...config, initScale });
   }
   return new StackedRnn(rng, { ...full, initScale });

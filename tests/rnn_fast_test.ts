@@ -278,3 +278,44 @@ Deno.test("optimizers and clipping run as wasm kernels on the fast engine's tens
     assertSameGrads(fast.state, ref.state, 1e-5, `${name} state`);
   }
 });
+
+Deno.test("createModel and checkpoints build the fast RNN when given an engine", async () => {
+  const { createModel } = await import("../lib/models.ts");
+  const { decodeCheckpoint, encodeCheckpoint } = await import("../lib/checkpoint.ts");
+  const engine = createEngine({ kind: "wasm" });
+  const V = vocab.chars.length;
+  const model = createModel({ kind: "rnn", vocabSize: V, hiddenSize: 16 }, new Rng(3), { engine });
+  assertOk(model instanceof FastRnn);
+  assertOk(
+    createModel({ kind: "rnn", vocabSize: V, hiddenSize: 16 }, new Rng(3)) instanceof VanillaRnn,
+  );
+  const t = trainer(model, { optimizer: "adam", steps: 5, hiddenSize: 16 });
+  await t.run();
+  const bytes = encodeCheckpoint({
+    model,
+    vocab,
+    config: t.config,
+    optimizer: t.optimizer,
+    step: t.step,
+    position: t.stream.position,
+    state: t.state,
+    smoothLoss: t.smoothLoss,
+    rng: new Rng(1).getState(),
+    corpus: "test",
+    bestValLoss: null,
+  });
+  const fast = decodeCheckpoint(bytes, { engine });
+  const plain = decodeCheckpoint(bytes);
+  assertOk(fast.model instanceof FastRnn && plain.model instanceof VanillaRnn);
+  for (const [name, p] of Object.entries(model.params)) {
+    assertEquals(Array.from(fast.model.params[name]!.data), Array.from(p.data));
+    assertEquals(Array.from(plain.model.params[name]!.data), Array.from(p.data));
+  }
+  for (const [name, s] of Object.entries(t.optimizer.state)) {
+    assertEquals(Array.from(fast.optimizer.state[name]!.data), Array.from(s.data));
+  }
+  const { inputs, targets } = randomChunk(V, 8, 2, new Rng(4));
+  const lossOf = (m: CharModel) => m.forward(inputs, targets, m.initialState(2));
+  assertEquals(lossOf(fast.model), lossOf(model));
+  assertOk(Math.abs(lossOf(plain.model) - lossOf(model)) < 1e-5);
+});

@@ -8,9 +8,11 @@
 import { dirname, join, resolve } from "node:path";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../lib/checkpoint.ts";
 import { makeConfig, modelConfigOf, type TrainConfig } from "../lib/config.ts";
+import { createEngine, type Engine } from "../lib/engine.ts";
 import { loadCorpus } from "../lib/corpus.ts";
 import { type Split, splitData } from "../lib/data.ts";
 import { createModel } from "../lib/models.ts";
+import { FastRnn } from "../lib/rnn_fast.ts";
 import { createOptimizer } from "../lib/optim.ts";
 import { Rng } from "../lib/rng.ts";
 import { countParams } from "../lib/tensor.ts";
@@ -37,6 +39,8 @@ interface Run {
   corpusRef: string;
   /** Header line describing the corpus. */
   corpusLine: string;
+  /** Header line naming the engine the model runs on. */
+  engineLine: string;
   outDir: string;
   bestValLoss: number | null;
   resumedFrom?: string;
@@ -54,7 +58,12 @@ export async function trainMain(argv: string[]): Promise<number> {
     console.log(trainHelp());
     return 0;
   }
-  const run = args.resume ? await prepareResume(args, args.resume) : await prepareFresh(args);
+  const engine = args.engine === "plain"
+    ? undefined
+    : createEngine({ kind: args.engine, threads: args.threads });
+  const run = args.resume
+    ? await prepareResume(args, args.resume, engine)
+    : await prepareFresh(args, engine);
   return await train(run, args);
 }
 
@@ -67,7 +76,7 @@ function configFromFlags(overrides: Partial<TrainConfig>): TrainConfig {
   }
 }
 
-async function prepareFresh(args: TrainArgs): Promise<Run> {
+async function prepareFresh(args: TrainArgs, engine?: Engine): Promise<Run> {
   const config = configFromFlags(args.overrides);
   const spec = args.corpus ?? "brown";
   const corpus = await loadCorpus(spec);
@@ -78,7 +87,7 @@ async function prepareFresh(args: TrainArgs): Promise<Run> {
   const model = createModel(
     modelConfigOf(config, vocab.chars.length),
     rng,
-    { initScale: config.initScale },
+    { initScale: config.initScale, engine },
   );
   const optimizer = createOptimizer(config.optimizer, model.params);
   return {
@@ -86,13 +95,14 @@ async function prepareFresh(args: TrainArgs): Promise<Run> {
     data,
     corpusRef: spec === "brown" ? "brown" : resolve(spec),
     corpusLine: describeCorpus(corpus.name, vocab, data),
+    engineLine: describeEngine(model, engine),
     outDir: args.out ?? join("runs", corpus.name),
     bestValLoss: null,
   };
 }
 
-async function prepareResume(args: TrainArgs, path: string): Promise<Run> {
-  const ckpt = await loadCheckpoint(path);
+async function prepareResume(args: TrainArgs, path: string, engine?: Engine): Promise<Run> {
+  const ckpt = await loadCheckpoint(path, { engine });
   const config = configFromFlags(resumeConfig(ckpt.config, args.overrides, path));
   if (config.steps <= ckpt.step) {
     throw new UsageError(
@@ -129,6 +139,7 @@ async function prepareResume(args: TrainArgs, path: string): Promise<Run> {
     data,
     corpusRef: spec === "brown" ? "brown" : resolve(spec),
     corpusLine: describeCorpus(corpus.name, vocab, data),
+    engineLine: describeEngine(model, engine),
     outDir: args.out ?? dirname(path),
     bestValLoss: ckpt.bestValLoss,
     resumedFrom: path,
@@ -160,6 +171,14 @@ function checkLength(spec: string, data: Split, config: TrainConfig): void {
       `but --batch-size ${B} x --seq-length ${T} needs at least ${B * T + 1}; ` +
       `use a longer text, or lower --batch-size or --seq-length`,
   );
+}
+
+function describeEngine(model: Trainer["model"], engine?: Engine): string {
+  if (!engine) return "Engine: plain (float64 TypeScript)";
+  if (!(model instanceof FastRnn)) {
+    return `Engine: plain (float64 TypeScript; the fast engine runs the 1-layer rnn only)`;
+  }
+  return `Engine: ${engine.detail}`;
 }
 
 function describeCorpus(name: string, vocab: Vocab, data: Split): string {
@@ -204,6 +223,7 @@ async function train(run: Run, args: TrainArgs): Promise<number> {
 
   const m = trainer.model;
   out.log(run.corpusLine);
+  out.log(run.engineLine);
   out.log(
     `Model ${m.config.kind}: hidden size ${m.config.hiddenSize}` +
       `${config.numLayers > 1 ? `, ${config.numLayers} layers, dropout ${config.dropout}` : ""}, ` +

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ENGINE_KINDS, type EngineKind } from "../lib/engine.ts";
 import { DEFAULT_CONFIG, type TrainConfig } from "../lib/config.ts";
 import { MODEL_KINDS } from "../lib/model.ts";
 import { LR_SCHEDULES, OPTIMIZERS } from "../lib/optim.ts";
@@ -138,6 +139,23 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     valueName: "CKPT",
     description: "Continue a run from its checkpoint (config, optimizer, data position, RNG)",
   },
+  {
+    name: "engine",
+    type: "string",
+    valueName: "KIND",
+    choices: [...ENGINE_KINDS, "plain"],
+    default: "auto",
+    description: "Vanilla RNN backend: auto | openblas | wasm | ts (float32), plain (float64)",
+  },
+  {
+    name: "threads",
+    type: "int",
+    valueName: "N",
+    min: 1,
+    max: 256,
+    default: "min(2, cores)",
+    description: "OpenBLAS threads for large matrix products (--engine auto or openblas)",
+  },
   { name: "help", short: "h", type: "boolean", description: "Show this help and exit" },
 ];
 
@@ -168,6 +186,10 @@ export interface TrainArgs {
   out?: string;
   /** `--resume`, when given. */
   resume?: string;
+  /** `--engine` (default `"auto"`): a fast engine kind, or `"plain"` for the float64 model. */
+  engine: EngineKind | "auto" | "plain";
+  /** `--threads`, when given. */
+  threads?: number;
 }
 
 /**
@@ -201,6 +223,8 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     saveEvery: values.get("save-every") as number | undefined,
     out: str("out"),
     resume: str("resume"),
+    engine: (str("engine") ?? "auto") as TrainArgs["engine"],
+    threads: values.get("threads") as number | undefined,
   };
 }
 

@@ -296,6 +296,11 @@ async function train(run: Run, args: TrainArgs): Promise<number> {
     }
   };
   Deno.addSignalListener("SIGINT", onSigint);
+  let timedOut = false;
+  const timer = args.maxMinutes === undefined ? undefined : setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, args.maxMinutes * 60_000);
   const start = performance.now();
   try {
     const result = await trainer.run({ onEvent, signal: controller.signal });
@@ -315,12 +320,20 @@ async function train(run: Run, args: TrainArgs): Promise<number> {
       prime,
     }));
     if (!result.stopped) return 0;
+    if (timedOut) {
+      out.note(
+        `Time limit of ${args.maxMinutes} min reached at step ${trainer.step}; saved ${latest}; ` +
+          `continue with: deno task train --resume ${shellQuote(latest)}`,
+      );
+      return 0;
+    }
     out.note(
       `Interrupted: saved step ${trainer.step} to ${latest}; resume with: ` +
         `deno task train --resume ${shellQuote(latest)}`,
     );
     return 130;
   } finally {
+    clearTimeout(timer);
     out.clear();
     Deno.removeSignalListener("SIGINT", onSigint);
   }

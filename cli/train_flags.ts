@@ -156,6 +156,14 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     default: "min(2, cores)",
     description: "OpenBLAS threads for large matrix products (--engine auto or openblas)",
   },
+  {
+    name: "max-minutes",
+    type: "number",
+    valueName: "M",
+    min: 0,
+    exclusiveMin: true,
+    description: "Stop after M minutes of wall time (saves latest; exit 0), e.g. for a time budget",
+  },
   { name: "help", short: "h", type: "boolean", description: "Show this help and exit" },
 ];
 
@@ -190,6 +198,8 @@ export interface TrainArgs {
   engine: EngineKind | "auto" | "plain";
   /** `--threads`, when given. */
   threads?: number;
+  /** `--max-minutes`, when given. */
+  maxMinutes?: number;
 }
 
 /**
@@ -225,6 +235,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     resume: str("resume"),
     engine: (str("engine") ?? "auto") as TrainArgs["engine"],
     threads: values.get("threads") as number | undefined,
+    maxMinutes: values.get("max-minutes") as number | undefined,
   };
 }
 

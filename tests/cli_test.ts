@@ -149,6 +149,18 @@ Deno.test("train --model lstm/gru with stacked layers and dropout, then sample",
   }
 });
 
+Deno.test("train --max-minutes stops on time, saves latest and exits 0", async () => {
+  const dir2 = join(dir, "timed");
+  const r = await cli("train", [
+    ...["--corpus", corpus, ...TINY, "--steps", "10000000", "--max-minutes", "0.02"],
+    ...["--eval-every", "0", "--sample-every", "0", "--out", dir2],
+  ]);
+  assertEquals(r.code, 0, r.stderr);
+  assertOk(/Time limit of 0.02 min reached at step \d+/.test(r.stderr + r.stdout), r.stderr);
+  const ckpt = await loadCheckpoint(join(dir2, "latest.safetensors"));
+  assertOk(ckpt.step > 0 && ckpt.step < 10000000, `step ${ckpt.step}`);
+});
+
 Deno.test("sample: prime then exactly N characters; seeds repeat and differ", async () => {
   const args = ["--checkpoint", latest, "--prime", "The ", "--length", "50"];
   const [a, b, c] = await Promise.all([

@@ -6,7 +6,7 @@
  * @module
  */
 import { workspaceOf } from "./engine_wasm.ts";
-import { type Params, zerosLike } from "./tensor.ts";
+import { type FloatArray, type Params, zerosLike } from "./tensor.ts";
 
 /** Optimizer names accepted by {@linkcode createOptimizer}. */
 export const OPTIMIZERS = ["sgd", "adagrad", "rmsprop", "adam"] as const;
@@ -74,94 +74,65 @@ export function createOptimizer(
     }
     return out;
   };
+  /** An optimizer that applies `step` to each (parameter, gradient) pair of an update. */
+  const build = (
+    state: Params,
+    step: (key: string, w: FloatArray, g: FloatArray, lr: number, t: number) => void,
+  ): Optimizer => ({
+    name,
+    steps: 0,
+    state,
+    update(params, grads, lr) {
+      const t = ++this.steps;
+      for (const [k, p] of Object.entries(params)) step(k, p.data, grads[k]!.data, lr, t);
+    },
+  });
   switch (name) {
     case "sgd":
-      return {
-        name,
-        steps: 0,
-        state: {},
-        update(params, grads, lr) {
-          for (const [k, p] of Object.entries(params)) {
-            const w = p.data, g = grads[k]!.data;
-            for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * g[i]!; // w -= lr g
-          }
-          this.steps++;
-        },
-      };
+      return build({}, (_k, w, g, lr) => {
+        for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * g[i]!; // w -= lr g
+      });
     case "adagrad": {
       const state = prefixed("mem");
-      return {
-        name,
-        steps: 0,
-        state,
-        update(params, grads, lr) {
-          for (const [k, p] of Object.entries(params)) {
-            const w = p.data, g = grads[k]!.data, mem = state[`mem.${k}`]!.data;
-            const ws = sameWorkspace(w, g, mem);
-            if (ws) {
-              ws.adagrad(w as Float32Array, g as Float32Array, mem as Float32Array, { lr, eps });
-              continue;
-            }
-            for (let i = 0; i < w.length; i++) {
-              mem[i] = mem[i]! + g[i]! * g[i]!; // mem += g^2
-              w[i] = w[i]! - lr * g[i]! / Math.sqrt(mem[i]! + eps); // w -= lr g / sqrt(mem + eps)
-            }
-          }
-          this.steps++;
-        },
-      };
+      return build(state, (k, w, g, lr) => {
+        const mem = state[`mem.${k}`]!.data;
+        const ws = sameWorkspace(w, g, mem);
+        if (ws) {
+          return ws.adagrad(w as Float32Array, g as Float32Array, mem as Float32Array, { lr, eps });
+        }
+        for (let i = 0; i < w.length; i++) {
+          mem[i] = mem[i]! + g[i]! * g[i]!; // mem += g^2
+          w[i] = w[i]! - lr * g[i]! / Math.sqrt(mem[i]! + eps); // w -= lr g / sqrt(mem + eps)
+        }
+      });
     }
     case "rmsprop": {
       const state = prefixed("ms");
-      return {
-        name,
-        steps: 0,
-        state,
-        update(params, grads, lr) {
-          for (const [k, p] of Object.entries(params)) {
-            const w = p.data, g = grads[k]!.data, ms = state[`ms.${k}`]!.data;
-            for (let i = 0; i < w.length; i++) {
-              ms[i] = rho * ms[i]! + (1 - rho) * g[i]! * g[i]!; // ms = rho ms + (1 - rho) g^2
-              w[i] = w[i]! - lr * g[i]! / (Math.sqrt(ms[i]!) + eps); // w -= lr g / (sqrt(ms) + eps)
-            }
-          }
-          this.steps++;
-        },
-      };
+      return build(state, (k, w, g, lr) => {
+        const ms = state[`ms.${k}`]!.data;
+        for (let i = 0; i < w.length; i++) {
+          ms[i] = rho * ms[i]! + (1 - rho) * g[i]! * g[i]!; // ms = rho ms + (1 - rho) g^2
+          w[i] = w[i]! - lr * g[i]! / (Math.sqrt(ms[i]!) + eps); // w -= lr g / (sqrt(ms) + eps)
+        }
+      });
     }
     case "adam": {
       const state = { ...prefixed("m"), ...prefixed("v") };
-      return {
-        name,
-        steps: 0,
-        state,
-        update(params, grads, lr) {
-          const t = ++this.steps;
-          const c1 = 1 - beta1 ** t, c2 = 1 - beta2 ** t; // bias corrections
-          for (const [k, p] of Object.entries(params)) {
-            const w = p.data, g = grads[k]!.data;
-            const m = state[`m.${k}`]!.data, v = state[`v.${k}`]!.data;
-            const ws = sameWorkspace(w, g, m, v);
-            if (ws) {
-              const moments: [Float32Array, Float32Array] = [m as Float32Array, v as Float32Array];
-              ws.adam(w as Float32Array, g as Float32Array, moments, {
-                lr,
-                beta1,
-                beta2,
-                c1,
-                c2,
-                eps,
-              });
-              continue;
-            }
-            for (let i = 0; i < w.length; i++) {
-              m[i] = beta1 * m[i]! + (1 - beta1) * g[i]!; // m = b1 m + (1 - b1) g
-              v[i] = beta2 * v[i]! + (1 - beta2) * g[i]! * g[i]!; // v = b2 v + (1 - b2) g^2
-              w[i] = w[i]! - lr * (m[i]! / c1) / (Math.sqrt(v[i]! / c2) + eps);
-            }
-          }
-        },
-      };
+      return build(state, (k, w, g, lr, t) => {
+        const m = state[`m.${k}`]!.data, v = state[`v.${k}`]!.data;
+        const c1 = 1 - beta1 ** t, c2 = 1 - beta2 ** t; // bias corrections
+        const ws = sameWorkspace(w, g, m, v);
+        if (ws) {
+          const moments: [Float32Array, Float32Array] = [m as Float32Array, v as Float32Array];
+          const hyper = { lr, beta1, beta2, c1, c2, eps };
+          return ws.adam(w as Float32Array, g as Float32Array, moments, hyper);
+        }
+        for (let i = 0; i < w.length; i++) {
+          m[i] = beta1 * m[i]! + (1 - beta1) * g[i]!; // m = b1 m + (1 - b1) g
+          v[i] = beta2 * v[i]! + (1 - beta2) * g[i]! * g[i]!; // v = b2 v + (1 - b2) g^2
+          w[i] = w[i]! - lr * (m[i]! / c1) / (Math.sqrt(v[i]! / c2) + eps);
+        }
+      });
     }
     default:
       throw new RangeError(

@@ -13,6 +13,7 @@ import { loadCorpus } from "../lib/corpus.ts";
 import { type Split, splitData } from "../lib/data.ts";
 import { createModel } from "../lib/models.ts";
 import { FastRnn } from "../lib/rnn_fast.ts";
+import { FastStackedRnn } from "../lib/stacked_fast.ts";
 import { createOptimizer } from "../lib/optim.ts";
 import { Rng } from "../lib/rng.ts";
 import { countParams } from "../lib/tensor.ts";
@@ -175,8 +176,8 @@ function checkLength(spec: string, data: Split, config: TrainConfig): void {
 
 function describeEngine(model: Trainer["model"], engine?: Engine): string {
   if (!engine) return "Engine: plain (float64 TypeScript)";
-  if (!(model instanceof FastRnn)) {
-    return `Engine: plain (float64 TypeScript; the fast engine runs the 1-layer rnn only)`;
+  if (!(model instanceof FastRnn || model instanceof FastStackedRnn)) {
+    return `Engine: plain (float64 TypeScript; this model has no fast version)`;
   }
   return `Engine: ${engine.detail}`;
 }

@@ -14,6 +14,13 @@ import {
   resolveGemmPlan,
   type Workspace,
 } from "./engine_types.ts";
+import {
+  gruStepBackward,
+  gruStepForward,
+  lstmStepBackward,
+  lstmStepForward,
+  multiplyInto,
+} from "./engine_cells.ts";
 
 /**
  * A TypeScript GEMM for one plan: `C = beta*C + op(A) op(B)` (see {@linkcode ResolvedGemmPlan}).
@@ -300,5 +307,30 @@ export class TsWorkspace implements Workspace {
   /** See {@linkcode Workspace.scale}. @param a Values. @param s Factor. */
   scale(a: Float32Array, s: number): void {
     for (let i = 0; i < a.length; i++) a[i] = a[i]! * s;
+  }
+
+  /** See {@linkcode Workspace.multiply}. @param dst Output. @param a Values. @param b Factors. */
+  multiply(dst: Float32Array, a: Float32Array, b: Float32Array): void {
+    multiplyInto(dst, a, b);
+  }
+
+  /** See {@linkcode Workspace.lstmForward}. */
+  lstmForward(...args: Parameters<Workspace["lstmForward"]>): void {
+    lstmStepForward(...args);
+  }
+
+  /** See {@linkcode Workspace.lstmBackward}. */
+  lstmBackward(...args: Parameters<Workspace["lstmBackward"]>): void {
+    lstmStepBackward(...args);
+  }
+
+  /** See {@linkcode Workspace.gruForward}. */
+  gruForward(...args: Parameters<Workspace["gruForward"]>): void {
+    gruStepForward(...args);
+  }
+
+  /** See {@linkcode Workspace.gruBackward}. */
+  gruBackward(...args: Parameters<Workspace["gruBackward"]>): void {
+    gruStepBackward(...args);
   }
 }

@@ -234,6 +234,92 @@ export interface Workspace {
    * @param s Factor.
    */
   scale(a: Float32Array, s: number): void;
+  /**
+   * `dst = a * b` elementwise (`dst` may be `a`): dropout masks.
+   *
+   * @param dst Output.
+   * @param a Values.
+   * @param b Factors.
+   */
+  multiply(dst: Float32Array, a: Float32Array, b: Float32Array): void;
+  /**
+   * One LSTM step's gates and states (see `engine_cells.ts`, `lstmStepForward`).
+   *
+   * @param gates `(B, 4H)` pre-activations, replaced by the activations i, f, o, g.
+   * @param cPrev `(B, H)` c_{t-1}.
+   * @param c `(B, H)` output c_t.
+   * @param tanhC `(B, H)` output tanh(c_t).
+   * @param h `(B, H)` output h_t.
+   * @param H Hidden size.
+   */
+  lstmForward(
+    gates: Float32Array,
+    cPrev: Float32Array,
+    c: Float32Array,
+    tanhC: Float32Array,
+    h: Float32Array,
+    H: number,
+  ): void;
+  /**
+   * One LSTM step's backward (see `engine_cells.ts`, `lstmStepBackward`).
+   *
+   * @param gates `(B, 4H)` activations.
+   * @param cPrev `(B, H)` c_{t-1}.
+   * @param tanhC `(B, H)` tanh(c_t).
+   * @param dh `(B, H)` dL/dh_t.
+   * @param dc `(B, H)` dL/dc_t, replaced by dL/dc_{t-1}.
+   * @param dGates `(B, 4H)` output.
+   * @param H Hidden size.
+   */
+  lstmBackward(
+    gates: Float32Array,
+    cPrev: Float32Array,
+    tanhC: Float32Array,
+    dh: Float32Array,
+    dc: Float32Array,
+    dGates: Float32Array,
+    H: number,
+  ): void;
+  /**
+   * One GRU step (see `engine_cells.ts`, `gruStepForward`).
+   *
+   * @param gates `(B, 3H)` input side, replaced by the activations r, z, n.
+   * @param ah `(B, 3H)` hidden side.
+   * @param bhn `(H)` hidden-side bias of n.
+   * @param hPrev `(B, H)` h_{t-1}.
+   * @param h `(B, H)` output h_t.
+   * @param hn `(B, H)` output: `Wh_n h_{t-1} + bhn`.
+   */
+  gruForward(
+    gates: Float32Array,
+    ah: Float32Array,
+    bhn: Float32Array,
+    hPrev: Float32Array,
+    h: Float32Array,
+    hn: Float32Array,
+  ): void;
+  /**
+   * One GRU step's backward (see `engine_cells.ts`, `gruStepBackward`).
+   *
+   * @param gates `(B, 3H)` activations.
+   * @param hn `(B, H)` the reset's operand.
+   * @param hPrev `(B, H)` h_{t-1}.
+   * @param dh `(B, H)` dL/dh_t.
+   * @param dax `(B, 3H)` output, input side.
+   * @param dah `(B, 3H)` output, hidden side.
+   * @param dbhn `(H)` accumulator.
+   * @param dhPrev `(B, H)` accumulator of the direct path `z dh`.
+   */
+  gruBackward(
+    gates: Float32Array,
+    hn: Float32Array,
+    hPrev: Float32Array,
+    dh: Float32Array,
+    dax: Float32Array,
+    dah: Float32Array,
+    dbhn: Float32Array,
+    dhPrev: Float32Array,
+  ): void;
 }
 
 /** A chosen backend; models make their own {@linkcode Workspace} from it. */

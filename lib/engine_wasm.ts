@@ -43,6 +43,11 @@ interface Exports {
   sumSquares(p: number, n: number): number;
   clampInPlace(p: number, n: number, limit: number): number;
   scaleInPlace(p: number, n: number, s: number): void;
+  multiply(dst: number, a: number, b: number, n: number): void;
+  lstmForward(...args: number[]): void;
+  lstmBackward(...args: number[]): void;
+  gruForward(...args: number[]): void;
+  gruBackward(...args: number[]): void;
 }
 
 /** The compiled kernels, or why they cannot run here. */
@@ -381,5 +386,103 @@ export class WasmWorkspace implements Workspace {
   /** See {@linkcode Workspace.scale}. @param a Values. @param s Factor. */
   scale(a: Float32Array, s: number): void {
     this.#ex.scaleInPlace(a.byteOffset, a.length, s);
+  }
+
+  /** See {@linkcode Workspace.multiply}. @param dst Output. @param a Values. @param b Factors. */
+  multiply(dst: Float32Array, a: Float32Array, b: Float32Array): void {
+    this.#ex.multiply(dst.byteOffset, a.byteOffset, b.byteOffset, dst.length);
+  }
+
+  /**
+   * See {@linkcode Workspace.lstmForward}.
+   * @param gates Gates. @param cPrev c_{t-1}. @param c c_t. @param tanhC tanh(c_t).
+   * @param h h_t. @param H Hidden size.
+   */
+  lstmForward(
+    gates: Float32Array,
+    cPrev: Float32Array,
+    c: Float32Array,
+    tanhC: Float32Array,
+    h: Float32Array,
+    H: number,
+  ): void {
+    const o = (a: Float32Array) => a.byteOffset;
+    this.#ex.lstmForward(o(gates), o(cPrev), o(c), o(tanhC), o(h), c.length / H, H, 1);
+  }
+
+  /**
+   * See {@linkcode Workspace.lstmBackward}.
+   * @param gates Activations. @param cPrev c_{t-1}. @param tanhC tanh(c_t). @param dh dL/dh_t.
+   * @param dc dL/dc, carried back. @param dGates Output. @param H Hidden size.
+   */
+  lstmBackward(
+    gates: Float32Array,
+    cPrev: Float32Array,
+    tanhC: Float32Array,
+    dh: Float32Array,
+    dc: Float32Array,
+    dGates: Float32Array,
+    H: number,
+  ): void {
+    const o = (a: Float32Array) => a.byteOffset;
+    this.#ex.lstmBackward(
+      o(gates),
+      o(cPrev),
+      o(tanhC),
+      o(dh),
+      o(dc),
+      o(dGates),
+      dc.length / H,
+      H,
+      1,
+    );
+  }
+
+  /**
+   * See {@linkcode Workspace.gruForward}.
+   * @param gates Gates. @param ah Hidden side. @param bhn Bias. @param hPrev h_{t-1}.
+   * @param h h_t. @param hn The reset's operand.
+   */
+  gruForward(
+    gates: Float32Array,
+    ah: Float32Array,
+    bhn: Float32Array,
+    hPrev: Float32Array,
+    h: Float32Array,
+    hn: Float32Array,
+  ): void {
+    const o = (a: Float32Array) => a.byteOffset, H = bhn.length;
+    this.#ex.gruForward(o(gates), o(ah), o(bhn), o(hPrev), o(h), o(hn), h.length / H, H, 1);
+  }
+
+  /**
+   * See {@linkcode Workspace.gruBackward}.
+   * @param gates Activations. @param hn Reset operand. @param hPrev h_{t-1}. @param dh dL/dh_t.
+   * @param dax Input side. @param dah Hidden side. @param dbhn Accumulator. @param dhPrev Accumulator.
+   */
+  gruBackward(
+    gates: Float32Array,
+    hn: Float32Array,
+    hPrev: Float32Array,
+    dh: Float32Array,
+    dax: Float32Array,
+    dah: Float32Array,
+    dbhn: Float32Array,
+    dhPrev: Float32Array,
+  ): void {
+    const o = (a: Float32Array) => a.byteOffset, H = dbhn.length;
+    this.#ex.gruBackward(
+      o(gates),
+      o(hn),
+      o(hPrev),
+      o(dh),
+      o(dax),
+      o(dah),
+      o(dbhn),
+      o(dhPrev),
+      dh.length / H,
+      H,
+      1,
+    );
   }
 }

@@ -2,7 +2,8 @@
  * Builds a model of any kind from its config (used by the CLI, checkpoints and notebooks):
  * the single-layer `rnn` is the seed's {@linkcode VanillaRnn} (parameters `Wxh`, `Whh`,
  * `Why`, `bh`, `by`), or with an engine its float32 twin {@linkcode FastRnn}; stacked RNNs
- * and every LSTM or GRU are a {@linkcode StackedRnn}.
+ * and every LSTM or GRU are a {@linkcode StackedRnn}, or with an engine its float32 twin
+ * {@linkcode FastStackedRnn}.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import type { Rng } from "./rng.ts";
 import { VanillaRnn } from "./rnn.ts";
 import { FastRnn } from "./rnn_fast.ts";
 import { StackedRnn } from "./stacked.ts";
+import { FastStackedRnn } from "./stacked_fast.ts";
 
 /**
  * Creates a freshly initialised model.
@@ -19,7 +21,8 @@ import { StackedRnn } from "./stacked.ts";
  * @param config Kind, sizes, `numLayers` (default 1) and `dropout` (default 0).
  * @param rng Source of the initial weights.
  * @param options `initScale`: standard deviation of the initial weights (0 or omitted: the model's default);
- * `engine`: run a single-layer `rnn` as a {@linkcode FastRnn} on it (float32; other kinds ignore it).
+ * `engine`: run the model in float32 on it ({@linkcode FastRnn} for a single-layer `rnn`, else
+ * {@linkcode FastStackedRnn}); without one, the float64 reference models.
  * @returns The model.
  * @throws {RangeError} when the config is invalid (see {@linkcode resolveModelConfig}).
  * @example
@@ -33,6 +36,8 @@ import { StackedRnn } from "./stacked.ts";
  * import { createEngine } from "./engine.ts";
  * const f = createModel({ kind: "rnn", vocabSize: 4, hiddenSize: 3 }, new Rng(1), { engine: createEngine({ kind: "ts" }) });
  * assertEquals(f.params.Whh!.data instanceof Float32Array, true);
+ * const l = createModel({ kind: "lstm", vocabSize: 4, hiddenSize: 3 }, new Rng(1), { engine: createEngine({ kind: "ts" }) });
+ * assertEquals(l.params["l0.Wh"]!.data instanceof Float32Array, true);
  * ```
  */
 export function createModel(
@@ -45,6 +50,9 @@ export function createModel(
   if (full.kind === "rnn" && full.numLayers === 1) {
     if (options.engine) return new FastRnn(rng, { ...config, initScale, engine: options.engine });
     return new VanillaRnn(rng, { ...config, initScale });
+  }
+  if (options.engine) {
+    return new FastStackedRnn(rng, { ...full, initScale, engine: options.engine });
   }
   return new StackedRnn(rng, { ...full, initScale });
 }

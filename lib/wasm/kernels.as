@@ -769,3 +769,198 @@ export function scaleInPlace(p: usize, n: i32, s: f32): void {
   for (; o + 16 <= nb; o += 16) v128.store(p + o, f32x4.mul(v128.load(p + o), sv));
   for (; o < nb; o += 4) store<f32>(p + o, load<f32>(p + o) * s);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Recurrent cells: the gate math of one time step of B streams (lib/engine_cells.ts has the
+// same equations in TypeScript). A gate row (B, G*H) holds the G blocks of one stream side by
+// side. Units are processed 4 at a time; the H % 4 left-over units go one by one through the
+// same vector code (lane 0 of a splat), so every unit sees identical arithmetic.
+
+/** A full vector at p, or p's one float in every lane. */
+@inline function ld(p: usize, full: bool): v128 {
+  return full ? v128.load(p) : v128.load32_splat(p);
+}
+
+/** Stores the vector at p, or only its lane 0. */
+@inline function st(p: usize, v: v128, full: bool): void {
+  if (full) v128.store(p, v);
+  else v128.store32_lane(p, v, 0);
+}
+
+/** sigmoid(x) = 1/2 + tanh(x/2) / 2, on the tanh of tanhVec (after setExpConsts(one, 0.5)). */
+@inline function sigmoidVec(x: v128, half: v128, cap: v128, two: v128, sign: v128): v128 {
+  return fma(half, tanhVec(f32x4.mul(x, half), cap, two, sign), half);
+}
+
+/** y * (1 - y): the sigmoid's derivative from its output. */
+@inline function dsig(y: v128, c1: v128): v128 {
+  return f32x4.mul(y, f32x4.sub(c1, y));
+}
+
+/** 1 - y * y: tanh's derivative from its output. */
+@inline function dtanh(y: v128, c1: v128): v128 {
+  return f32x4.sub(c1, f32x4.mul(y, y));
+}
+
+/** dst[0..n) = a[0..n) * b[0..n) (dst may be a). */
+export function multiply(dst: usize, a: usize, b: usize, n: i32): void {
+  const nb = <usize>n << 2;
+  let o: usize = 0;
+  for (; o + 16 <= nb; o += 16) v128.store(dst + o, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+  for (; o < nb; o += 4) store<f32>(dst + o, load<f32>(a + o) * load<f32>(b + o));
+}
+
+/** One LSTM unit group at byte offset o of a stream's rows (hb = H in bytes). */
+@inline function lstmUnits(
+  g: usize, cp: usize, c: usize, tc: usize, h: usize, hb: usize, full: bool,
+  half: v128, cap: v128, two: v128, sign: v128,
+): void {
+  const i = sigmoidVec(ld(g, full), half, cap, two, sign);
+  const f = sigmoidVec(ld(g + hb, full), half, cap, two, sign);
+  const o = sigmoidVec(ld(g + 2 * hb, full), half, cap, two, sign);
+  const gg = tanhVec(ld(g + 3 * hb, full), cap, two, sign);
+  st(g, i, full); st(g + hb, f, full); st(g + 2 * hb, o, full); st(g + 3 * hb, gg, full);
+  const cn = fma(f, ld(cp, full), f32x4.mul(i, gg)); // c_t = f c_{t-1} + i g
+  const t = tanhVec(cn, cap, two, sign);
+  st(c, cn, full); st(tc, t, full);
+  st(h, f32x4.mul(o, t), full); // h_t = o tanh(c_t)
+}
+
+/**
+ * LSTM forward of one step: gates(B,4H) pre-activations -> i, f, o, g in place;
+ * c(B,H) = f cPrev + i g; tanhC(B,H) = tanh(c); h(B,H) = o tanhC. `one` must be 1.
+ */
+export function lstmForward(
+  gates: usize, cPrev: usize, c: usize, tanhC: usize, h: usize, B: i32, H: i32, one: f32,
+): void {
+  setExpConsts(one, 0.5);
+  const half = k(one, 0.5), cap = k(one, 9.0), two = k(one, 2.0);
+  const sign = i32x4.splat(<i32>(one * -2147483648.0));
+  const hb = <usize>H << 2, h16 = hb & ~15;
+  for (let b = 0; b < B; b++) {
+    const gb = gates + <usize>b * (hb << 2), sb = <usize>b * hb;
+    let o: usize = 0;
+    for (; o < h16; o += 16) {
+      lstmUnits(gb + o, cPrev + sb + o, c + sb + o, tanhC + sb + o, h + sb + o, hb, true, half, cap, two, sign);
+    }
+    for (; o < hb; o += 4) {
+      lstmUnits(gb + o, cPrev + sb + o, c + sb + o, tanhC + sb + o, h + sb + o, hb, false, half, cap, two, sign);
+    }
+  }
+}
+
+/** One LSTM unit group of the backward (see lstmBackward). */
+@inline function lstmUnitsBack(
+  g: usize, cp: usize, tc: usize, dh: usize, dc: usize, dg: usize, hb: usize, full: bool, c1: v128,
+): void {
+  const i = ld(g, full), f = ld(g + hb, full), o = ld(g + 2 * hb, full), gg = ld(g + 3 * hb, full);
+  const t = ld(tc, full), dhv = ld(dh, full);
+  const dcn = fma(f32x4.mul(dhv, o), dtanh(t, c1), ld(dc, full)); // dc_t += dh o (1 - tanh^2 c)
+  st(dg, f32x4.mul(f32x4.mul(dcn, gg), dsig(i, c1)), full); // di = dc g, through sigmoid
+  st(dg + hb, f32x4.mul(f32x4.mul(dcn, ld(cp, full)), dsig(f, c1)), full); // df = dc c_{t-1}
+  st(dg + 2 * hb, f32x4.mul(f32x4.mul(dhv, t), dsig(o, c1)), full); // do = dh tanh(c_t)
+  st(dg + 3 * hb, f32x4.mul(f32x4.mul(dcn, i), dtanh(gg, c1)), full); // dg = dc i, through tanh
+  st(dc, f32x4.mul(dcn, f), full); // dc_{t-1} = dc_t f
+}
+
+/**
+ * LSTM backward of one step: from the activations gates(B,4H), cPrev(B,H), tanhC(B,H) and
+ * dh(B,H) (the whole dL/dh_t), writes dGates(B,4H) and turns dc(B,H) from dL/dc_t (the part
+ * not through h_t) into dL/dc_{t-1}. `one` must be 1.
+ */
+export function lstmBackward(
+  gates: usize, cPrev: usize, tanhC: usize, dh: usize, dc: usize, dGates: usize, B: i32, H: i32,
+  one: f32,
+): void {
+  const c1 = f32x4.splat(one);
+  const hb = <usize>H << 2, h16 = hb & ~15;
+  for (let b = 0; b < B; b++) {
+    const gb = gates + <usize>b * (hb << 2), db = dGates + <usize>b * (hb << 2);
+    const sb = <usize>b * hb;
+    let o: usize = 0;
+    for (; o < h16; o += 16) {
+      lstmUnitsBack(gb + o, cPrev + sb + o, tanhC + sb + o, dh + sb + o, dc + sb + o, db + o, hb, true, c1);
+    }
+    for (; o < hb; o += 4) {
+      lstmUnitsBack(gb + o, cPrev + sb + o, tanhC + sb + o, dh + sb + o, dc + sb + o, db + o, hb, false, c1);
+    }
+  }
+}
+
+/** One GRU unit group (see gruForward); bn points at bhn for these units. */
+@inline function gruUnits(
+  g: usize, ah: usize, bn: usize, hp: usize, h: usize, hn: usize, hb: usize, full: bool,
+  half: v128, cap: v128, two: v128, sign: v128,
+): void {
+  const r = sigmoidVec(f32x4.add(ld(g, full), ld(ah, full)), half, cap, two, sign);
+  const z = sigmoidVec(f32x4.add(ld(g + hb, full), ld(ah + hb, full)), half, cap, two, sign);
+  const hnv = f32x4.add(ld(ah + 2 * hb, full), ld(bn, full)); // Wh_n h_{t-1} + bhn
+  const n = tanhVec(fma(r, hnv, ld(g + 2 * hb, full)), cap, two, sign);
+  st(g, r, full); st(g + hb, z, full); st(g + 2 * hb, n, full);
+  st(hn, hnv, full);
+  st(h, fma(z, f32x4.sub(ld(hp, full), n), n), full); // h_t = (1 - z) n + z h_{t-1}
+}
+
+/**
+ * GRU forward of one step: gates(B,3H) input side -> r, z, n in place, given the hidden side
+ * ah(B,3H), bhn(H) and hPrev(B,H); writes h(B,H) and hn(B,H) = Wh_n h_{t-1} + bhn.
+ * `one` must be 1.
+ */
+export function gruForward(
+  gates: usize, ah: usize, bhn: usize, hPrev: usize, h: usize, hn: usize, B: i32, H: i32,
+  one: f32,
+): void {
+  setExpConsts(one, 0.5);
+  const half = k(one, 0.5), cap = k(one, 9.0), two = k(one, 2.0);
+  const sign = i32x4.splat(<i32>(one * -2147483648.0));
+  const hb = <usize>H << 2, h16 = hb & ~15;
+  for (let b = 0; b < B; b++) {
+    const gb = gates + <usize>b * hb * 3, ab = ah + <usize>b * hb * 3, sb = <usize>b * hb;
+    let o: usize = 0;
+    for (; o < h16; o += 16) {
+      gruUnits(gb + o, ab + o, bhn + o, hPrev + sb + o, h + sb + o, hn + sb + o, hb, true, half, cap, two, sign);
+    }
+    for (; o < hb; o += 4) {
+      gruUnits(gb + o, ab + o, bhn + o, hPrev + sb + o, h + sb + o, hn + sb + o, hb, false, half, cap, two, sign);
+    }
+  }
+}
+
+/** One GRU unit group of the backward (see gruBackward). */
+@inline function gruUnitsBack(
+  g: usize, hn: usize, hp: usize, dh: usize, dax: usize, dah: usize, dbn: usize, dhp: usize,
+  hb: usize, full: bool, c1: v128,
+): void {
+  const r = ld(g, full), z = ld(g + hb, full), n = ld(g + 2 * hb, full), dhv = ld(dh, full);
+  const dan = f32x4.mul(f32x4.mul(dhv, f32x4.sub(c1, z)), dtanh(n, c1)); // dn = dh (1 - z)
+  const daz = f32x4.mul(f32x4.mul(dhv, f32x4.sub(ld(hp, full), n)), dsig(z, c1)); // dz
+  const dar = f32x4.mul(f32x4.mul(dan, ld(hn, full)), dsig(r, c1)); // dr = dan hn
+  const danr = f32x4.mul(dan, r); // d(Wh_n h_{t-1} + bhn) = dan r
+  st(dax, dar, full); st(dax + hb, daz, full); st(dax + 2 * hb, dan, full);
+  st(dah, dar, full); st(dah + hb, daz, full); st(dah + 2 * hb, danr, full);
+  st(dbn, f32x4.add(ld(dbn, full), danr), full); // dbhn += dan r
+  st(dhp, fma(dhv, z, ld(dhp, full)), full); // dh_{t-1} += z dh_t
+}
+
+/**
+ * GRU backward of one step: from the activations gates(B,3H), hn(B,H), hPrev(B,H) and
+ * dh(B,H) (the whole dL/dh_t), writes dax(B,3H) and dah(B,3H), adds dan r into dbhn(H) and
+ * z dh into dhPrev(B,H). `one` must be 1.
+ */
+export function gruBackward(
+  gates: usize, hn: usize, hPrev: usize, dh: usize, dax: usize, dah: usize, dbhn: usize,
+  dhPrev: usize, B: i32, H: i32, one: f32,
+): void {
+  const c1 = f32x4.splat(one);
+  const hb = <usize>H << 2, h16 = hb & ~15;
+  for (let b = 0; b < B; b++) {
+    const rb = <usize>b * hb * 3, sb = <usize>b * hb;
+    let o: usize = 0;
+    for (; o < h16; o += 16) {
+      gruUnitsBack(gates + rb + o, hn + sb + o, hPrev + sb + o, dh + sb + o, dax + rb + o, dah + rb + o, dbhn + o, dhPrev + sb + o, hb, true, c1);
+    }
+    for (; o < hb; o += 4) {
+      gruUnitsBack(gates + rb + o, hn + sb + o, hPrev + sb + o, dh + sb + o, dax + rb + o, dah + rb + o, dbhn + o, dhPrev + sb + o, hb, false, c1);
+    }
+  }
+}

@@ -22,7 +22,7 @@ export const NOTEBOOK_DIR = `${ROOT}notebooks`;
 /** Where tests leave executed notebooks and screenshots (gitignored). */
 export const ARTIFACTS = `${ROOT}test-artifacts`;
 /** CI must not skip: a missing tool fails the test instead. */
-export const IN_CI = Deno.env.get("CI") === "true";
+export const IN_CI = envVar("CI") === "true";
 
 /**
  * A call of a plot display helper: a code cell containing one must leave a plot output. Cells
@@ -159,7 +159,7 @@ export function ignoreWhenMissing(testFile: string, reason: string | null): bool
  * @returns Absolute paths (empty when there are none).
  */
 export function listNotebooks(): string[] {
-  const chosen = Deno.env.get("NOTEBOOKS");
+  const chosen = envVar("NOTEBOOKS");
   if (chosen) return chosen.split(",").map((p) => p.startsWith("/") ? p : `${Deno.cwd()}/${p}`);
   const paths: string[] = [];
   try {
@@ -268,6 +268,15 @@ async function inputsHash(notebookPath: string): Promise<string> {
 
 function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * An environment variable, or undefined when it is unset or env access is not granted, so that
+ * `deno task strip-notebooks` (which has no --allow-env) neither fails nor prompts.
+ */
+function envVar(name: string): string | undefined {
+  const access = Deno.permissions.querySync({ name: "env", variable: name });
+  return access.state === "granted" ? Deno.env.get(name) : undefined;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 /**
- * `deno task bench`: training throughput of the vanilla RNN on the bundled corpus, in the
+ * `deno task bench`: training throughput of the vanilla RNN (and an LSTM) on the bundled corpus, in the
  * shape of the peer anchors (`shared/bench/run_anchors.sh`): one JSON line per config on
  * stdout (`{"name", "config", "chars_per_s", "gflops", ...}`), then a table on stderr.
  *
@@ -8,7 +8,7 @@
  * segment is reported, like the peers. The peers' settings are matched: Adagrad with
  * elementwise clipping at 5, learning rate 0.1 for H <= 128 else 0.01, initial weights
  * N(0, 0.01^2), output layer padded to V = 100 symbols (the peers' vocabulary size).
- * FLOPs per character: `6*H^2 + 6*V*H`.
+ * FLOPs per character: `6*H^2 + 6*V*H` (LSTM: `24*H^2 + 6*V*H`, like the PyTorch LSTM anchor).
  *
  * @module
  */
@@ -18,19 +18,25 @@ import { splitData } from "../lib/data.ts";
 import { createEngine, ENGINE_KINDS, type EngineKind } from "../lib/engine.ts";
 import type { CharModel } from "../lib/model.ts";
 import { createOptimizer, type OptimizerName } from "../lib/optim.ts";
+import type { ModelKind } from "../lib/model.ts";
 import { Rng } from "../lib/rng.ts";
 import { VanillaRnn } from "../lib/rnn.ts";
 import { FastRnn } from "../lib/rnn_fast.ts";
+import { StackedRnn } from "../lib/stacked.ts";
+import { FastStackedRnn } from "../lib/stacked_fast.ts";
 import { Trainer } from "../lib/train.ts";
 import { buildVocab, encode } from "../lib/vocab.ts";
 import { type FlagSpec, formatHelp, parseFlags, UsageError } from "./args.ts";
 import { runMain } from "./main_error.ts";
 
 /** The benchmark configurations of the training-speed issue. */
-export const BENCH_CONFIGS: Readonly<Record<string, { H: number; T: number; B: number }>> = {
-  A: { H: 100, T: 25, B: 1 }, // min-char-rnn
-  B: { H: 512, T: 50, B: 1 }, // the seed notebook
-  C: { H: 512, T: 50, B: 64 }, // minibatched
+export const BENCH_CONFIGS: Readonly<
+  Record<string, { H: number; T: number; B: number; kind: ModelKind }>
+> = {
+  A: { H: 100, T: 25, B: 1, kind: "rnn" }, // min-char-rnn
+  B: { H: 512, T: 50, B: 1, kind: "rnn" }, // the seed notebook
+  C: { H: 512, T: 50, B: 64, kind: "rnn" }, // minibatched
+  LSTM: { H: 512, T: 50, B: 64, kind: "lstm" }, // the PyTorch LSTM anchor (1 layer)
 };
 
 /** Every flag of `deno task bench`. */
@@ -60,7 +66,7 @@ export const BENCH_FLAGS: readonly FlagSpec[] = [
     valueName: "KIND",
     choices: [...ENGINE_KINDS, "plain"],
     default: "auto",
-    description: "auto | openblas | wasm | ts (fast float32 RNN), plain (float64 lib/rnn.ts)",
+    description: "auto | openblas | wasm | ts (fast float32 models), plain (float64 models)",
   },
   {
     name: "threads",
@@ -76,7 +82,8 @@ export const BENCH_FLAGS: readonly FlagSpec[] = [
     type: "string",
     valueName: "LIST",
     default: "A,B,C",
-    description: "Comma-separated configs: A (H100 T25 B1), B (H512 T50 B1), C (H512 T50 B64)",
+    description: "Comma-separated configs: A (H100 T25 B1), B (H512 T50 B1), C (H512 T50 B64), " +
+      "LSTM (1-layer LSTM H512 T50 B64)",
   },
   {
     name: "optimizer",
@@ -100,7 +107,7 @@ export const BENCH_FLAGS: readonly FlagSpec[] = [
 
 /** One measured config, as printed on a JSON line. */
 export interface BenchResult {
-  /** `deno-rnn-<backend>`. */
+  /** `deno-<rnn|lstm>-<backend>`. */
   name: string;
   /** `H<H>_T<T>_B<B>_V<V>`, like the peers. */
   config: string;
@@ -108,7 +115,7 @@ export interface BenchResult {
   chars_per_s: number;
   /** `chars_per_s * flops_per_char / 1e9`. */
   gflops: number;
-  /** `6*H^2 + 6*V*H`. */
+  /** `6*H^2 + 6*V*H`, LSTM `24*H^2 + 6*V*H`. */
   flops_per_char: number;
   /** Characters per second of each segment, ascending. */
   segments: number[];
@@ -144,7 +151,11 @@ export async function benchMain(argv: string[]): Promise<number> {
   );
   for (const n of names) {
     if (!BENCH_CONFIGS[n]) {
-      throw new UsageError(`Unknown config "${n}" in --configs: expected a list of A, B, C`);
+      throw new UsageError(
+        `Unknown config "${n}" in --configs: expected a list of ${
+          Object.keys(BENCH_CONFIGS).join(", ")
+        }`,
+      );
     }
   }
   const { text } = await loadCorpus("brown");
@@ -153,18 +164,24 @@ export async function benchMain(argv: string[]): Promise<number> {
   const data = splitData(encode(vocab, text), 0);
   const results: BenchResult[] = [];
   for (const n of names) {
-    const { H, T, B } = BENCH_CONFIGS[n]!;
+    const { H, T, B, kind: cell } = BENCH_CONFIGS[n]!;
     const rng = new Rng(1);
-    let model: CharModel, engineText = "plain (float64 TypeScript, lib/rnn.ts)", label = "plain";
-    const initScale = 0.01;
-    if (kind === "plain") model = new VanillaRnn(rng, { vocabSize: V, hiddenSize: H, initScale });
-    else {
+    let model: CharModel, engineText = "plain (float64 TypeScript)", label = "plain";
+    const initScale = 0.01, sizes = { vocabSize: V, hiddenSize: H, initScale };
+    if (kind === "plain") {
+      model = cell === "rnn"
+        ? new VanillaRnn(rng, sizes)
+        : new StackedRnn(rng, { ...sizes, kind: cell });
+    } else {
       const engine = createEngine({ kind, threads: B === 1 ? 1 : threads });
-      model = new FastRnn(rng, { vocabSize: V, hiddenSize: H, initScale, engine });
+      model = cell === "rnn"
+        ? new FastRnn(rng, { ...sizes, engine })
+        : new FastStackedRnn(rng, { ...sizes, kind: cell, engine });
       engineText = engine.detail;
       label = engine.kind;
     }
     const config = makeConfig({
+      model: cell,
       hiddenSize: H,
       seqLength: T,
       batchSize: B,
@@ -200,9 +217,9 @@ export async function benchMain(argv: string[]): Promise<number> {
     }
     segments.sort((a, b) => a - b);
     const median = segments[1]!;
-    const fpc = 6 * H * H + 6 * V * H;
+    const fpc = (cell === "lstm" ? 24 : 6) * H * H + 6 * V * H;
     const result: BenchResult = {
-      name: `deno-rnn-${label}`,
+      name: `deno-${cell}-${label}`,
       config: `H${H}_T${T}_B${B}_V${V}`,
       chars_per_s: round(median, 1),
       gflops: round((median * fpc) / 1e9, 3),

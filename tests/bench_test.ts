@@ -49,7 +49,7 @@ Deno.test("bench: bad flags are one-line usage errors", async () => {
   assertEquals(r.code, 2);
   assertEquals(
     r.stderr.trim(),
-    'error: Unknown config "D" in --configs: expected a list of A, B, C',
+    'error: Unknown config "D" in --configs: expected a list of A, B, C, LSTM',
   );
   const e = await run("bench.ts", ["--engine", "gpu"], BENCH);
   assertOk(

@@ -42,6 +42,7 @@ export * from "./safetensors.ts";
 export * from "./sample.ts";
 export * from "./softmax.ts";
 export * from "./stacked.ts";
+export * from "./table.ts";
 export * from "./tensor.ts";
 export * from "./train.ts";
 export * from "./vocab.ts";

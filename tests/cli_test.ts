@@ -250,7 +250,7 @@ Deno.test("help: every flag with its default, exit 0", async () => {
   const [t, s] = await Promise.all([cli("train", ["--help"]), cli("sample", ["-h"])]);
   assertEquals([t.code, s.code], [0, 0]);
   for (const f of TRAIN_FLAGS) assertOk(t.stdout.includes(`--${f.name}`), f.name);
-  assertOk(t.stdout.includes(`--hidden-size N`) && t.stdout.includes("(default: 128)"));
+  assertOk(t.stdout.includes(`--hidden-size N`) && t.stdout.includes("(default: 256)"));
   for (const name of ["checkpoint", "prime", "length", "temperature", "top-k", "seed"]) {
     assertOk(s.stdout.includes(`--${name}`), name);
   }

@@ -10,7 +10,7 @@ Deno.test("makeConfig returns the defaults and applies overrides", () => {
   assertEquals(c.seqLength, DEFAULT_CONFIG.seqLength);
   assertOk(Object.isFrozen(DEFAULT_CONFIG));
   c.hiddenSize = 1; // the result is a fresh object
-  assertEquals(DEFAULT_CONFIG.hiddenSize, 128);
+  assertEquals(DEFAULT_CONFIG.hiddenSize, 256);
 });
 
 Deno.test("makeConfig round-trips through JSON (as checkpoints store it)", () => {

@@ -121,15 +121,8 @@ export class FastLayer {
     this.inputSize = I;
     this.hiddenSize = H;
     this.stateNames = kind === "lstm" ? ["h", "c"] : ["h"];
-    const tensor = (shape: number[]): Tensor => ({
-      shape,
-      data: ws.alloc(shape[0]! * (shape[1] ?? 1)),
-    });
-    const gaussian = (shape: number[]): Tensor => {
-      const t = tensor(shape);
-      for (let k = 0; k < t.data.length; k++) t.data[k] = rng.normal() * scale;
-      return t;
-    };
+    const tensor = (shape: number[]) => workspaceTensor(ws, shape);
+    const gaussian = (shape: number[]) => workspaceTensor(ws, shape, { scale, rng });
     this.params = { Wx: gaussian([R, I]), Wh: gaussian([R, H]), b: tensor([R]) };
     if (kind === "lstm") this.params.b!.data.fill(1, H, 2 * H); // forget-gate bias 1
     if (kind === "gru") this.params.bhn = tensor([H]); // hidden-side bias of n
@@ -331,4 +324,32 @@ export class FastLayer {
 
 function addInto(acc: StateArray, d: Float32Array): void {
   for (let k = 0; k < acc.length; k++) acc[k] = acc[k]! + d[k]!;
+}
+
+/**
+ * A tensor whose storage lives in an engine workspace: zeros, or Gaussian
+ * values `N(0, scale^2)` drawn from `rng` in row-major order.
+ *
+ * @param ws The workspace that owns the storage.
+ * @param shape Dimensions (one or two).
+ * @param random Optional `scale` and `rng` for Gaussian values.
+ * @returns The tensor.
+ * @example
+ * ```ts
+ * import { assertEquals } from "../tests/assert.ts";
+ * import { createEngine } from "./engine.ts";
+ * const t = workspaceTensor(createEngine({ kind: "ts" }).createWorkspace(), [2, 3]);
+ * assertEquals([t.shape, t.data.length], [[2, 3], 6]);
+ * ```
+ */
+export function workspaceTensor(
+  ws: Workspace,
+  shape: number[],
+  random?: { scale: number; rng: Rng },
+): Tensor {
+  const t: Tensor = { shape, data: ws.alloc(shape[0]! * (shape[1] ?? 1)) };
+  if (random) {
+    for (let k = 0; k < t.data.length; k++) t.data[k] = random.rng.normal() * random.scale;
+  }
+  return t;
 }

@@ -126,3 +126,60 @@ export function resolveModelConfig(config: ModelConfig): Required<ModelConfig> {
   }
   return { kind, vocabSize, hiddenSize, numLayers, dropout };
 }
+
+/**
+ * Checks a `(T, B)` chunk for a state of batch size B and returns T.
+ *
+ * @param inputs Input indices, `T * B` of them.
+ * @param targets Target indices, as many as `inputs`.
+ * @param options The state's batch size `B` and the vocabulary size `V`.
+ * @returns The sequence length T.
+ * @throws {RangeError} when the lengths do not form `(T, B)` or an index is outside `[0, V)`.
+ * @example
+ * ```ts
+ * import { assertEquals, assertThrows } from "../tests/assert.ts";
+ * assertEquals(chunkLength(new Int32Array(6), new Int32Array(6), { B: 2, V: 3 }), 3);
+ * assertThrows(() => chunkLength(Int32Array.of(5), Int32Array.of(0), { B: 1, V: 3 }), /index 5/);
+ * ```
+ */
+export function chunkLength(
+  inputs: Int32Array,
+  targets: Int32Array,
+  options: { B: number; V: number },
+): number {
+  const { B, V } = options;
+  const T = inputs.length / B;
+  if (!Number.isInteger(T) || T < 1 || targets.length !== inputs.length) {
+    throw new RangeError(
+      `Invalid chunk: ${inputs.length} inputs and ${targets.length} targets do not form ` +
+        `(T, B) with B = ${B} (the state's batch size); pass equal-length (T * B) arrays`,
+    );
+  }
+  checkIndices(inputs, V);
+  checkIndices(targets, V);
+  return T;
+}
+
+/**
+ * Checks that every index is a character of a V-symbol vocabulary.
+ *
+ * @param ids Character indices.
+ * @param V Vocabulary size.
+ * @throws {RangeError} naming the first index outside `[0, V)`.
+ * @example
+ * ```ts
+ * import { assertThrows } from "../tests/assert.ts";
+ * assertThrows(() => checkIndices(Int32Array.of(0, 3), 3), /Invalid character index 3/);
+ * ```
+ */
+export function checkIndices(ids: Int32Array, V: number): void {
+  for (let n = 0; n < ids.length; n++) {
+    const id = ids[n]!;
+    if (!(id >= 0 && id < V)) {
+      throw new RangeError(
+        `Invalid character index ${id}: expected 0 <= index < ${V} (the vocabulary size); ` +
+          `encode text with the model's vocabulary`,
+      );
+    }
+  }
+}

@@ -16,6 +16,7 @@
  * @module
  */
 import { createEngine, type Engine, type GemmKernel, type Workspace } from "./engine.ts";
+import { workspaceTensor } from "./layer_fast.ts";
 import type { CharModel, ForwardOptions, ModelConfig, State } from "./model.ts";
 import type { Rng } from "./rng.ts";
 import type { RnnOptions } from "./rnn.ts";
@@ -96,15 +97,8 @@ export class FastRnn implements CharModel {
     const scale = options.initScale ?? 1 / Math.sqrt(H);
     this.engine = options.engine ?? createEngine();
     const ws = this.#ws = this.engine.createWorkspace();
-    const tensor = (shape: number[]): Tensor => ({
-      shape,
-      data: ws.alloc(shape[0]! * (shape[1] ?? 1)),
-    });
-    const gaussian = (shape: number[]): Tensor => {
-      const t = tensor(shape);
-      for (let k = 0; k < t.data.length; k++) t.data[k] = rng.normal() * scale;
-      return t;
-    };
+    const tensor = (shape: number[]) => workspaceTensor(ws, shape);
+    const gaussian = (shape: number[]) => workspaceTensor(ws, shape, { scale, rng });
     this.config = { kind: "rnn", vocabSize: V, hiddenSize: H };
     this.params = {
       Wxh: gaussian([H, V]), // input to hidden

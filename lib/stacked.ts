@@ -23,6 +23,8 @@ import type { LayerInput, RecurrentLayer, RecurrentLayerOptions } from "./layer.
 import { LstmLayer } from "./lstm.ts";
 import {
   type CharModel,
+  checkIndices,
+  chunkLength,
   type ForwardOptions,
   type ModelConfig,
   resolveModelConfig,
@@ -155,15 +157,7 @@ export class StackedRnn implements CharModel {
     const { vocabSize: V, hiddenSize: H, dropout } = this.config;
     const views = this.#stateViews(state, "state");
     const B = views[0]![0]!.length / H;
-    const T = inputs.length / B;
-    if (!Number.isInteger(T) || T < 1 || targets.length !== inputs.length) {
-      throw new RangeError(
-        `Invalid chunk: ${inputs.length} inputs and ${targets.length} targets do not form ` +
-          `(T, B) with B = ${B} (the state's batch size); pass equal-length (T * B) arrays`,
-      );
-    }
-    checkIndices(inputs, V);
-    checkIndices(targets, V);
+    const T = chunkLength(inputs, targets, { B, V });
     this.#ensureCache(T, B);
     this.#xs.set(inputs);
     this.#ys.set(targets);
@@ -309,18 +303,6 @@ export class StackedRnn implements CharModel {
     this.#dTop = [new Float64Array(T * B * H), new Float64Array(T * B * H)];
     this.#T = T;
     this.#B = B;
-  }
-}
-
-function checkIndices(ids: Int32Array, V: number): void {
-  for (let n = 0; n < ids.length; n++) {
-    const id = ids[n]!;
-    if (!(id >= 0 && id < V)) {
-      throw new RangeError(
-        `Invalid character index ${id}: expected 0 <= index < ${V} (the vocabulary size); ` +
-          `encode text with the model's vocabulary`,
-      );
-    }
   }
 }
 

@@ -18,6 +18,8 @@ import { createEngine, type Engine, type GemmKernel, type Workspace } from "./en
 import { FastLayer, type StateArray } from "./layer_fast.ts";
 import {
   type CharModel,
+  checkIndices,
+  chunkLength,
   type ForwardOptions,
   type ModelConfig,
   resolveModelConfig,
@@ -159,15 +161,7 @@ export class FastStackedRnn implements CharModel {
     const { vocabSize: V, hiddenSize: H, dropout } = this.config;
     const views = this.#stateViews(state, "state");
     const B = views[0]![0]!.length / H;
-    const T = inputs.length / B;
-    if (!Number.isInteger(T) || T < 1 || targets.length !== inputs.length) {
-      throw new RangeError(
-        `Invalid chunk: ${inputs.length} inputs and ${targets.length} targets do not form ` +
-          `(T, B) with B = ${B} (the state's batch size); pass equal-length (T * B) arrays`,
-      );
-    }
-    checkIndices(inputs, V);
-    checkIndices(targets, V);
+    const T = chunkLength(inputs, targets, { B, V });
     const c = this.#ensureChunk(T, B), ws = this.#ws;
     c.xs.set(inputs);
     c.ys.set(targets);
@@ -315,17 +309,5 @@ export class FastStackedRnn implements CharModel {
       outputBackW: ws.gemm({ m: V, n: H, k: N, transA: true, beta: 1 }),
       outputBackH: ws.gemm({ m: N, n: H, k: V }),
     };
-  }
-}
-
-function checkIndices(ids: Int32Array, V: number): void {
-  for (let n = 0; n < ids.length; n++) {
-    const id = ids[n]!;
-    if (!(id >= 0 && id < V)) {
-      throw new RangeError(
-        `Invalid character index ${id}: expected 0 <= index < ${V} (the vocabulary size); ` +
-          `encode text with the model's vocabulary`,
-      );
-    }
   }
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Rng } from "./rng.ts";
+import type { FloatArray } from "./tensor.ts";
 
 /**
  * Fills `mask` with a fresh inverted-dropout mask.
@@ -22,7 +23,7 @@ import type { Rng } from "./rng.ts";
  * assertOk(mask.every((m) => m === 0 || m === 2));
  * ```
  */
-export function sampleDropoutMask(mask: Float64Array, options: { rate: number; rng: Rng }): void {
+export function sampleDropoutMask(mask: FloatArray, options: { rate: number; rng: Rng }): void {
   const { rate, rng } = options;
   checkDropoutRate(rate);
   const keep = 1 / (1 - rate);

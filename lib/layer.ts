@@ -16,7 +16,7 @@
  * @module
  */
 import type { Rng } from "./rng.ts";
-import { type Params, type Tensor, zeros, zerosLike } from "./tensor.ts";
+import { gaussian, type Params, zeros, zerosLike } from "./tensor.ts";
 
 /** A layer's input: `(T, B)` one-hot indices (first layer) or `(T, B, I)` dense vectors. */
 export type LayerInput = Int32Array | Float64Array;
@@ -103,8 +103,8 @@ export abstract class RecurrentLayer<C extends LayerCache = LayerCache> {
     this.stateNames = options.stateNames;
     this.#splitHidden = options.splitHidden ?? false;
     this.params = {
-      Wx: gaussian([G * H, I], scale, rng), // input to gates
-      Wh: gaussian([G * H, H], scale, rng), // hidden to gates
+      Wx: gaussian([G * H, I], { scale, rng }), // input to gates
+      Wh: gaussian([G * H, H], { scale, rng }), // hidden to gates
       b: zeros([G * H]), // gate biases
       ...options.extra,
     };
@@ -327,10 +327,4 @@ export function sigmoid(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));
   const e = Math.exp(x);
   return e / (1 + e);
-}
-
-function gaussian(shape: number[], scale: number, rng: Rng): Tensor {
-  const t = zeros(shape);
-  for (let k = 0; k < t.data.length; k++) t.data[k] = rng.normal() * scale;
-  return t;
 }

@@ -13,7 +13,7 @@
 import type { CharModel, ModelConfig, State } from "./model.ts";
 import type { Rng } from "./rng.ts";
 import { softmaxCrossEntropy } from "./softmax.ts";
-import { type Params, type Tensor, zeros, zerosLike } from "./tensor.ts";
+import { gaussian, type Params, zeros, zerosLike } from "./tensor.ts";
 
 /** Options of {@linkcode VanillaRnn}. */
 export interface RnnOptions {
@@ -67,9 +67,9 @@ export class VanillaRnn implements CharModel {
     const scale = options.initScale ?? 1 / Math.sqrt(H);
     this.config = { kind: "rnn", vocabSize: V, hiddenSize: H };
     this.params = {
-      Wxh: gaussian([H, V], scale, rng), // input to hidden
-      Whh: gaussian([H, H], scale, rng), // hidden to hidden
-      Why: gaussian([V, H], scale, rng), // hidden to output
+      Wxh: gaussian([H, V], { scale, rng }), // input to hidden
+      Whh: gaussian([H, H], { scale, rng }), // hidden to hidden
+      Why: gaussian([V, H], { scale, rng }), // hidden to output
       bh: zeros([H]), // hidden bias
       by: zeros([V]), // output bias
     };
@@ -231,12 +231,6 @@ export class VanillaRnn implements CharModel {
     this.#T = T;
     this.#B = B;
   }
-}
-
-function gaussian(shape: number[], scale: number, rng: Rng): Tensor {
-  const t = zeros(shape);
-  for (let k = 0; k < t.data.length; k++) t.data[k] = rng.normal() * scale;
-  return t;
 }
 
 function stateH(state: State, H: number): Float64Array {

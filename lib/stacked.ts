@@ -33,7 +33,7 @@ import {
 import { Rng } from "./rng.ts";
 import { RnnLayer } from "./rnn_layer.ts";
 import { softmaxCrossEntropy } from "./softmax.ts";
-import { type Params, type Tensor, zeros, zerosLike } from "./tensor.ts";
+import { gaussian, type Params, zeros, zerosLike } from "./tensor.ts";
 
 /** Options of {@linkcode StackedRnn}: a model config plus the init scale. */
 export interface StackedRnnOptions extends ModelConfig {
@@ -117,7 +117,7 @@ export class StackedRnn implements CharModel {
       for (const [name, p] of Object.entries(layer.params)) this.params[`l${k}.${name}`] = p;
       for (const [name, g] of Object.entries(layer.grads)) this.grads[`l${k}.${name}`] = g;
     });
-    this.params.Why = gaussian([V, H], scale, rng); // top layer to output
+    this.params.Why = gaussian([V, H], { scale, rng }); // top layer to output
     this.params.by = zeros([V]); // output bias
     Object.assign(this.grads, zerosLike({ Why: this.params.Why, by: this.params.by }));
     this.dropoutRng = new Rng(rng.nextU32());
@@ -304,10 +304,4 @@ export class StackedRnn implements CharModel {
     this.#T = T;
     this.#B = B;
   }
-}
-
-function gaussian(shape: number[], scale: number, rng: Rng): Tensor {
-  const t = zeros(shape);
-  for (let k = 0; k < t.data.length; k++) t.data[k] = rng.normal() * scale;
-  return t;
 }

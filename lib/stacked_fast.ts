@@ -15,6 +15,7 @@
  * @module
  */
 import { createEngine, type Engine, type GemmKernel, type Workspace } from "./engine.ts";
+import { sampleDropoutMask } from "./dropout.ts";
 import { FastLayer, type StateArray } from "./layer_fast.ts";
 import {
   type CharModel,
@@ -277,10 +278,7 @@ export class FastStackedRnn implements CharModel {
         c.masked.push(this.#ws.alloc(N * H));
       }
     }
-    const keep = 1 / (1 - rate), rng = this.dropoutRng;
-    for (const mask of c.masks) { // as sampleDropoutMask, layer by layer
-      for (let k = 0; k < mask.length; k++) mask[k] = rng.uniform() < rate ? 0 : keep;
-    }
+    for (const mask of c.masks) sampleDropoutMask(mask, { rate, rng: this.dropoutRng });
     this.#masksDrawn = true;
   }
 

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Rng } from "./rng.ts";
 
 /** The floating-point storage a tensor may use. */
 export type FloatArray = Float32Array | Float64Array;
@@ -51,6 +52,27 @@ export function sizeOf(shape: readonly number[]): number {
  */
 export function zeros(shape: readonly number[]): Tensor {
   return { shape: [...shape], data: new Float64Array(sizeOf(shape)) };
+}
+
+/**
+ * A float64 tensor of Gaussian values `N(0, scale^2)`, drawn from `rng` in row-major order.
+ *
+ * @param shape Dimensions.
+ * @param options `scale`: the standard deviation; `rng`: the source.
+ * @returns A new tensor.
+ * @example
+ * ```ts
+ * import { assertEquals } from "../tests/assert.ts";
+ * import { Rng } from "./rng.ts";
+ * const a = gaussian([2, 2], { scale: 0.1, rng: new Rng(1) });
+ * assertEquals(a.data, gaussian([2, 2], { scale: 0.1, rng: new Rng(1) }).data);
+ * ```
+ */
+export function gaussian(shape: readonly number[], options: { scale: number; rng: Rng }): Tensor {
+  const { scale, rng } = options;
+  const t = zeros(shape);
+  for (let k = 0; k < t.data.length; k++) t.data[k] = rng.normal() * scale;
+  return t;
 }
 
 /**

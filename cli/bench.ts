@@ -15,7 +15,7 @@
 import { makeConfig } from "../lib/config.ts";
 import { loadCorpus } from "../lib/corpus.ts";
 import { splitData } from "../lib/data.ts";
-import { createEngine, ENGINE_KINDS, type EngineKind } from "../lib/engine.ts";
+import { createEngine, type EngineKind } from "../lib/engine.ts";
 import type { CharModel } from "../lib/model.ts";
 import { createOptimizer, type OptimizerName } from "../lib/optim.ts";
 import type { ModelKind } from "../lib/model.ts";
@@ -27,6 +27,7 @@ import { FastStackedRnn } from "../lib/stacked_fast.ts";
 import { Trainer } from "../lib/train.ts";
 import { buildVocab, encode } from "../lib/vocab.ts";
 import { type FlagSpec, formatHelp, parseFlags, UsageError } from "./args.ts";
+import { ENGINE_FLAG, THREADS_FLAG } from "./train_flags.ts";
 import { runMain } from "./main_error.ts";
 
 /** The benchmark configurations of the training-speed issue. */
@@ -60,23 +61,8 @@ export const BENCH_FLAGS: readonly FlagSpec[] = [
     default: 1,
     description: "Warm-up seconds per config before measuring",
   },
-  {
-    name: "engine",
-    type: "string",
-    valueName: "KIND",
-    choices: [...ENGINE_KINDS, "plain"],
-    default: "auto",
-    description: "auto | openblas | wasm | ts (fast float32 models), plain (float64 models)",
-  },
-  {
-    name: "threads",
-    type: "int",
-    valueName: "N",
-    min: 1,
-    max: 256,
-    default: "min(2, cores)",
-    description: "OpenBLAS threads for large products (B = 1 configs always use 1)",
-  },
+  ENGINE_FLAG,
+  { ...THREADS_FLAG, description: "OpenBLAS threads for large products (B = 1 configs use 1)" },
   {
     name: "configs",
     type: "string",

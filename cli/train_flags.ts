@@ -20,6 +20,27 @@ export interface TrainFlag extends FlagSpec {
 
 const D = DEFAULT_CONFIG;
 
+/** `--engine`: the model backend (shared with `deno task bench`). */
+export const ENGINE_FLAG: FlagSpec = {
+  name: "engine",
+  type: "string",
+  valueName: "KIND",
+  choices: [...ENGINE_KINDS, "plain"],
+  default: "auto",
+  description: "Backend: auto | openblas | wasm | ts (fast float32 models), plain (float64 models)",
+};
+
+/** `--threads`: OpenBLAS threads (shared with `deno task bench`). */
+export const THREADS_FLAG: FlagSpec = {
+  name: "threads",
+  type: "int",
+  valueName: "N",
+  min: 1,
+  max: 256,
+  default: "min(2, cores)",
+  description: "OpenBLAS threads for large matrix products (--engine auto or openblas)",
+};
+
 /** Every flag of `deno task train`, in help order. */
 export const TRAIN_FLAGS: readonly TrainFlag[] = [
   {
@@ -139,23 +160,8 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     valueName: "CKPT",
     description: "Continue a run from its checkpoint (config, optimizer, data position, RNG)",
   },
-  {
-    name: "engine",
-    type: "string",
-    valueName: "KIND",
-    choices: [...ENGINE_KINDS, "plain"],
-    default: "auto",
-    description: "Vanilla RNN backend: auto | openblas | wasm | ts (float32), plain (float64)",
-  },
-  {
-    name: "threads",
-    type: "int",
-    valueName: "N",
-    min: 1,
-    max: 256,
-    default: "min(2, cores)",
-    description: "OpenBLAS threads for large matrix products (--engine auto or openblas)",
-  },
+  ENGINE_FLAG,
+  THREADS_FLAG,
   {
     name: "max-minutes",
     type: "number",

@@ -249,25 +249,14 @@ async function train(run: Run, args: TrainArgs): Promise<number> {
       `raining to step ${config.steps}; checkpoints in ${outDir}/`,
   );
 
-  // Save latest after every event of a save step, so the saved RNG state already
-  // includes that step's sample and a resumed run repeats the uninterrupted one.
-  let pendingSave = false, pendingEvents = 0;
   const firstStep = trainer.step + 1;
   const onEvent = async (e: TrainEvent) => {
     if (e.type === "step") {
-      if (pendingSave) await saveLatest();
       const done = e.step === config.steps;
       out.progress(
         formatProgress(e, config.steps, { columns: out.columns }),
         e.step === firstStep || e.step % args.printEvery === 0 || done,
       );
-      if (!done && saveEvery > 0 && e.step % saveEvery === 0) {
-        const due = (every: number) => every > 0 && e.step % every === 0;
-        pendingEvents = (due(config.evalEvery) && hasVal ? 1 : 0) +
-          (due(config.sampleEvery) ? 1 : 0);
-        pendingSave = true;
-        if (pendingEvents === 0) await saveLatest();
-      }
       return;
     }
     if (e.type === "eval") {
@@ -279,11 +268,12 @@ async function train(run: Run, args: TrainArgs): Promise<number> {
       }
       out.log(formatEval(e, { improved }));
     } else out.log(formatSample(e, { temperature: config.sampleTemperature }));
-    if (pendingSave && --pendingEvents <= 0) await saveLatest();
   };
-  const saveLatest = async () => {
-    pendingSave = false;
-    await saveCheckpoint(latest, snapshot());
+  const saveLatest = () => saveCheckpoint(latest, snapshot());
+  // Save latest after all of a save step's events, so the saved RNG state already
+  // includes that step's sample and a resumed run repeats the uninterrupted one.
+  const afterStep = async (step: number) => {
+    if (step < config.steps && saveEvery > 0 && step % saveEvery === 0) await saveLatest();
   };
 
   const controller = new AbortController();
@@ -304,7 +294,7 @@ async function train(run: Run, args: TrainArgs): Promise<number> {
   }, args.maxMinutes * 60_000);
   const start = performance.now();
   try {
-    const result = await trainer.run({ onEvent, signal: controller.signal });
+    const result = await trainer.run({ onEvent, afterStep, signal: controller.signal });
     await saveLatest();
     out.clear();
     const prime = [..."The "].every((c) => vocab.charToIndex.has(c)) ? "The " : undefined;

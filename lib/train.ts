@@ -228,14 +228,16 @@ export class Trainer {
    * Trains until `config.steps`, reporting events to `onEvent` and awaiting it.
    * Yields to the event loop every ~50 ms so timers, signals and kernels stay responsive.
    *
-   * @param options `onEvent` handler and an optional `signal` that stops after the current step.
+   * @param options `onEvent` handler; `afterStep`, awaited once all of a step's events are
+   * handled (e.g. to save a checkpoint); an optional `signal` that stops after the current step.
    * @returns Steps completed and throughput.
    */
   async run(options: {
     onEvent?: (event: TrainEvent) => void | Promise<void>;
+    afterStep?: (step: number) => void | Promise<void>;
     signal?: AbortSignal;
   } = {}): Promise<{ steps: number; charsPerSec: number; stopped: boolean }> {
-    const { onEvent = () => {}, signal } = options;
+    const { onEvent = () => {}, afterStep, signal } = options;
     const { config } = this;
     const charsPerStep = config.seqLength * config.batchSize;
     const start = performance.now();
@@ -263,6 +265,7 @@ export class Trainer {
       if (config.sampleEvery > 0 && (this.step % config.sampleEvery === 0 || done)) {
         await onEvent({ type: "sample", step: this.step, text: this.sampleText() });
       }
+      await afterStep?.(this.step);
       if (performance.now() - lastYield > 50) {
         await new Promise((resolve) => setTimeout(resolve, 0));
         lastYield = performance.now();

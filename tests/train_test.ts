@@ -290,3 +290,31 @@ Deno.test("sampleText continues from stream 0's state without advancing it", () 
   assertEquals(sample(t.model, vocab, { length: 30, rng, state, temperature: 0.7 }), a);
   assertEquals(t.rng.getState(), rng.getState(), "the trainer's rng advanced");
 });
+
+Deno.test("afterStep runs once per step, after that step's eval and sample events", async () => {
+  const trainer = makeTrainer({ steps: 6, evalEvery: 3, sampleEvery: 2, sampleLength: 5 });
+  const log: string[] = [];
+  await trainer.run({
+    onEvent: (e) => void log.push(`${e.type}${e.step}`),
+    afterStep: (step) => void log.push(`after${step}`),
+  });
+  assertEquals(log, [
+    "step1",
+    "after1",
+    "step2",
+    "sample2",
+    "after2",
+    "step3",
+    "eval3",
+    "after3",
+    "step4",
+    "sample4",
+    "after4",
+    "step5",
+    "after5",
+    "step6",
+    "eval6",
+    "sample6",
+    "after6",
+  ]);
+});

@@ -7,34 +7,18 @@ import { assertClose, assertEquals, assertOk, assertThrows } from "./assert.ts";
 import {
   createEngine,
   ENGINE_KINDS,
-  type EngineKind,
   type GemmPlan,
   resolveGemmPlan,
   type Workspace,
   workspaceOf,
 } from "../lib/engine.ts";
-import { openBlas } from "../lib/engine_openblas.ts";
+import { backendTest, HAS_BLAS } from "./engine_support.ts";
 import { KERNELS_SOURCE_SHA256 } from "../lib/wasm/kernels_wasm.ts";
 import { sha256Hex } from "../lib/wasm/build.ts";
 import { Rng } from "../lib/rng.ts";
 
-const BLAS = (() => {
-  try {
-    return openBlas();
-  } catch {
-    return null;
-  }
-})();
-const KINDS: EngineKind[] = ["ts", "wasm", "openblas"];
-
 function forEachBackend(name: string, fn: (ws: Workspace) => void): void {
-  for (const kind of KINDS) {
-    Deno.test({
-      name: `${name} (${kind})`,
-      ignore: kind === "openblas" && !BLAS,
-      fn: () => fn(createEngine({ kind }).createWorkspace()),
-    });
-  }
+  backendTest(name, (engine) => fn(engine.createWorkspace()));
 }
 
 function fillRandom(a: Float32Array, rng: Rng, scale = 1): Float32Array {
@@ -245,7 +229,7 @@ forEachBackend("optimizer and clipping kernels follow optim.ts and clip.ts", (ws
 
 Deno.test("createEngine picks a backend, validates options and reports fallbacks", () => {
   const auto = createEngine();
-  assertEquals(auto.kind, BLAS ? "openblas" : "wasm");
+  assertEquals(auto.kind, HAS_BLAS ? "openblas" : "wasm");
   assertOk(auto.detail.startsWith(auto.kind));
   assertEquals(createEngine({ kind: "ts" }).kind, "ts");
   assertEquals(createEngine({ kind: "wasm" }).threads, 1);

@@ -5,8 +5,8 @@
 import { assertEquals, assertOk, assertThrows } from "./assert.ts";
 import { makeConfig, type TrainConfig } from "../lib/config.ts";
 import { splitData } from "../lib/data.ts";
-import { createEngine, type Engine, type EngineKind } from "../lib/engine.ts";
-import { openBlas } from "../lib/engine_openblas.ts";
+import { createEngine, type Engine } from "../lib/engine.ts";
+import { backendTest } from "./engine_support.ts";
 import type { CharModel, State } from "../lib/model.ts";
 import { createOptimizer, type OptimizerName } from "../lib/optim.ts";
 import { Rng } from "../lib/rng.ts";
@@ -15,25 +15,6 @@ import { FastRnn } from "../lib/rnn_fast.ts";
 import type { Params } from "../lib/tensor.ts";
 import { Trainer } from "../lib/train.ts";
 import { buildVocab, encode } from "../lib/vocab.ts";
-
-const HAS_BLAS = (() => {
-  try {
-    return openBlas() !== null;
-  } catch {
-    return false;
-  }
-})();
-const KINDS: EngineKind[] = ["ts", "wasm", "openblas"];
-
-function backendTest(name: string, fn: (engine: Engine) => void | Promise<void>): void {
-  for (const kind of KINDS) {
-    Deno.test({
-      name: `${name} (${kind})`,
-      ignore: kind === "openblas" && !HAS_BLAS,
-      fn: () => fn(createEngine({ kind, threads: 2 })),
-    });
-  }
-}
 
 /** A plain model and a fast one with identical (float32-representable) weights. */
 function twins(engine: Engine, V: number, H: number, seed: number) {

@@ -7,8 +7,8 @@ import { assertEquals, assertOk, assertThrows } from "./assert.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../lib/checkpoint.ts";
 import { makeConfig, type TrainConfig } from "../lib/config.ts";
 import { splitData } from "../lib/data.ts";
-import { createEngine, type Engine, type EngineKind } from "../lib/engine.ts";
-import { openBlas } from "../lib/engine_openblas.ts";
+import { createEngine, type Engine } from "../lib/engine.ts";
+import { backendTest, HAS_BLAS } from "./engine_support.ts";
 import type { CharModel, ModelKind, State } from "../lib/model.ts";
 import { createModel } from "../lib/models.ts";
 import { createOptimizer, type OptimizerName } from "../lib/optim.ts";
@@ -19,25 +19,7 @@ import type { Params } from "../lib/tensor.ts";
 import { Trainer } from "../lib/train.ts";
 import { buildVocab, encode } from "../lib/vocab.ts";
 
-const HAS_BLAS = (() => {
-  try {
-    return openBlas() !== null;
-  } catch {
-    return false;
-  }
-})();
-const BACKENDS: EngineKind[] = ["ts", "wasm", "openblas"];
 const CELLS: ModelKind[] = ["rnn", "lstm", "gru"];
-
-function backendTest(name: string, fn: (engine: Engine) => void | Promise<void>): void {
-  for (const kind of BACKENDS) {
-    Deno.test({
-      name: `${name} (${kind})`,
-      ignore: kind === "openblas" && !HAS_BLAS,
-      fn: () => fn(createEngine({ kind, threads: 2 })),
-    });
-  }
-}
 
 interface Shape {
   kind: ModelKind;

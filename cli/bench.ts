@@ -12,20 +12,20 @@
  *
  * @module
  */
-import { makeConfig } from "../lib/config.ts";
-import { loadCorpus } from "../lib/corpus.ts";
-import { splitData } from "../lib/data.ts";
-import { createEngine, type EngineKind } from "../lib/engine.ts";
-import type { CharModel } from "../lib/model.ts";
-import { createOptimizer, type OptimizerName } from "../lib/optim.ts";
-import type { ModelKind } from "../lib/model.ts";
-import { Rng } from "../lib/rng.ts";
-import { VanillaRnn } from "../lib/rnn.ts";
-import { FastRnn } from "../lib/rnn_fast.ts";
-import { StackedRnn } from "../lib/stacked.ts";
-import { FastStackedRnn } from "../lib/stacked_fast.ts";
-import { Trainer } from "../lib/train.ts";
-import { buildVocab, encode } from "../lib/vocab.ts";
+import { makeConfig } from "../lib/train/config.ts";
+import { loadCorpus } from "../lib/text/corpus.ts";
+import { splitData } from "../lib/text/data.ts";
+import { createEngine, type EngineKind } from "../lib/backend/create.ts";
+import type { CharModel } from "../lib/model/char_model.ts";
+import { createOptimizer, type OptimizerName } from "../lib/train/optim.ts";
+import type { ModelKind } from "../lib/model/char_model.ts";
+import { Rng } from "../lib/core/rng.ts";
+import { VanillaRnn } from "../lib/model/vanilla_rnn.ts";
+import { FastRnn } from "../lib/model/rnn_fast.ts";
+import { StackedRnn } from "../lib/model/stacked_f64.ts";
+import { FastStackedRnn } from "../lib/model/stacked.ts";
+import { Trainer } from "../lib/train/trainer.ts";
+import { buildVocab, encode } from "../lib/text/vocab.ts";
 import { type FlagSpec, formatHelp, parseFlags, UsageError } from "./args.ts";
 import { ENGINE_FLAG, THREADS_FLAG } from "./train_flags.ts";
 import { runMain } from "./main_error.ts";

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { loadCheckpoint } from "../lib/checkpoint.ts";
-import { Rng } from "../lib/rng.ts";
-import { sample } from "../lib/sample.ts";
+import { loadCheckpoint } from "../lib/io/checkpoint.ts";
+import { Rng } from "../lib/core/rng.ts";
+import { sample } from "../lib/generate/sample.ts";
 import { type FlagSpec, formatHelp, parseFlags, UsageError } from "./args.ts";
 import { runMain } from "./main_error.ts";
 

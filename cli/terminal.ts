@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { fitToWidth } from "./progress.ts";
+import { fitToWidth } from "../lib/report/progress.ts";
 
 const encoder = new TextEncoder();
 

@@ -6,19 +6,19 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../lib/checkpoint.ts";
-import { makeConfig, modelConfigOf, type TrainConfig } from "../lib/config.ts";
-import { createEngine, type Engine } from "../lib/engine.ts";
-import { loadCorpus } from "../lib/corpus.ts";
-import { type Split, splitData } from "../lib/data.ts";
-import { createModel } from "../lib/models.ts";
-import { FastRnn } from "../lib/rnn_fast.ts";
-import { FastStackedRnn } from "../lib/stacked_fast.ts";
-import { createOptimizer } from "../lib/optim.ts";
-import { Rng } from "../lib/rng.ts";
-import { countParams } from "../lib/tensor.ts";
-import { Trainer, type TrainEvent } from "../lib/train.ts";
-import { buildVocab, describeChar, encode, type Vocab } from "../lib/vocab.ts";
+import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../lib/io/checkpoint.ts";
+import { makeConfig, modelConfigOf, type TrainConfig } from "../lib/train/config.ts";
+import { createEngine, type Engine } from "../lib/backend/create.ts";
+import { loadCorpus } from "../lib/text/corpus.ts";
+import { type Split, splitData } from "../lib/text/data.ts";
+import { createModel } from "../lib/model/create.ts";
+import { FastRnn } from "../lib/model/rnn_fast.ts";
+import { FastStackedRnn } from "../lib/model/stacked.ts";
+import { createOptimizer } from "../lib/train/optim.ts";
+import { Rng } from "../lib/core/rng.ts";
+import { countParams } from "../lib/core/tensor.ts";
+import { Trainer, type TrainEvent } from "../lib/train/trainer.ts";
+import { buildVocab, describeChar, encode, type Vocab } from "../lib/text/vocab.ts";
 import { UsageError } from "./args.ts";
 import { runMain } from "./main_error.ts";
 import {
@@ -28,7 +28,7 @@ import {
   formatSample,
   formatSummary,
   shellQuote,
-} from "./progress.ts";
+} from "../lib/report/progress.ts";
 import { Output } from "./terminal.ts";
 import { parseTrainArgs, resumeConfig, type TrainArgs, trainHelp } from "./train_flags.ts";
 

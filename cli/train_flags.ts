@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { ENGINE_KINDS, type EngineKind } from "../lib/engine.ts";
-import { DEFAULT_CONFIG, type TrainConfig } from "../lib/config.ts";
-import { MODEL_KINDS } from "../lib/model.ts";
-import { LR_SCHEDULES, OPTIMIZERS } from "../lib/optim.ts";
+import { ENGINE_KINDS, type EngineKind } from "../lib/backend/create.ts";
+import { DEFAULT_CONFIG, type TrainConfig } from "../lib/train/config.ts";
+import { MODEL_KINDS } from "../lib/model/char_model.ts";
+import { LR_SCHEDULES, OPTIMIZERS } from "../lib/train/optim.ts";
 import { type FlagSpec, formatHelp, parseFlags, UsageError } from "./args.ts";
 
 /** A training flag; `key` ties it to a config field, `fixed` ones cannot change on resume. */
@@ -258,7 +258,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
  * @example
  * ```ts
  * import { assertThrows } from "../tests/assert.ts";
- * import { makeConfig } from "../lib/config.ts";
+ * import { makeConfig } from "../lib/train/config.ts";
  * assertThrows(() => resumeConfig(makeConfig(), { hiddenSize: 7 }, "x"), /--hidden-size/);
  * ```
  */

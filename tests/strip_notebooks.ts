@@ -11,7 +11,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { listNotebooks, type Notebook } from "./notebook_support.ts";
+import { listNotebooks, type Notebook } from "./notebooks/notebook_support.ts";
 
 /**
  * A copy of the notebook without outputs, execution counts and execution timing metadata.

@@ -1,0 +1,183 @@
+/**
+ * A small, fast, seeded pseudo-random generator (sfc32) whose whole state is
+ * four 32-bit words, so it can be saved in a checkpoint and restored exactly.
+ *
+ * `lib/` never calls `Math.random`: every random choice takes an `Rng`.
+ *
+ * @module
+ */
+
+/** Seeded random numbers: uniform floats, integers, Gaussians and categorical draws. */
+export class Rng {
+  #s: Uint32Array = new Uint32Array(4);
+  #spare = NaN; // second Box-Muller value, NaN when none is cached
+
+  /**
+   * Creates a generator from an integer seed (any safe integer; equal seeds give equal streams).
+   *
+   * @param seed Integer seed.
+   * @example
+   * ```ts
+   * import { assertEquals } from "../../tests/assert.ts";
+   * assertEquals(new Rng(7).uniform(), new Rng(7).uniform());
+   * ```
+   */
+  constructor(seed: number) {
+    if (!Number.isSafeInteger(seed)) {
+      throw new RangeError(`Cannot seed the random generator: ${seed} is not an integer`);
+    }
+    const lo = seed >>> 0;
+    const hi = Math.floor(seed / 2 ** 32) >>> 0;
+    this.#s.set([0x9e3779b9, lo, hi ^ 0x85ebca6b, 1]);
+    for (let i = 0; i < 16; i++) this.nextU32(); // mix the seed in
+  }
+
+  /**
+   * The next raw 32-bit unsigned integer.
+   *
+   * @returns An integer in `[0, 2^32)`.
+   * @example
+   * ```ts
+   * import { assertOk } from "../../tests/assert.ts";
+   * const x = new Rng(1).nextU32();
+   * assertOk(x >= 0 && x < 2 ** 32);
+   * ```
+   */
+  nextU32(): number {
+    const s = this.#s;
+    const a = s[0]!, b = s[1]!, c = s[2]!, d = s[3]!;
+    const t = (((a + b) >>> 0) + d) >>> 0;
+    s[3] = (d + 1) >>> 0;
+    s[0] = b ^ (b >>> 9);
+    s[1] = (c + (c << 3)) >>> 0;
+    const r = (c << 21) | (c >>> 11);
+    s[2] = (r + t) >>> 0;
+    return t;
+  }
+
+  /**
+   * A uniform float in `[0, 1)` with 53 random bits.
+   *
+   * @returns The draw.
+   * @example
+   * ```ts
+   * import { assertOk } from "../../tests/assert.ts";
+   * const u = new Rng(3).uniform();
+   * assertOk(u >= 0 && u < 1);
+   * ```
+   */
+  uniform(): number {
+    const hi = this.nextU32() >>> 5; // 27 bits
+    const lo = this.nextU32() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /**
+   * A uniform integer in `[0, n)`.
+   *
+   * @param n Exclusive upper bound (positive integer).
+   * @returns The draw.
+   * @example
+   * ```ts
+   * import { assertOk } from "../../tests/assert.ts";
+   * const k = new Rng(5).int(10);
+   * assertOk(Number.isInteger(k) && k >= 0 && k < 10);
+   * ```
+   */
+  int(n: number): number {
+    return Math.floor(this.uniform() * n);
+  }
+
+  /**
+   * A standard normal draw (Box-Muller; the second value of each pair is cached).
+   *
+   * @returns A sample of N(0, 1).
+   * @example
+   * ```ts
+   * import { assertOk } from "../../tests/assert.ts";
+   * assertOk(Number.isFinite(new Rng(9).normal()));
+   * ```
+   */
+  normal(): number {
+    if (!Number.isNaN(this.#spare)) {
+      const z = this.#spare;
+      this.#spare = NaN;
+      return z;
+    }
+    let u = 0;
+    while (u === 0) u = this.uniform();
+    const v = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.#spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /**
+   * Draws an index from unnormalised non-negative weights `w[0..n)`.
+   *
+   * @param weights Non-negative weights (need not sum to 1).
+   * @param n How many leading entries to use (defaults to all).
+   * @returns An index `i` with probability `w[i] / sum(w)`.
+   * @example
+   * ```ts
+   * import { assertEquals } from "../../tests/assert.ts";
+   * assertEquals(new Rng(1).categorical(new Float64Array([0, 0, 1])), 2);
+   * ```
+   */
+  categorical(weights: ArrayLike<number>, n: number = weights.length): number {
+    let total = 0;
+    for (let i = 0; i < n; i++) total += weights[i]!;
+    let r = this.uniform() * total;
+    let last = 0;
+    for (let i = 0; i < n; i++) {
+      const w = weights[i]!;
+      if (w <= 0) continue;
+      last = i;
+      r -= w;
+      if (r < 0) return i;
+    }
+    return last; // rounding left a tiny remainder: the last index with weight
+  }
+
+  /**
+   * The generator's state, for checkpoints.
+   *
+   * @returns Four 32-bit words plus the cached Gaussian (or `null`).
+   * @example
+   * ```ts
+   * import { assertEquals } from "../../tests/assert.ts";
+   * const a = new Rng(11);
+   * const b = new Rng(0);
+   * b.setState(a.getState());
+   * assertEquals(a.uniform(), b.uniform());
+   * ```
+   */
+  getState(): RngState {
+    return {
+      words: Array.from(this.#s),
+      spare: Number.isNaN(this.#spare) ? null : this.#spare,
+    };
+  }
+
+  /**
+   * Restores a state returned by {@linkcode Rng.getState}.
+   *
+   * @param state The saved state.
+   */
+  setState(state: RngState): void {
+    const w = state.words;
+    if (w.length !== 4 || !w.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32)) {
+      throw new TypeError("Cannot restore random generator: state must be four 32-bit words");
+    }
+    this.#s.set(w);
+    this.#spare = state.spare ?? NaN;
+  }
+}
+
+/** A serialisable snapshot of an {@linkcode Rng}. */
+export interface RngState {
+  /** The four sfc32 state words. */
+  words: number[];
+  /** The cached second Box-Muller value, or `null`. */
+  spare: number | null;
+}

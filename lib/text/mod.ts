@@ -1,0 +1,9 @@
+/**
+ * Text in: vocabularies over code points, the bundled and user corpora, train/validation splits and B-stream batches, and name lists.
+ *
+ * @module
+ */
+export * from "./vocab.ts";
+export * from "./corpus.ts";
+export * from "./data.ts";
+export * from "./names.ts";

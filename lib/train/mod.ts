@@ -1,0 +1,10 @@
+/**
+ * Training: the validated config, the training loop, optimizers, learning-rate schedules, clipping and gradient checks.
+ *
+ * @module
+ */
+export * from "./config.ts";
+export * from "./trainer.ts";
+export * from "./optim.ts";
+export * from "./clip.ts";
+export * from "./gradcheck.ts";

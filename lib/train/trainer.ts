@@ -1,0 +1,280 @@
+/**
+ * The training loop shared by the CLI and the notebooks. It never prints:
+ * it reports through events (step, sample, eval) that the caller renders,
+ * and it awaits the caller's handler, so a notebook can redraw a plot in place.
+ *
+ * @module
+ */
+import { clipGradients } from "./clip.ts";
+import type { TrainConfig } from "./config.ts";
+import { BatchStream, type Split } from "../text/data.ts";
+import type { CharModel, State } from "../model/char_model.ts";
+import { learningRateAt, type Optimizer } from "./optim.ts";
+import type { Rng } from "../core/rng.ts";
+import { sample } from "../generate/sample.ts";
+import type { Vocab } from "../text/vocab.ts";
+
+/** What one optimizer step did. */
+export interface StepEvent {
+  /** Discriminant. */
+  type: "step";
+  /** Number of completed steps (1 after the first update). */
+  step: number;
+  /** Mean loss per character of this step, in nats. */
+  loss: number;
+  /** Exponential moving average of `loss` (weight 0.99 on the past). */
+  smoothLoss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  /** Whether clipping changed the gradients. */
+  clipped: boolean;
+  /** Learning rate used. */
+  lr: number;
+  /** Training throughput so far in this run, characters per second. */
+  charsPerSec: number;
+  /** Milliseconds spent in this run so far. */
+  elapsedMs: number;
+  /** Estimated milliseconds until `config.steps`. */
+  etaMs: number;
+}
+
+/** A text sample drawn during training. */
+export interface SampleEvent {
+  /** Discriminant. */
+  type: "sample";
+  /** Steps completed. */
+  step: number;
+  /** The generated text. */
+  text: string;
+}
+
+/** A validation pass. */
+export interface EvalEvent {
+  /** Discriminant. */
+  type: "eval";
+  /** Steps completed. */
+  step: number;
+  /** Mean validation loss per character, in nats. */
+  valLoss: number;
+  /** The same in bits per character. */
+  valBpc: number;
+}
+
+/** Any event of {@linkcode Trainer.run}. */
+export type TrainEvent = StepEvent | SampleEvent | EvalEvent;
+
+/** Where a resumed trainer continues from (as stored in a checkpoint). */
+export interface TrainerResume {
+  /** Steps already done. */
+  step: number;
+  /** Data position of the batch stream. */
+  position: number;
+  /** Carried hidden state `(B, H)`. */
+  state: State;
+  /** Smoothed loss so far. */
+  smoothLoss: number;
+}
+
+/** Trains a model on a split text with truncated BPTT. */
+export class Trainer {
+  /** The model being trained. */
+  readonly model: CharModel;
+  /** Its vocabulary. */
+  readonly vocab: Vocab;
+  /** The run's settings. */
+  readonly config: TrainConfig;
+  /** The optimizer (its state goes into checkpoints). */
+  readonly optimizer: Optimizer;
+  /** Random source for samples. */
+  readonly rng: Rng;
+  /** Training batches; `stream.position` is the data position. */
+  readonly stream: BatchStream;
+  /** Carried hidden state of the B streams. */
+  state: State;
+  /** Steps completed. */
+  step = 0;
+  /** Smoothed training loss. */
+  smoothLoss: number;
+  #data: Split;
+
+  /**
+   * Prepares a run; nothing trains until {@linkcode Trainer.run} or {@linkcode Trainer.trainStep}.
+   *
+   * @param model Model to train.
+   * @param options Vocabulary, data, config, optimizer, randomness, and an optional resume point.
+   */
+  constructor(
+    model: CharModel,
+    options: {
+      vocab: Vocab;
+      data: Split;
+      config: TrainConfig;
+      optimizer: Optimizer;
+      rng: Rng;
+      resume?: TrainerResume;
+    },
+  ) {
+    const { vocab, data, config, optimizer, rng, resume } = options;
+    this.model = model;
+    this.vocab = vocab;
+    this.config = config;
+    this.optimizer = optimizer;
+    this.rng = rng;
+    this.#data = data;
+    this.stream = new BatchStream(data.train, {
+      seqLength: config.seqLength,
+      batchSize: config.batchSize,
+    });
+    this.state = model.initialState(config.batchSize);
+    this.smoothLoss = Math.log(vocab.chars.length); // the loss of a uniform guess
+    if (resume) {
+      this.step = resume.step;
+      this.stream.position = resume.position;
+      this.state = resume.state;
+      this.smoothLoss = resume.smoothLoss;
+    }
+  }
+
+  /**
+   * One optimizer step on the next chunk: forward, backward, clip, update.
+   *
+   * @returns The step's figures (without timing: see {@linkcode Trainer.run}).
+   * @throws {Error} when the loss or gradient norm is not finite.
+   */
+  trainStep(): Omit<StepEvent, "charsPerSec" | "elapsedMs" | "etaMs"> {
+    const { model, config } = this;
+    const batch = this.stream.next();
+    if (batch.wrapped) { for (const s of Object.values(this.state)) s.data.fill(0); }
+    for (const g of Object.values(model.grads)) g.data.fill(0);
+    const loss = model.forward(batch.inputs, batch.targets, this.state, { train: true });
+    model.backward();
+    const { gradNorm, clipped } = clipGradients(model.grads, {
+      mode: config.clipMode,
+      limit: config.clip,
+    });
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      throw new Error(
+        `Training diverged at step ${this.step + 1}: loss is ${loss}, gradient norm ${gradNorm}; ` +
+          `lower --learning-rate or use --clip-mode norm`,
+      );
+    }
+    const lr = learningRateAt(
+      {
+        lr: config.learningRate,
+        kind: config.lrSchedule,
+        decay: config.lrDecay,
+        decayEvery: config.lrDecayEvery,
+        totalSteps: config.steps,
+      },
+      this.step,
+    );
+    this.optimizer.update(model.params, model.grads, lr);
+    this.step++;
+    this.smoothLoss = 0.99 * this.smoothLoss + 0.01 * loss;
+    return {
+      type: "step",
+      step: this.step,
+      loss,
+      smoothLoss: this.smoothLoss,
+      gradNorm,
+      clipped,
+      lr,
+    };
+  }
+
+  /**
+   * Mean loss per character over the whole validation split, with the state
+   * carried across chunks (`B` streams when the split is long enough).
+   *
+   * @returns Nats per character, or `NaN` when there is no validation data.
+   */
+  evaluate(): number {
+    const ids = this.#data.val;
+    const { seqLength: T } = this.config;
+    if (ids.length < T + 1) return NaN;
+    const B = Math.max(1, Math.min(this.config.batchSize, Math.floor((ids.length - 1) / T)));
+    const stream = new BatchStream(ids, { seqLength: T, batchSize: B });
+    const state = this.model.initialState(B);
+    const chunks = Math.floor(stream.segmentLength / T);
+    let total = 0;
+    for (let k = 0; k < chunks; k++) {
+      const batch = stream.next();
+      total += this.model.forward(batch.inputs, batch.targets, state);
+    }
+    return total / chunks;
+  }
+
+  /**
+   * A sample continuing from the hidden state of stream 0.
+   *
+   * @param length Characters to generate.
+   * @returns The text.
+   */
+  sampleText(length: number = this.config.sampleLength): string {
+    const H = this.model.config.hiddenSize;
+    const state: State = {};
+    for (const [name, s] of Object.entries(this.state)) {
+      state[name] = { shape: [1, H], data: s.data.slice(0, H) };
+    }
+    return sample(this.model, this.vocab, {
+      length,
+      rng: this.rng,
+      state,
+      temperature: this.config.sampleTemperature,
+    });
+  }
+
+  /**
+   * Trains until `config.steps`, reporting events to `onEvent` and awaiting it.
+   * Yields to the event loop every ~50 ms so timers, signals and kernels stay responsive.
+   *
+   * @param options `onEvent` handler; `afterStep`, awaited once all of a step's events are
+   * handled (e.g. to save a checkpoint); an optional `signal` that stops after the current step.
+   * @returns Steps completed and throughput.
+   */
+  async run(options: {
+    onEvent?: (event: TrainEvent) => void | Promise<void>;
+    afterStep?: (step: number) => void | Promise<void>;
+    signal?: AbortSignal;
+  } = {}): Promise<{ steps: number; charsPerSec: number; stopped: boolean }> {
+    const { onEvent = () => {}, afterStep, signal } = options;
+    const { config } = this;
+    const charsPerStep = config.seqLength * config.batchSize;
+    const start = performance.now();
+    let trainMs = 0, trainSteps = 0, lastYield = start;
+    while (this.step < config.steps && !signal?.aborted) {
+      const t0 = performance.now();
+      const report = this.trainStep();
+      const t1 = performance.now();
+      trainMs += t1 - t0;
+      trainSteps++;
+      const msPerStep = trainMs / trainSteps;
+      await onEvent({
+        ...report,
+        charsPerSec: (trainSteps * charsPerStep) / (trainMs / 1000),
+        elapsedMs: t1 - start,
+        etaMs: (config.steps - this.step) * msPerStep,
+      });
+      const done = this.step === config.steps;
+      if (config.evalEvery > 0 && (this.step % config.evalEvery === 0 || done)) {
+        const valLoss = this.evaluate();
+        if (!Number.isNaN(valLoss)) {
+          await onEvent({ type: "eval", step: this.step, valLoss, valBpc: valLoss / Math.LN2 });
+        }
+      }
+      if (config.sampleEvery > 0 && (this.step % config.sampleEvery === 0 || done)) {
+        await onEvent({ type: "sample", step: this.step, text: this.sampleText() });
+      }
+      await afterStep?.(this.step);
+      if (performance.now() - lastYield > 50) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = performance.now();
+      }
+    }
+    return {
+      steps: this.step,
+      charsPerSec: trainSteps > 0 ? (trainSteps * charsPerStep) / (trainMs / 1000) : 0,
+      stopped: this.step < config.steps,
+    };
+  }
+}

@@ -1,0 +1,114 @@
+// deno task bench prints one JSON line per config (the peers' shape) and a table; deno task
+// train names its engine and takes --engine / --threads. Tiny runs: no timing is asserted.
+import { assertEquals, assertOk } from "../assert.ts";
+import { formatTable } from "../../cli/bench.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const decoder = new TextDecoder();
+
+async function run(script: string, args: string[], permissions: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...permissions, `${ROOT}cli/${script}`, ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+  }).output();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+const BENCH = ["--allow-read", "--allow-write", "--allow-env", "--allow-ffi"];
+
+Deno.test("bench: a JSON line per config with the peers' keys, then a table", async () => {
+  const r = await run("bench.ts", [
+    "--seconds",
+    "0.06",
+    "--warmup",
+    "0",
+    "--configs",
+    "A,C",
+    "--engine",
+    "wasm",
+  ], BENCH);
+  assertEquals(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assertEquals(lines.map((l) => l.config), ["H100_T25_B1_V100", "H512_T50_B64_V100"]);
+  for (const l of lines) {
+    assertEquals(l.name, "deno-rnn-wasm");
+    assertOk(l.chars_per_s > 0 && l.gflops > 0 && l.segments.length === 3);
+    assertEquals(
+      l.flops_per_char,
+      l.config.startsWith("H100") ? 6 * 100 * 100 + 6 * 100 * 100 : 6 * 512 * 512 + 6 * 100 * 512,
+    );
+    assertEquals(l.optimizer, "adagrad");
+  }
+  assertOk(/config\s+shape\s+chars\/s/.test(r.stderr), r.stderr);
+});
+
+Deno.test("bench: bad flags are one-line usage errors", async () => {
+  const r = await run("bench.ts", ["--configs", "A,D"], BENCH);
+  assertEquals(r.code, 2);
+  assertEquals(
+    r.stderr.trim(),
+    'error: Unknown config "D" in --configs: expected a list of A, B, C, LSTM',
+  );
+  const e = await run("bench.ts", ["--engine", "gpu"], BENCH);
+  assertOk(
+    /^error: Invalid --engine "gpu": expected one of auto, openblas, wasm, ts, plain/.test(
+      e.stderr,
+    ),
+    e.stderr,
+  );
+});
+
+Deno.test("train: prints the engine in use and honours --engine", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const common = [
+      "--steps",
+      "2",
+      "--hidden-size",
+      "8",
+      "--batch-size",
+      "2",
+      "--seq-length",
+      "8",
+      "--out",
+      out,
+    ];
+    const wasm = await run("train.ts", [...common, "--engine", "wasm"], BENCH);
+    assertEquals(wasm.code, 0, wasm.stderr);
+    assertOk(/Engine: wasm \(/.test(wasm.stderr + wasm.stdout), wasm.stderr);
+    const plain = await run("train.ts", [...common, "--engine", "plain", "--threads", "1"], BENCH);
+    assertEquals(plain.code, 0, plain.stderr);
+    assertOk(/Engine: plain \(float64/.test(plain.stderr + plain.stdout));
+    const noFfi = await run("train.ts", [...common, "--engine", "openblas"], [
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+    ]);
+    assertEquals(noFfi.code, 1);
+    assertOk(
+      /^error: Cannot use the openblas engine: .*--allow-ffi/.test(noFfi.stderr),
+      noFfi.stderr,
+    );
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("bench table lists every config", () => {
+  const row = {
+    name: "deno-rnn-ts",
+    config: "H100_T25_B1_V100",
+    chars_per_s: 1234.5,
+    gflops: 0.148,
+    flops_per_char: 120000,
+    segments: [1, 2, 3],
+    loss_per_char: 4.2,
+    optimizer: "adagrad" as const,
+    engine: "ts (plain TypeScript kernels), 1 thread",
+    rss_mib: [100, 101] as [number, number],
+  };
+  const table = formatTable([row], ["A"]);
+  assertOk(table.includes("1,235") && table.includes("100 -> 101") && table.includes("engine: ts"));
+});

@@ -1,0 +1,326 @@
+/**
+ * End-to-end tests of `deno task train` and `deno task sample`: real `deno run`
+ * subprocesses with the tasks' permissions on a small text written here, plus
+ * in-process checks of the flag parsing.
+ */
+import { join } from "node:path";
+import { assertEquals, assertOk, assertThrows } from "../assert.ts";
+import { closestFlag, parseFlags, parseNumberFlag, UsageError } from "../../cli/args.ts";
+import { resumeConfig, TRAIN_FLAGS, trainHelp } from "../../cli/train_flags.ts";
+import { loadCheckpoint } from "../../lib/io/checkpoint.ts";
+import { DEFAULT_CONFIG, makeConfig } from "../../lib/train/config.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const PERMISSIONS = {
+  train: ["--allow-read", "--allow-write", "--allow-env", "--allow-ffi"],
+  sample: ["--allow-read", "--allow-env", "--allow-ffi"],
+} as const;
+const decoder = new TextDecoder();
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `cli/<command>.ts` as `deno task <command>` does. */
+async function cli(command: "train" | "sample", args: string[]): Promise<Result> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMISSIONS[command], join(ROOT, "cli", `${command}.ts`), ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+  }).output();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** A few kilobytes of plain sentences from our own word lists (deterministic). */
+function makeText(chars: number): string {
+  const subjects = ["the cat", "a dog", "the old man", "my friend", "the bird", "her brother"];
+  const verbs = ["sat on", "looked at", "ran to", "found", "talked about", "walked past"];
+  const objects = ["the mat", "a red house", "the river", "his hat", "the green door", "a tree"];
+  let seed = 12345;
+  const pick = (list: string[]) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return list[seed % list.length]!;
+  };
+  let text = "";
+  while (text.length < chars) {
+    const s = `${pick(subjects)} ${pick(verbs)} ${pick(objects)}.`;
+    text += s[0]!.toUpperCase() + s.slice(1) + (text.length % 7 === 0 ? "\n" : " ");
+  }
+  return text;
+}
+
+const dir = await Deno.makeTempDir({ prefix: "cli_test_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+const corpus = join(dir, "story.txt");
+await Deno.writeTextFile(corpus, makeText(12_000));
+const out = join(dir, "run");
+const latest = join(out, "latest.safetensors");
+const TINY = ["--hidden-size", "16", "--seq-length", "10", "--batch-size", "2"];
+const FAST = ["--learning-rate", "0.01", "--eval-every", "10", "--sample-every", "10"];
+
+/** The `loss X` values of the plain progress lines on stderr. */
+function losses(stderr: string): number[] {
+  return [...stderr.matchAll(/^step +\d+\/\d+ .*\| loss ([\d.]+) \|/gm)].map((m) => Number(m[1]));
+}
+
+/** Asserts the one-line, stack-free error contract. */
+function assertCleanError(r: Result, what: string): void {
+  const lines = r.stderr.trimEnd().split("\n");
+  assertOk(r.code !== 0, `${what}: exit code 0`);
+  assertEquals(lines.length, 1, `${what}: expected one stderr line, got:\n${r.stderr}`);
+  assertOk(lines[0]!.startsWith("error: "), `${what}: ${lines[0]}`);
+  assertOk(!/^\s+at /m.test(r.stderr), `${what}: stack trace in\n${r.stderr}`);
+}
+
+Deno.test("flags: strict numbers, negative values, suggestions", () => {
+  const steps = TRAIN_FLAGS.find((f) => f.name === "steps")!;
+  assertEquals(parseNumberFlag("30", steps), 30);
+  assertEquals(parseNumberFlag("1e3", steps), 1000);
+  for (const bad of ["", " 5", "12abc", "0x10", "NaN", "Infinity", "1e999", "2.5", "0", "-5"]) {
+    assertThrows(() => parseNumberFlag(bad, steps), /^UsageError: Invalid --steps/);
+  }
+  assertEquals(parseFlags(["--seed=7", "--clip", "0.5"], TRAIN_FLAGS).get("clip"), 0.5);
+  assertThrows(() => parseFlags(["--steps", "-5"], TRAIN_FLAGS), /"-5": out of range/);
+  assertThrows(() => parseFlags(["--stepz", "5"], TRAIN_FLAGS), /did you mean --steps\?/);
+  assertEquals(closestFlag("zzzzzz", TRAIN_FLAGS), undefined);
+});
+
+Deno.test("flags: every config field has a flag and resume refuses fixed changes", () => {
+  const keys = TRAIN_FLAGS.map((f) => f.key).filter((k) => k !== undefined).sort();
+  assertEquals(keys, Object.keys(DEFAULT_CONFIG).sort());
+  const saved = makeConfig({ hiddenSize: 16 });
+  assertEquals(resumeConfig(saved, { steps: 50, hiddenSize: 16 }, "c").steps, 50);
+  try {
+    resumeConfig(saved, { hiddenSize: 32 }, "c");
+    throw new Error("expected a UsageError");
+  } catch (e) {
+    assertOk(e instanceof UsageError && /--hidden-size 16/.test(e.message));
+  }
+  for (const f of TRAIN_FLAGS) assertOk(trainHelp().includes(`--${f.name}`), f.name);
+});
+
+Deno.test("train: a tiny model learns and writes checkpoints", async () => {
+  const r = await cli("train", [
+    "--corpus",
+    corpus,
+    ...TINY,
+    ...FAST,
+    "--steps",
+    "30",
+    "--print-every",
+    "5",
+    "--out",
+    out,
+  ]);
+  assertEquals(r.code, 0, r.stderr);
+  const seen = losses(r.stderr);
+  assertEquals(seen.length, 7, r.stderr); // steps 1, 5, 10, ..., 30
+  assertOk(seen.at(-1)! < seen[0]! - 0.3, `loss did not fall: ${seen}`);
+  assertOk(/val loss [\d.]+ nats\/char \([\d.]+ bits\/char\)/.test(r.stdout), r.stdout);
+  assertOk(r.stdout.includes("----- sample at step 10 (temperature 0.8) -----"), r.stdout);
+  assertOk(r.stdout.includes(`deno task sample --checkpoint ${join(out, "best.safetensors")}`));
+  const ckpt = await loadCheckpoint(latest);
+  assertEquals([ckpt.step, ckpt.config.hiddenSize], [30, 16]);
+  assertOk((await Deno.stat(join(out, "best.safetensors"))).isFile);
+});
+
+Deno.test("train --model lstm/gru with stacked layers and dropout, then sample", async () => {
+  for (const kind of ["lstm", "gru"]) {
+    const dir2 = join(dir, kind);
+    const r = await cli("train", [
+      ...["--corpus", corpus, ...TINY, ...FAST, "--steps", "20", "--print-every", "5"],
+      ...["--model", kind, "--num-layers", "2", "--dropout", "0.1", "--out", dir2],
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    const seen = losses(r.stderr);
+    assertOk(seen.at(-1)! < seen[0]!, `${kind}: loss did not fall: ${seen}`);
+    assertOk(r.stdout.includes(`Model ${kind}: hidden size 16, 2 layers, dropout 0.1`), r.stdout);
+    const ckpt = await loadCheckpoint(join(dir2, "latest.safetensors"));
+    assertEquals([ckpt.model.config.kind, ckpt.model.config.numLayers], [kind, 2]);
+    const s = await cli("sample", [
+      ...["--checkpoint", join(dir2, "latest.safetensors"), "--prime", "the ", "--length", "40"],
+      ...["--seed", "3"],
+    ]);
+    assertEquals(s.code, 0, s.stderr);
+    assertEquals([...s.stdout.replace(/\n$/, "")].length, 44, s.stdout);
+  }
+});
+
+Deno.test("train --max-minutes stops on time, saves latest and exits 0", async () => {
+  const dir2 = join(dir, "timed");
+  const r = await cli("train", [
+    ...["--corpus", corpus, ...TINY, "--steps", "10000000", "--max-minutes", "0.02"],
+    ...["--eval-every", "0", "--sample-every", "0", "--out", dir2],
+  ]);
+  assertEquals(r.code, 0, r.stderr);
+  assertOk(/Time limit of 0.02 min reached at step \d+/.test(r.stderr + r.stdout), r.stderr);
+  const ckpt = await loadCheckpoint(join(dir2, "latest.safetensors"));
+  assertOk(ckpt.step > 0 && ckpt.step < 10000000, `step ${ckpt.step}`);
+});
+
+Deno.test("sample: prime then exactly N characters; seeds repeat and differ", async () => {
+  const args = ["--checkpoint", latest, "--prime", "The ", "--length", "50"];
+  const [a, b, c] = await Promise.all([
+    cli("sample", [...args, "--seed", "1"]),
+    cli("sample", [...args, "--seed", "1"]),
+    cli("sample", [...args, "--seed", "2"]),
+  ]);
+  for (const r of [a, b, c]) {
+    assertEquals(r.code, 0, r.stderr);
+    assertOk(r.stdout.startsWith("The ") && r.stdout.endsWith("\n"), JSON.stringify(r.stdout));
+    assertEquals([...r.stdout.slice(4, -1)].length, 50);
+  }
+  assertEquals(a.stdout, b.stdout);
+  assertOk(a.stdout !== c.stdout);
+  const greedy = await cli("sample", [
+    "--checkpoint",
+    latest,
+    "--temperature",
+    "0",
+    "--length",
+    "7",
+  ]);
+  assertEquals([greedy.code, [...greedy.stdout].length], [0, 8]);
+});
+
+Deno.test("train --resume continues to the new --steps exactly like one long run", async () => {
+  const r = await cli("train", ["--resume", latest, "--steps", "45", "--print-every", "5"]);
+  assertEquals(r.code, 0, r.stderr);
+  assertOk(/^step 31\/45 /m.test(r.stderr) && /^step 45\/45 /m.test(r.stderr), r.stderr);
+  assertEquals((await loadCheckpoint(latest)).step, 45);
+  const straight = join(dir, "straight");
+  const s = await cli("train", [
+    "--corpus",
+    corpus,
+    ...TINY,
+    ...FAST,
+    "--steps",
+    "45",
+    "--out",
+    straight,
+  ]);
+  assertEquals(s.code, 0, s.stderr);
+  assertEquals(
+    await Deno.readFile(join(straight, "latest.safetensors")),
+    await Deno.readFile(latest),
+  );
+});
+
+Deno.test("train: Ctrl-C stops after the step, saves latest and exits 130", async () => {
+  const outDir = join(dir, "interrupted");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...PERMISSIONS.train,
+      join(ROOT, "cli", "train.ts"),
+      ...["--corpus", corpus, ...TINY, "--steps", "10000000", "--out", outDir],
+      ...["--print-every", "1000000", "--sample-every", "0", "--eval-every", "0"],
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // never hang: a child that ignores SIGINT is killed after 30 s (and the test fails)
+  const guard = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let stderr = "";
+  while (!/^step +1\//m.test(stderr)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    stderr += value;
+  }
+  child.kill("SIGINT");
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    stderr += chunk.value;
+  }
+  const status = await child.status;
+  clearTimeout(guard);
+  await child.stdout.cancel();
+  assertEquals(status.code, 130, stderr);
+  const saved = join(outDir, "latest.safetensors");
+  assertOk(stderr.includes(`resume with: deno task train --resume ${saved}`), stderr);
+  assertOk(!/^\s+at /m.test(stderr));
+  assertOk((await loadCheckpoint(saved)).step >= 1);
+});
+
+Deno.test("help: every flag with its default, exit 0", async () => {
+  const [t, s] = await Promise.all([cli("train", ["--help"]), cli("sample", ["-h"])]);
+  assertEquals([t.code, s.code], [0, 0]);
+  for (const f of TRAIN_FLAGS) assertOk(t.stdout.includes(`--${f.name}`), f.name);
+  assertOk(t.stdout.includes(`--hidden-size N`) && t.stdout.includes("(default: 256)"));
+  for (const name of ["checkpoint", "prime", "length", "temperature", "top-k", "seed"]) {
+    assertOk(s.stdout.includes(`--${name}`), name);
+  }
+});
+
+Deno.test("bad input: one 'error:' line on stderr, no stack trace", async () => {
+  const empty = join(dir, "empty.txt"), short = join(dir, "short.txt");
+  const junk = join(dir, "junk.safetensors"), truncated = join(dir, "truncated.safetensors");
+  const otherText = join(dir, "other.txt");
+  await Deno.writeTextFile(empty, "");
+  await Deno.writeTextFile(short, "Just a few words.");
+  await Deno.writeTextFile(junk, "this is not a checkpoint at all");
+  await Deno.writeTextFile(otherText, makeText(2000).toUpperCase());
+  const bytes = await Deno.readFile(latest);
+  await Deno.writeFile(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+  const base = ["--corpus", corpus, ...TINY, "--steps", "5", "--out", join(dir, "bad")];
+  const cases: [string, "train" | "sample", string[], RegExp][] = [
+    ["missing corpus", "train", ["--corpus", join(dir, "nope.txt")], /file not found/],
+    ["corpus is a directory", "train", ["--corpus", dir], /directory/],
+    ["empty corpus", "train", ["--corpus", empty], /empty/],
+    ["corpus shorter than a batch", "train", ["--corpus", short], /too short.*--batch-size/],
+    ["unknown flag", "train", [...base, "--hiden-size", "8"], /Unknown option --hiden-size/],
+    ["non-numeric", "train", [...base, "--hidden-size", "abc"], /--hidden-size "abc"/],
+    ["trailing junk", "train", [...base, "--steps", "12abc"], /--steps "12abc"/],
+    ["blank number", "train", [...base, "--steps", ""], /--steps ""/],
+    ["overflow", "train", [...base, "--learning-rate", "1e999"], /--learning-rate/],
+    ["non-integer", "train", [...base, "--batch-size", "2.5"], /not an integer/],
+    ["negative", "train", [...base, "--steps", "-5"], /--steps "-5": out of range/],
+    ["zero learning rate", "train", [...base, "--learning-rate", "0"], /> 0/],
+    [
+      "unknown optimizer",
+      "train",
+      [...base, "--optimizer", "lbfgs"],
+      /sgd, adagrad, rmsprop, adam/,
+    ],
+    ["unknown model", "train", [...base, "--model", "transformer"], /rnn, lstm, gru/],
+    ["dropout with one layer", "train", [...base, "--dropout", "0.5"], /layer/],
+    ["missing value", "train", [...base, "--steps"], /Missing value for --steps/],
+    ["positional argument", "train", [corpus], /Unexpected argument/],
+    ["resume missing", "train", ["--resume", join(dir, "none.safetensors")], /not found/],
+    ["resume corrupt", "train", ["--resume", junk, "--steps", "99"], /Invalid checkpoint/],
+    ["resume changes H", "train", ["--resume", latest, "--hidden-size", "32"], /--hidden-size/],
+    [
+      "resume other text",
+      "train",
+      ["--resume", latest, "--corpus", otherText, "--steps", "99"],
+      /does not match/,
+    ],
+    ["resume finished", "train", ["--resume", latest], /larger --steps/],
+    ["missing --checkpoint", "sample", ["--length", "5"], /Missing --checkpoint/],
+    ["missing checkpoint", "sample", ["--checkpoint", join(dir, "x.safetensors")], /not found/],
+    ["corrupt checkpoint", "sample", ["--checkpoint", junk], /Invalid checkpoint/],
+    ["truncated checkpoint", "sample", ["--checkpoint", truncated], /truncated|Invalid/],
+    ["prime outside vocab", "sample", ["--checkpoint", latest, "--prime", "Zebra"], /"Z"/],
+    ["bad length", "sample", ["--checkpoint", latest, "--length", "-1"], /--length/],
+    ["bad temperature", "sample", ["--checkpoint", latest, "--temperature", "hot"], /--temp/],
+    ["sample unknown flag", "sample", ["--checkpoint", latest, "--lenght", "5"], /--length\?/],
+  ];
+  // two at a time: the machine is shared
+  for (let i = 0; i < cases.length; i += 2) {
+    const batch = cases.slice(i, i + 2);
+    const results = await Promise.all(batch.map(([, cmd, args]) => cli(cmd, args)));
+    batch.forEach(([what, , , pattern], k) => {
+      const r = results[k]!;
+      assertCleanError(r, what);
+      assertOk(pattern.test(r.stderr), `${what}: ${r.stderr}`);
+      const usage =
+        !/^(missing corpus|corpus|empty|resume (missing|corrupt|other)|missing check|corrupt|truncated|prime)/
+          .test(what);
+      assertEquals(r.code, usage ? 2 : 1, `${what}: exit code ${r.code}`);
+    });
+  }
+});

@@ -1,0 +1,337 @@
+// The float32 stacked RNN/LSTM/GRU on the fast engine against the float64 StackedRnn, on every
+// backend, for each cell and 1-2 layers (with dropout: the same masks from the same seed).
+// Tolerances: loss rel 1e-5; every gradient and dState within 1e-4 of the largest entry of the
+// reference tensor; carried state and step() logits within 1e-5; a short training run ends
+// within 0.02 nats of the reference's loss.
+import { assertEquals, assertOk, assertThrows } from "../assert.ts";
+import { decodeCheckpoint, encodeCheckpoint } from "../../lib/io/checkpoint.ts";
+import { makeConfig, type TrainConfig } from "../../lib/train/config.ts";
+import { splitData } from "../../lib/text/data.ts";
+import { createEngine, type Engine } from "../../lib/backend/create.ts";
+import { backendTest, HAS_BLAS } from "../backend/backend_support.ts";
+import type { CharModel, ModelKind, State } from "../../lib/model/char_model.ts";
+import { createModel } from "../../lib/model/create.ts";
+import { createOptimizer, type OptimizerName } from "../../lib/train/optim.ts";
+import { Rng } from "../../lib/core/rng.ts";
+import { StackedRnn } from "../../lib/model/stacked_f64.ts";
+import { FastStackedRnn } from "../../lib/model/stacked.ts";
+import type { Params } from "../../lib/core/tensor.ts";
+import { Trainer } from "../../lib/train/trainer.ts";
+import { buildVocab, encode } from "../../lib/text/vocab.ts";
+
+const CELLS: ModelKind[] = ["rnn", "lstm", "gru"];
+
+interface Shape {
+  kind: ModelKind;
+  V: number;
+  H: number;
+  L: number;
+  dropout: number;
+  T: number;
+  B: number;
+}
+
+/** A float64 model and a fast one with identical (float32-representable) parameters. */
+function twins(engine: Engine, s: Shape, seed: number) {
+  const config = { kind: s.kind, vocabSize: s.V, hiddenSize: s.H, numLayers: s.L };
+  const options = { ...config, dropout: s.dropout, initScale: 0.3 };
+  const fast = new FastStackedRnn(new Rng(seed), { ...options, engine });
+  const plain = new StackedRnn(new Rng(seed), options);
+  const rng = new Rng(seed + 100);
+  for (const [name, t] of Object.entries(fast.params)) {
+    if (/(^by|\.b|\.bhn)$/.test(name)) {
+      for (let k = 0; k < t.data.length; k++) t.data[k] = rng.normal() * 0.2;
+    }
+    plain.params[name]!.data.set(t.data);
+  }
+  return { fast, plain };
+}
+
+function randomChunk(V: number, T: number, B: number, rng: Rng) {
+  const inputs = new Int32Array(T * B), targets = new Int32Array(T * B);
+  for (let n = 0; n < T * B; n++) (inputs[n] = rng.int(V), targets[n] = rng.int(V));
+  return { inputs, targets };
+}
+
+/** A random float32-representable state for both models. */
+function randomStates(fast: CharModel, plain: CharModel, B: number, rng: Rng): [State, State] {
+  const f = fast.initialState(B), p = plain.initialState(B);
+  for (const [name, t] of Object.entries(p)) {
+    for (let k = 0; k < t.data.length; k++) t.data[k] = Math.fround(rng.normal() * 0.5);
+    f[name]!.data.set(t.data);
+  }
+  return [f, p];
+}
+
+/** max |a - b| / max |b| over one tensor (0 when both are zero). */
+function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0, scale = 0;
+  for (let k = 0; k < b.length; k++) {
+    diff = Math.max(diff, Math.abs(a[k]! - b[k]!));
+    scale = Math.max(scale, Math.abs(b[k]!));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+function assertSame(fast: Params, plain: Params, tol: number, what: string): void {
+  for (const [name, t] of Object.entries(plain)) {
+    const err = relError(fast[name]!.data, t.data);
+    assertOk(err <= tol, `${what}: ${name} differs by ${err.toExponential(2)} (> ${tol})`);
+  }
+}
+
+const SHAPES: Shape[] = CELLS.flatMap((kind) => [
+  { kind, V: 11, H: 13, L: 1, dropout: 0, T: 7, B: 3 }, // sizes off the SIMD widths
+  { kind, V: 11, H: 13, L: 2, dropout: 0.3, T: 5, B: 1 }, // batch 1: the gemv paths
+  { kind, V: 40, H: 32, L: 2, dropout: 0, T: 12, B: 8 }, // N > V: the transposed gather
+  { kind, V: 7, H: 16, L: 2, dropout: 0.2, T: 4, B: 3 },
+]);
+
+backendTest(
+  "fast stacked: same loss, gradients, dState, state and steps as StackedRnn",
+  (engine) => {
+    for (const s of SHAPES) {
+      const what = `${s.kind} L${s.L} p${s.dropout} V${s.V} H${s.H} T${s.T} B${s.B}`;
+      const { fast, plain } = twins(engine, s, 1);
+      const rng = new Rng(2);
+      const [sFast, sPlain] = randomStates(fast, plain, s.B, rng);
+      for (let pass = 0; pass < 2; pass++) { // the second pass draws fresh dropout masks
+        const { inputs, targets } = randomChunk(s.V, s.T, s.B, rng);
+        for (const g of [...Object.values(fast.grads), ...Object.values(plain.grads)]) {
+          g.data.fill(
+            0,
+          );
+        }
+        const lossFast = fast.forward(inputs, targets, sFast, { train: true });
+        const lossPlain = plain.forward(inputs, targets, sPlain, { train: true });
+        assertOk(
+          Math.abs(lossFast - lossPlain) <= 1e-5 * lossPlain,
+          `${what}: loss ${lossFast} vs ${lossPlain}`,
+        );
+        assertSame(sFast, sPlain, 1e-5, `${what}: carried state`);
+        const dFast = fast.initialState(s.B), dPlain = plain.initialState(s.B);
+        fast.backward(dFast);
+        plain.backward(dPlain);
+        assertSame(fast.grads, plain.grads, 1e-4, `${what}: gradient`);
+        assertSame(dFast, dPlain, 1e-4, `${what}: dState`);
+      }
+      const lf = new Float64Array(s.B * s.V), lp = new Float64Array(s.B * s.V);
+      for (let k = 0; k < 3; k++) {
+        const x = randomChunk(s.V, 1, s.B, rng).inputs;
+        fast.step(x, sFast, lf);
+        plain.step(x, sPlain, lp);
+        assertOk(relError(lf, lp) <= 1e-5, `${what}: step logits differ`);
+        assertSame(sFast, sPlain, 1e-5, `${what}: step state`);
+      }
+    }
+  },
+);
+
+backendTest("fast stacked: backward adds into the gradients; frozen masks repeat", (engine) => {
+  for (const kind of CELLS) {
+    const s = { kind, V: 9, H: 8, L: 2, dropout: 0.4, T: 5, B: 2 };
+    const { fast } = twins(engine, s, 3);
+    const { inputs, targets } = randomChunk(s.V, s.T, s.B, new Rng(4));
+    const run = () => {
+      const loss = fast.forward(inputs, targets, fast.initialState(s.B), { train: true });
+      fast.backward();
+      return loss;
+    };
+    const first = run();
+    const once = Object.fromEntries(
+      Object.entries(fast.grads).map(([k, g]) => [k, Float64Array.from(g.data)]),
+    );
+    fast.freezeDropoutMask = true;
+    assertEquals(run(), first);
+    for (const [k, g] of Object.entries(fast.grads)) {
+      assertOk(relError(g.data, once[k]!.map((v) => 2 * v)) <= 1e-6, `${kind}: d${k} not added`);
+    }
+    fast.freezeDropoutMask = false;
+    assertOk(run() !== first, `${kind}: fresh masks should change the loss`);
+  }
+});
+
+Deno.test("fast stacked: same seed, same initial weights and dropout seed as StackedRnn", () => {
+  for (const kind of CELLS) {
+    const config = { kind, vocabSize: 7, hiddenSize: 5, numLayers: 2, dropout: 0.1 };
+    const engine = createEngine({ kind: "ts" });
+    const fast = new FastStackedRnn(new Rng(9), { ...config, engine });
+    const plain = new StackedRnn(new Rng(9), config);
+    assertEquals(Object.keys(fast.params), Object.keys(plain.params));
+    for (const [name, p] of Object.entries(plain.params)) {
+      assertEquals(fast.params[name]!.shape, p.shape);
+      assertEquals(Array.from(fast.params[name]!.data), Array.from(p.data, Math.fround));
+    }
+    assertEquals(fast.dropoutRng.getState(), plain.dropoutRng.getState());
+    assertEquals(Object.keys(fast.initialState(2)), Object.keys(plain.initialState(2)));
+  }
+});
+
+Deno.test("fast stacked: invalid chunks and states fail with clear errors", () => {
+  const m = new FastStackedRnn(new Rng(1), {
+    kind: "lstm",
+    vocabSize: 4,
+    hiddenSize: 3,
+    numLayers: 2,
+    dropout: 0.5,
+    engine: createEngine({ kind: "wasm" }),
+  });
+  const ids = Int32Array.from([0, 1, 2, 3]);
+  assertThrows(() => m.backward(), /call forward first/);
+  assertThrows(
+    () => m.forward(Int32Array.from([0, 4]), ids.subarray(0, 2), m.initialState(1)),
+    /Invalid character index 4/,
+  );
+  assertThrows(() => m.forward(ids, ids.subarray(0, 3), m.initialState(1)), /Invalid chunk/);
+  const { "c.1": _, ...partial } = m.initialState(1);
+  assertThrows(() => m.forward(ids, ids, partial), /Invalid LSTM state.*"c\.1"/);
+  m.freezeDropoutMask = true;
+  assertThrows(() => m.forward(ids, ids, m.initialState(1), { train: true }), /dropout mask/);
+  assertThrows(
+    () =>
+      createModel({ kind: "gru", vocabSize: 4, hiddenSize: 3, dropout: 0.5 }, new Rng(1), {
+        engine: createEngine({ kind: "ts" }),
+      }),
+    /2 or more layers/,
+  );
+});
+
+const TEXT = "the quick fox saw a lazy dog nap in the sun; a dog and a fox ran off. ".repeat(40); // written for this test
+const vocab = buildVocab(TEXT);
+const V = vocab.chars.length;
+
+function trainer(model: CharModel, overrides: Partial<TrainConfig> = {}): Trainer {
+  const config = makeConfig({
+    model: model.config.kind,
+    hiddenSize: model.config.hiddenSize,
+    numLayers: model.config.numLayers ?? 1,
+    dropout: model.config.dropout ?? 0,
+    seqLength: 16,
+    batchSize: 4,
+    steps: 60,
+    learningRate: 0.01,
+    optimizer: "adam",
+    evalEvery: 0,
+    sampleEvery: 0,
+    valFraction: 0.1,
+    ...overrides,
+  });
+  const data = splitData(encode(vocab, TEXT), config.valFraction);
+  const optimizer = createOptimizer(config.optimizer as OptimizerName, model.params);
+  return new Trainer(model, { vocab, data, config, optimizer, rng: new Rng(5) });
+}
+
+async function lossCurve(model: CharModel, overrides: Partial<TrainConfig> = {}) {
+  const losses: number[] = [];
+  const t = trainer(model, overrides);
+  await t.run({ onEvent: (e) => void (e.type === "step" && losses.push(e.loss)) });
+  return { losses, val: t.evaluate() };
+}
+
+const TRAINED: { kind: ModelKind; L: number; dropout: number }[] = [
+  { kind: "lstm", L: 2, dropout: 0.2 },
+  { kind: "gru", L: 1, dropout: 0 },
+  { kind: "rnn", L: 2, dropout: 0.1 },
+];
+
+backendTest("fast stacked: a short run reaches StackedRnn's loss", async (engine) => {
+  for (const { kind, L, dropout } of TRAINED) {
+    const config = { kind, vocabSize: V, hiddenSize: 24, numLayers: L, dropout };
+    const fast = await lossCurve(new FastStackedRnn(new Rng(12), { ...config, engine }));
+    const plain = await lossCurve(new StackedRnn(new Rng(12), config));
+    const tail = (c: number[]) => c.slice(-10).reduce((a, b) => a + b, 0) / 10;
+    const [f, p] = [tail(fast.losses), tail(plain.losses)];
+    assertOk(p < 0.75 * Math.log(V), `${kind}: the reference did not learn (${p})`);
+    assertOk(Math.abs(f - p) < 0.02, `${kind}: fast ${f} vs plain ${p}`);
+    assertOk(Math.abs(fast.val - plain.val) < 0.02, `${kind}: val ${fast.val} vs ${plain.val}`);
+  }
+});
+
+backendTest("fast stacked: the same seed gives the identical loss curve", async (engine) => {
+  const config = {
+    kind: "lstm" as const,
+    vocabSize: V,
+    hiddenSize: 16,
+    numLayers: 2,
+    dropout: 0.3,
+  };
+  const curves = [];
+  for (let run = 0; run < 2; run++) {
+    curves.push(
+      (await lossCurve(new FastStackedRnn(new Rng(11), { ...config, engine }), { steps: 20 }))
+        .losses,
+    );
+  }
+  assertEquals(curves[0], curves[1]);
+});
+
+Deno.test("fast stacked: checkpoints move between engines and the float64 model", async () => {
+  const wasm = createEngine({ kind: "wasm" });
+  const others = [
+    createEngine({ kind: "ts" }),
+    ...(HAS_BLAS ? [createEngine({ kind: "openblas" })] : []),
+  ];
+  for (const kind of CELLS) {
+    const config = { kind, vocabSize: V, hiddenSize: 12, numLayers: 2, dropout: 0.25 };
+    const model = createModel(config, new Rng(3), { engine: wasm });
+    assertOk(model instanceof FastStackedRnn);
+    assertOk(createModel(config, new Rng(3)) instanceof StackedRnn);
+    const t = trainer(model, { steps: 5 });
+    await t.run();
+    const bytes = encodeCheckpoint({
+      model,
+      vocab,
+      config: t.config,
+      optimizer: t.optimizer,
+      step: t.step,
+      position: t.stream.position,
+      state: t.state,
+      smoothLoss: t.smoothLoss,
+      rng: new Rng(1).getState(),
+      corpus: "test",
+      bestValLoss: null,
+    });
+    const { inputs, targets } = randomChunk(V, 8, 2, new Rng(4));
+    const lossOf = (m: CharModel) => m.forward(inputs, targets, m.initialState(2));
+    const reference = lossOf(model);
+    for (const engine of [wasm, ...others, undefined]) {
+      const ckpt = decodeCheckpoint(bytes, { engine });
+      assertOk(ckpt.model instanceof (engine ? FastStackedRnn : StackedRnn));
+      for (const [name, p] of Object.entries(model.params)) {
+        assertEquals(Array.from(ckpt.model.params[name]!.data), Array.from(p.data));
+      }
+      for (const [name, s] of Object.entries(t.optimizer.state)) {
+        assertEquals(Array.from(ckpt.optimizer.state[name]!.data), Array.from(s.data));
+      }
+      assertEquals(
+        (ckpt.model as FastStackedRnn | StackedRnn).dropoutRng.getState(),
+        (model as FastStackedRnn).dropoutRng.getState(),
+      );
+      assertSame(ckpt.state, t.state, 0, `${kind}: carried state`);
+      const loss = lossOf(ckpt.model);
+      assertOk(Math.abs(loss - reference) <= 1e-5 * reference, `${kind}: ${loss} vs ${reference}`);
+    }
+  }
+});
+
+Deno.test("bench: the LSTM config runs the fast LSTM and counts 24 H^2 + 6 V H FLOPs", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-ffi",
+      new URL("../../cli/bench.ts", import.meta.url).pathname,
+      ...["--configs", "LSTM", "--seconds", "0.03", "--warmup", "0", "--engine", "wasm"],
+    ],
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 0, stderr);
+  const line = JSON.parse(new TextDecoder().decode(out.stdout).trim());
+  assertEquals([line.name, line.config], ["deno-lstm-wasm", "H512_T50_B64_V100"]);
+  assertEquals(line.flops_per_char, 24 * 512 * 512 + 6 * 100 * 512);
+  assertOk(line.chars_per_s > 0 && line.segments.length === 3);
+});

@@ -1,0 +1,85 @@
+// Notebooks: committed clean, and each executes on the Deno kernel without errors and draws
+// its plots. Set NOTEBOOKS=a.ipynb,b.ipynb to test other notebooks than notebooks/*.ipynb.
+import { assertEquals, assertOk } from "../assert.ts";
+import {
+  type Cell,
+  cellSource,
+  executeNotebook,
+  ignoreWhenMissing,
+  jupyterMissing,
+  listNotebooks,
+  PLOT_CALL,
+  plotOutputCount,
+  readNotebook,
+} from "./notebook_support.ts";
+import { notebookText, stripNotebook } from "../strip_notebooks.ts";
+
+const notebooks = listNotebooks();
+const missing = notebooks.length > 0 ? await jupyterMissing() : null;
+const ignore = ignoreWhenMissing("notebooks_test", missing);
+
+function nameOf(path: string): string {
+  return path.split("/").at(-1)!;
+}
+
+function tags(cell: Cell): string[] {
+  return cell.metadata.tags ?? [];
+}
+
+Deno.test("committed notebooks carry no outputs and no execution counts", () => {
+  for (const path of notebooks) {
+    const text = Deno.readTextFileSync(path);
+    const nb = readNotebook(path);
+    nb.cells.forEach((cell, i) => {
+      if (cell.cell_type !== "code") return;
+      const where = `${nameOf(path)} cell ${i}`;
+      assertEquals(cell.outputs ?? [], [], `${where} has outputs; run deno task strip-notebooks`);
+      assertEquals(cell.execution_count ?? null, null, `${where} has an execution count`);
+    });
+    assertOk(
+      notebookText(stripNotebook(nb)) === text,
+      `${nameOf(path)} is not stripped (metadata or final newlines); run deno task strip-notebooks`,
+    );
+  }
+});
+
+if (notebooks.length === 0) {
+  Deno.test("notebooks: none to execute yet", () => {
+    console.log("notebooks_test: no notebooks/*.ipynb yet, nothing to execute");
+  });
+}
+
+for (const path of notebooks) {
+  Deno.test({
+    name: `notebook ${nameOf(path)} runs without errors and draws its plots`,
+    ignore,
+    async fn() {
+      if (missing !== null) throw new Error(missing);
+      const executed = await executeNotebook(path);
+      console.log(
+        executed.reused
+          ? `${nameOf(path)}: reused ${executed.path} (inputs unchanged)`
+          : `${executed.log} (${executed.seconds.toFixed(1)} s with kernel start)`,
+      );
+      let plots = 0;
+      let libraries = 0;
+      executed.notebook.cells.forEach((cell, i) => {
+        if (cell.cell_type !== "code") return;
+        const where = `${nameOf(path)} cell ${i}`;
+        for (const out of cell.outputs ?? []) {
+          assertOk(out.output_type !== "error", `${where}: ${out.ename}: ${out.evalue}`);
+          const html = out.data?.["text/html"];
+          const text = Array.isArray(html) ? html.join("") : String(html ?? "");
+          libraries += text.split("plotly.js v").length - 1;
+        }
+        const n = plotOutputCount(cell);
+        plots += n;
+        const mustPlot = tags(cell).includes("plot") ||
+          (PLOT_CALL.test(cellSource(cell)) && !tags(cell).includes("no-plot"));
+        assertOk(!mustPlot || n > 0, `${where} calls a plot helper but shows no plot`);
+      });
+      assertOk(plots > 0, `${nameOf(path)} shows no plot; every notebook shows at least one`);
+      assertEquals(libraries, 1, `${nameOf(path)} must embed plotly.js exactly once`);
+    },
+  });
+}

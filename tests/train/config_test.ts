@@ -1,0 +1,106 @@
+// The flat training config: defaults, and loud failures naming the key.
+import { assertEquals, assertOk, assertThrows } from "../assert.ts";
+import { DEFAULT_CONFIG, makeConfig, type TrainConfig } from "../../lib/train/config.ts";
+
+Deno.test("makeConfig returns the defaults and applies overrides", () => {
+  assertEquals(makeConfig(), { ...DEFAULT_CONFIG });
+  assertEquals(makeConfig({}), { ...DEFAULT_CONFIG });
+  const c = makeConfig({ hiddenSize: 64, optimizer: "sgd", clipMode: "value", valFraction: 0 });
+  assertEquals([c.hiddenSize, c.optimizer, c.clipMode, c.valFraction], [64, "sgd", "value", 0]);
+  assertEquals(c.seqLength, DEFAULT_CONFIG.seqLength);
+  assertOk(Object.isFrozen(DEFAULT_CONFIG));
+  c.hiddenSize = 1; // the result is a fresh object
+  assertEquals(DEFAULT_CONFIG.hiddenSize, 256);
+});
+
+Deno.test("makeConfig round-trips through JSON (as checkpoints store it)", () => {
+  const c = makeConfig({ learningRate: 0.01, seed: 7, lrDecay: 0.9 });
+  assertEquals(makeConfig(JSON.parse(JSON.stringify(c))), c);
+});
+
+Deno.test("unknown keys are rejected with the key's name", () => {
+  const bad = { hiddenSise: 64 } as unknown as Partial<TrainConfig>;
+  assertThrows(() => makeConfig(bad), /^RangeError: Unknown config key "hiddenSise"$/);
+});
+
+Deno.test("keys inherited from Object.prototype are unknown keys too", () => {
+  for (const key of ["toString", "constructor", "hasOwnProperty", "valueOf", "__proto__"]) {
+    const bad = JSON.parse(`{"${key}": 1}`) as Partial<TrainConfig>;
+    assertThrows(() => makeConfig(bad), new RegExp(`Unknown config key "${key}"`));
+  }
+});
+
+Deno.test("non-integers are rejected where integers are required, naming the key", () => {
+  const intKeys = [
+    "hiddenSize",
+    "seqLength",
+    "batchSize",
+    "lrDecayEvery",
+    "steps",
+    "evalEvery",
+    "sampleEvery",
+    "sampleLength",
+    "seed",
+  ] as const;
+  for (const key of intKeys) {
+    for (const v of [1.5, NaN, Infinity, "8" as unknown as number]) {
+      assertThrows(
+        () => makeConfig({ [key]: v }),
+        new RegExp(`^RangeError: Invalid ${key} ${v}: expected an integer >= [01]$`),
+      );
+    }
+  }
+});
+
+Deno.test("out-of-range values are rejected, naming the key and the range", () => {
+  const cases: [keyof TrainConfig, unknown, RegExp][] = [
+    ["hiddenSize", 0, /Invalid hiddenSize 0: expected an integer >= 1/],
+    ["seqLength", -3, /Invalid seqLength -3: expected an integer >= 1/],
+    ["batchSize", 0, /Invalid batchSize 0/],
+    ["lrDecayEvery", 0, /Invalid lrDecayEvery 0/],
+    ["steps", -1, /Invalid steps -1: expected an integer >= 0/],
+    ["evalEvery", -1, /Invalid evalEvery -1/],
+    ["seed", -5, /Invalid seed -5: expected an integer >= 0/],
+    ["learningRate", 0, /Invalid learningRate 0: expected a number > 0 and <= 10/],
+    ["learningRate", 11, /Invalid learningRate 11/],
+    ["learningRate", "0.1", /Invalid learningRate 0.1/],
+    ["lrDecay", 0, /Invalid lrDecay 0: expected a number > 0 and <= 1/],
+    ["lrDecay", 1.5, /Invalid lrDecay 1.5/],
+    ["clip", 0, /Invalid clip 0: expected a number > 0 and <= Infinity/],
+    ["clip", NaN, /Invalid clip NaN/],
+    ["initScale", -0.1, /Invalid initScale -0.1: expected a number >= 0 and <= 10/],
+    ["valFraction", 0.6, /Invalid valFraction 0.6: expected a number >= 0 and <= 0.5/],
+    ["sampleTemperature", -1, /Invalid sampleTemperature -1/],
+    ["sampleTemperature", Infinity, /Invalid sampleTemperature Infinity/],
+    [
+      "optimizer",
+      "lbfgs",
+      /Invalid optimizer "lbfgs": expected one of sgd, adagrad, rmsprop, adam/,
+    ],
+    ["model", "transformer", /Invalid model "transformer": expected one of rnn, lstm, gru/],
+    ["numLayers", 0, /Invalid numLayers 0: expected an integer >= 1/],
+    ["lrSchedule", "linear", /Invalid lrSchedule "linear": expected one of step, cosine/],
+    ["clipMode", "both", /Invalid clipMode "both": expected norm, value or none/],
+  ];
+  for (const [key, value, pattern] of cases) {
+    assertThrows(() => makeConfig({ [key]: value } as Partial<TrainConfig>), pattern);
+  }
+});
+
+Deno.test("boundary values are accepted", () => {
+  const c = makeConfig({
+    steps: 0,
+    evalEvery: 0,
+    sampleEvery: 0,
+    sampleLength: 0,
+    seed: 0,
+    initScale: 0,
+    valFraction: 0.5,
+    sampleTemperature: 0,
+    lrDecay: 1,
+    learningRate: 10,
+    hiddenSize: 1,
+  });
+  assertEquals(c.valFraction, 0.5);
+  assertEquals(makeConfig({ clipMode: "none", optimizer: "adagrad" }).clipMode, "none");
+});

@@ -1,0 +1,320 @@
+// The shared training loop: it learns, it guards against NaN, it reports events
+// on schedule, it is deterministic, and a resumed run equals an uninterrupted one.
+import { assertEquals, assertOk, assertThrows } from "../assert.ts";
+import { loadCheckpoint, saveCheckpoint } from "../../lib/io/checkpoint.ts";
+import { makeConfig, modelConfigOf, type TrainConfig } from "../../lib/train/config.ts";
+import { splitData } from "../../lib/text/data.ts";
+import { createModel } from "../../lib/model/create.ts";
+import { createOptimizer, type OptimizerName } from "../../lib/train/optim.ts";
+import { Rng } from "../../lib/core/rng.ts";
+import { sample } from "../../lib/generate/sample.ts";
+import { type StepEvent, Trainer, type TrainEvent } from "../../lib/train/trainer.ts";
+import { buildVocab, encode } from "../../lib/text/vocab.ts";
+
+const TEXT = "the cat sat on the mat. ".repeat(60); // 1440 characters, V = 11, written for this test
+const vocab = buildVocab(TEXT);
+const V = vocab.chars.length;
+const LN_V = Math.log(V);
+
+function makeTrainer(overrides: Partial<TrainConfig>): Trainer {
+  const config = makeConfig({
+    hiddenSize: 24,
+    seqLength: 12,
+    batchSize: 4,
+    steps: 200,
+    learningRate: 0.01,
+    evalEvery: 0,
+    sampleEvery: 0,
+    sampleLength: 20,
+    valFraction: 0.1,
+    seed: 1,
+    ...overrides,
+  });
+  const rng = new Rng(config.seed);
+  const model = createModel(modelConfigOf(config, V), rng);
+  const data = splitData(encode(vocab, TEXT), config.valFraction);
+  const optimizer = createOptimizer(config.optimizer, model.params);
+  return new Trainer(model, { vocab, data, config, optimizer, rng });
+}
+
+for (const [optimizer, learningRate] of [["adam", 0.01], ["sgd", 1], ["adagrad", 0.1]] as const) {
+  Deno.test(`training with ${optimizer} brings the loss well below ln(V)`, async () => {
+    const t = makeTrainer({ optimizer: optimizer as OptimizerName, learningRate });
+    const startVal = t.evaluate();
+    assertOk(Math.abs(startVal - LN_V) < 0.5, `initial loss ${startVal} ~ ln V = ${LN_V}`);
+    const losses: number[] = [];
+    const result = await t.run({ onEvent: (e) => void (e.type === "step" && losses.push(e.loss)) });
+    assertEquals(result.steps, 200);
+    assertEquals(result.stopped, false);
+    const finalVal = t.evaluate();
+    const lastLosses = losses.slice(-20).reduce((a, b) => a + b, 0) / 20;
+    console.log(
+      `${optimizer} lr ${learningRate}: ln V ${LN_V.toFixed(3)}, val ${startVal.toFixed(3)} -> ` +
+        `${finalVal.toFixed(3)}, smoothed ${t.smoothLoss.toFixed(3)}, last-20 mean ${
+          lastLosses.toFixed(3)
+        }`,
+    );
+    assertOk(finalVal < 0.4 * LN_V, `${optimizer}: val loss ${finalVal}`);
+    assertOk(t.smoothLoss < 0.4 * LN_V, `${optimizer}: smoothed loss ${t.smoothLoss}`);
+    assertOk(lastLosses < 0.2 * losses[0]!, `${optimizer}: ${losses[0]} -> ${lastLosses}`);
+  });
+}
+
+Deno.test("a NaN parameter makes trainStep throw 'diverged'", () => {
+  const t = makeTrainer({});
+  t.trainStep();
+  t.model.params.Whh!.data[3] = NaN;
+  assertThrows(
+    () => t.trainStep(),
+    /^Error: Training diverged at step 2: loss is NaN, gradient norm NaN; lower --learning-rate or use --clip-mode norm$/,
+  );
+  assertEquals(t.step, 1, "the failed step is not counted");
+  const inf = makeTrainer({ clipMode: "none" });
+  inf.model.params.by!.data[0] = Infinity;
+  assertThrows(() => inf.trainStep(), /diverged at step 1/);
+});
+
+Deno.test("run emits step, eval and sample events at the configured intervals", async () => {
+  const t = makeTrainer({ steps: 10, evalEvery: 4, sampleEvery: 5, sampleLength: 15 });
+  const events: TrainEvent[] = [];
+  await t.run({ onEvent: (e) => void events.push(e) });
+  const summary = events.map((e) => `${e.type}${e.step}`);
+  assertEquals(summary, [
+    "step1",
+    "step2",
+    "step3",
+    "step4",
+    "eval4",
+    "step5",
+    "sample5",
+    "step6",
+    "step7",
+    "step8",
+    "eval8",
+    "step9",
+    "step10",
+    "eval10", // the last step always evaluates and samples
+    "sample10",
+  ]);
+  for (const e of events) {
+    if (e.type === "sample") {
+      assertEquals([...e.text].length, 15);
+      assertOk([...e.text].every((c) => vocab.charToIndex.has(c)));
+    }
+    if (e.type === "eval") {
+      assertOk(Number.isFinite(e.valLoss));
+      assertEquals(e.valBpc, e.valLoss / Math.LN2);
+    }
+    if (e.type === "step") {
+      assertOk(e.charsPerSec > 0 && e.elapsedMs >= 0 && e.etaMs >= 0);
+      assertEquals(e.lr, 0.01);
+    }
+  }
+  const last = events.findLast((e) => e.type === "step") as StepEvent;
+  assertEquals(last.etaMs, 0);
+});
+
+Deno.test("no eval events without validation data; 0 disables eval and samples", async () => {
+  const t = makeTrainer({ steps: 6, evalEvery: 2, sampleEvery: 0, valFraction: 0 });
+  assertOk(Number.isNaN(t.evaluate()));
+  const types = new Set<string>();
+  await t.run({ onEvent: (e) => void types.add(e.type) });
+  assertEquals([...types], ["step"]);
+});
+
+Deno.test("run awaits async handlers and stops on abort after the current step", async () => {
+  const t = makeTrainer({ steps: 50 });
+  const controller = new AbortController();
+  const seen: number[] = [];
+  const result = await t.run({
+    signal: controller.signal,
+    onEvent: async (e) => {
+      await new Promise((r) => setTimeout(r, 1));
+      seen.push(e.step);
+      if (e.step === 7) controller.abort();
+    },
+  });
+  assertEquals(result, { steps: 7, charsPerSec: result.charsPerSec, stopped: true });
+  assertEquals(seen, [1, 2, 3, 4, 5, 6, 7]);
+});
+
+Deno.test("the learning-rate schedule and clipping are reported per step", () => {
+  const t = makeTrainer({ learningRate: 0.1, lrDecay: 0.5, lrDecayEvery: 2, clip: 0.01 });
+  const reports = Array.from({ length: 5 }, () => t.trainStep());
+  assertEquals(reports.map((r) => r.lr), [0.1, 0.1, 0.05, 0.05, 0.025]);
+  assertOk(reports.every((r) => r.clipped && r.gradNorm > 0.01));
+  assertEquals(reports.map((r) => r.step), [1, 2, 3, 4, 5]);
+  // smoothLoss is the 0.99 moving average started at ln V
+  let s = LN_V;
+  for (const r of reports) {
+    s = 0.99 * s + 0.01 * r.loss;
+    assertEquals(r.smoothLoss, s);
+  }
+});
+
+Deno.test("the carried state is reset when the data wraps around", () => {
+  // train split: 1296 characters; B = 4 -> segments of 323; T = 12 -> 26 chunks, then a wrap
+  const t = makeTrainer({});
+  for (let k = 0; k < 26; k++) t.trainStep();
+  assertOk(t.state.h!.data.some((v) => v !== 0));
+  assertEquals(t.stream.position, 312);
+  // on the wrapping step the state starts from zero: same loss as a fresh zero-state forward
+  const probe = makeTrainer({});
+  for (const [k, p] of Object.entries(t.model.params)) probe.model.params[k]!.data.set(p.data);
+  const fresh = probe.model.initialState(4);
+  const first = probe.stream.next();
+  const expected = probe.model.forward(first.inputs, first.targets, fresh);
+  assertEquals(t.trainStep().loss, expected);
+});
+
+Deno.test("same seed gives an identical loss sequence", async () => {
+  const run = async () => {
+    const t = makeTrainer({ steps: 30, sampleEvery: 10, evalEvery: 10 });
+    const out: (number | string)[] = [];
+    await t.run({
+      onEvent: (e) =>
+        void out.push(e.type === "step" ? e.loss : e.type === "eval" ? e.valLoss : e.text),
+    });
+    return { out, params: t.model.params };
+  };
+  const a = await run(), b = await run();
+  assertEquals(a.out, b.out);
+  assertEquals(a.params, b.params);
+  const c = makeTrainer({ steps: 30, seed: 2 });
+  assertOk(c.trainStep().loss !== a.out[0], "a different seed gives different weights");
+});
+
+const RESUME_CASES: [string, Partial<TrainConfig>][] = [
+  ["rnn", {}],
+  ["lstm, 2 layers, dropout", { model: "lstm", numLayers: 2, dropout: 0.2, hiddenSize: 12 }],
+  ["gru, 2 layers, dropout, rmsprop, cosine", {
+    model: "gru",
+    numLayers: 2,
+    dropout: 0.1,
+    hiddenSize: 12,
+    optimizer: "rmsprop",
+    lrSchedule: "cosine",
+    lrDecay: 0.1,
+  }],
+];
+for (const [name, modelOverrides] of RESUME_CASES) {
+  Deno.test(`resuming from a checkpoint gives bit-identical final params (${name})`, async () => {
+    const overrides = {
+      steps: 40,
+      evalEvery: 6,
+      sampleEvery: 5,
+      sampleLength: 10,
+      ...modelOverrides,
+    };
+    // the uninterrupted run
+    const full = makeTrainer(overrides);
+    const fullEvents: TrainEvent[] = [];
+    await full.run({ onEvent: (e) => void fullEvents.push(e) });
+    const strip = (es: TrainEvent[]) =>
+      es.map((e) => (e.type === "step" ? { ...e, charsPerSec: 0, elapsedMs: 0, etaMs: 0 } : e));
+
+    const dir = await Deno.makeTempDir({ prefix: "resume_test_" });
+    try {
+      // k = 10: mid-stream; k = 26: the next chunk wraps around (state reset on resume too)
+      for (const k of [10, 26]) {
+        const first = makeTrainer(overrides);
+        const controller = new AbortController();
+        const events: TrainEvent[] = [];
+        await first.run({
+          signal: controller.signal,
+          onEvent: (e) => {
+            events.push(e);
+            if (e.type === "step" && e.step === k) controller.abort();
+          },
+        });
+        assertEquals(first.step, k);
+        const path = `${dir}/step${k}.safetensors`;
+        await saveCheckpoint(path, {
+          model: first.model,
+          vocab: first.vocab,
+          config: first.config,
+          optimizer: first.optimizer,
+          step: first.step,
+          position: first.stream.position,
+          state: first.state,
+          smoothLoss: first.smoothLoss,
+          rng: first.rng.getState(),
+          corpus: "cat.txt",
+          bestValLoss: null,
+        });
+        const ckpt = await loadCheckpoint(path);
+        const rng = new Rng(0);
+        rng.setState(ckpt.rng);
+        const resumed = new Trainer(ckpt.model, {
+          vocab: ckpt.vocab,
+          data: splitData(encode(ckpt.vocab, TEXT), ckpt.config.valFraction),
+          config: ckpt.config,
+          optimizer: ckpt.optimizer,
+          rng,
+          resume: {
+            step: ckpt.step,
+            position: ckpt.position,
+            state: ckpt.state,
+            smoothLoss: ckpt.smoothLoss,
+          },
+        });
+        await resumed.run({ onEvent: (e) => void events.push(e) });
+        assertEquals(resumed.step, 40);
+        assertEquals(resumed.model.params, full.model.params, `params after resuming at ${k}`);
+        assertEquals(resumed.optimizer.state, full.optimizer.state);
+        assertEquals(resumed.optimizer.steps, full.optimizer.steps);
+        assertEquals(resumed.state, full.state);
+        assertEquals(resumed.smoothLoss, full.smoothLoss);
+        assertEquals(resumed.rng.getState(), full.rng.getState());
+        assertEquals(strip(events), strip(fullEvents), "the same losses, evals and samples");
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("sampleText continues from stream 0's state without advancing it", () => {
+  const t = makeTrainer({ sampleTemperature: 0.7 });
+  for (let k = 0; k < 20; k++) t.trainStep();
+  const before = t.state.h!.data.slice();
+  const rngBefore = t.rng.getState();
+  const a = t.sampleText(30);
+  assertEquals([...a].length, 30);
+  assertEquals(t.state.h!.data, before, "the training state is not advanced by sampling");
+  // the same as sample() from a copy of stream 0's state with the trainer's rng
+  const rng = new Rng(0);
+  rng.setState(rngBefore);
+  const H = t.model.config.hiddenSize;
+  const state = { h: { shape: [1, H], data: before.slice(0, H) } };
+  assertEquals(sample(t.model, vocab, { length: 30, rng, state, temperature: 0.7 }), a);
+  assertEquals(t.rng.getState(), rng.getState(), "the trainer's rng advanced");
+});
+
+Deno.test("afterStep runs once per step, after that step's eval and sample events", async () => {
+  const trainer = makeTrainer({ steps: 6, evalEvery: 3, sampleEvery: 2, sampleLength: 5 });
+  const log: string[] = [];
+  await trainer.run({
+    onEvent: (e) => void log.push(`${e.type}${e.step}`),
+    afterStep: (step) => void log.push(`after${step}`),
+  });
+  assertEquals(log, [
+    "step1",
+    "after1",
+    "step2",
+    "sample2",
+    "after2",
+    "step3",
+    "eval3",
+    "after3",
+    "step4",
+    "sample4",
+    "after4",
+    "step5",
+    "after5",
+    "step6",
+    "eval6",
+    "sample6",
+    "after6",
+  ]);
+});

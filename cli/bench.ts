@@ -15,15 +15,12 @@
 import { makeConfig } from "../lib/train/config.ts";
 import { loadCorpus } from "../lib/text/corpus.ts";
 import { splitData } from "../lib/text/data.ts";
-import { createEngine, type EngineKind } from "../lib/backend/create.ts";
-import type { CharModel } from "../lib/model/char_model.ts";
+import { createBackend } from "../lib/backend/create.ts";
+import type { BackendKind } from "../lib/backend/types.ts";
 import { createOptimizer, type OptimizerName } from "../lib/train/optim.ts";
 import type { ModelKind } from "../lib/model/char_model.ts";
+import { createModel } from "../lib/model/create.ts";
 import { Rng } from "../lib/core/rng.ts";
-import { VanillaRnn } from "../lib/model/vanilla_rnn.ts";
-import { FastRnn } from "../lib/model/rnn_fast.ts";
-import { StackedRnn } from "../lib/model/stacked_f64.ts";
-import { FastStackedRnn } from "../lib/model/stacked.ts";
 import { Trainer } from "../lib/train/trainer.ts";
 import { buildVocab, encode } from "../lib/text/vocab.ts";
 import { type FlagSpec, formatHelp, parseFlags, UsageError } from "./args.ts";
@@ -129,7 +126,8 @@ export async function benchMain(argv: string[]): Promise<number> {
   }
   const seconds = (flags.get("seconds") as number | undefined) ?? 4;
   const warmup = (flags.get("warmup") as number | undefined) ?? 1;
-  const kind = (flags.get("engine") as EngineKind | "auto" | "plain" | undefined) ?? "auto";
+  const flag = (flags.get("engine") as BackendKind | "auto" | "plain" | undefined) ?? "auto";
+  const kind = flag === "plain" ? "f64" : flag;
   const threads = flags.get("threads") as number | undefined;
   const optimizer = (flags.get("optimizer") as OptimizerName | undefined) ?? "adagrad";
   const names = ((flags.get("configs") as string | undefined) ?? "A,B,C").split(",").map((s) =>
@@ -152,20 +150,12 @@ export async function benchMain(argv: string[]): Promise<number> {
   for (const n of names) {
     const { H, T, B, kind: cell } = BENCH_CONFIGS[n]!;
     const rng = new Rng(1);
-    let model: CharModel, engineText = "plain (float64 TypeScript)", label = "plain";
-    const initScale = 0.01, sizes = { vocabSize: V, hiddenSize: H, initScale };
-    if (kind === "plain") {
-      model = cell === "rnn"
-        ? new VanillaRnn(rng, sizes)
-        : new StackedRnn(rng, { ...sizes, kind: cell });
-    } else {
-      const engine = createEngine({ kind, threads: B === 1 ? 1 : threads });
-      model = cell === "rnn"
-        ? new FastRnn(rng, { ...sizes, engine })
-        : new FastStackedRnn(rng, { ...sizes, kind: cell, engine });
-      engineText = engine.detail;
-      label = engine.kind;
-    }
+    const backend = createBackend({ kind, threads: B === 1 ? 1 : threads });
+    const model = createModel({ kind: cell, vocabSize: V, hiddenSize: H }, rng, {
+      initScale: 0.01,
+      backend,
+    });
+    const engineText = backend.detail, label = backend.kind;
     const config = makeConfig({
       model: cell,
       hiddenSize: H,
@@ -184,7 +174,7 @@ export async function benchMain(argv: string[]): Promise<number> {
       vocab,
       data,
       config,
-      optimizer: createOptimizer(optimizer, model.params),
+      optimizer: createOptimizer(optimizer, model.params, { backend }),
       rng,
     });
     const rssBefore = Deno.memoryUsage().rss;

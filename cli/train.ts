@@ -8,12 +8,11 @@
 import { dirname, join, resolve } from "node:path";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../lib/io/checkpoint.ts";
 import { makeConfig, modelConfigOf, type TrainConfig } from "../lib/train/config.ts";
-import { createEngine, type Engine } from "../lib/backend/create.ts";
+import { createBackend } from "../lib/backend/create.ts";
+import type { Backend } from "../lib/backend/types.ts";
 import { loadCorpus } from "../lib/text/corpus.ts";
 import { type Split, splitData } from "../lib/text/data.ts";
 import { createModel } from "../lib/model/create.ts";
-import { FastRnn } from "../lib/model/rnn_fast.ts";
-import { FastStackedRnn } from "../lib/model/stacked.ts";
 import { createOptimizer } from "../lib/train/optim.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { countParams } from "../lib/core/tensor.ts";
@@ -59,12 +58,11 @@ export async function trainMain(argv: string[]): Promise<number> {
     console.log(trainHelp());
     return 0;
   }
-  const engine = args.engine === "plain"
-    ? undefined
-    : createEngine({ kind: args.engine, threads: args.threads });
+  const kind = args.engine === "plain" ? "f64" : args.engine;
+  const backend = createBackend({ kind, threads: args.threads });
   const run = args.resume
-    ? await prepareResume(args, args.resume, engine)
-    : await prepareFresh(args, engine);
+    ? await prepareResume(args, args.resume, backend)
+    : await prepareFresh(args, backend);
   return await train(run, args);
 }
 
@@ -77,7 +75,7 @@ function configFromFlags(overrides: Partial<TrainConfig>): TrainConfig {
   }
 }
 
-async function prepareFresh(args: TrainArgs, engine?: Engine): Promise<Run> {
+async function prepareFresh(args: TrainArgs, backend: Backend): Promise<Run> {
   const config = configFromFlags(args.overrides);
   const spec = args.corpus ?? "brown";
   const corpus = await loadCorpus(spec);
@@ -88,22 +86,22 @@ async function prepareFresh(args: TrainArgs, engine?: Engine): Promise<Run> {
   const model = createModel(
     modelConfigOf(config, vocab.chars.length),
     rng,
-    { initScale: config.initScale, engine },
+    { initScale: config.initScale, backend },
   );
-  const optimizer = createOptimizer(config.optimizer, model.params);
+  const optimizer = createOptimizer(config.optimizer, model.params, { backend });
   return {
     trainer: new Trainer(model, { vocab, data, config, optimizer, rng }),
     data,
     corpusRef: spec === "brown" ? "brown" : resolve(spec),
     corpusLine: describeCorpus(corpus.name, vocab, data),
-    engineLine: describeEngine(model, engine),
+    engineLine: `Engine: ${backend.detail}`,
     outDir: args.out ?? join("runs", corpus.name),
     bestValLoss: null,
   };
 }
 
-async function prepareResume(args: TrainArgs, path: string, engine?: Engine): Promise<Run> {
-  const ckpt = await loadCheckpoint(path, { engine });
+async function prepareResume(args: TrainArgs, path: string, backend: Backend): Promise<Run> {
+  const ckpt = await loadCheckpoint(path, { backend });
   const config = configFromFlags(resumeConfig(ckpt.config, args.overrides, path));
   if (config.steps <= ckpt.step) {
     throw new UsageError(
@@ -140,7 +138,7 @@ async function prepareResume(args: TrainArgs, path: string, engine?: Engine): Pr
     data,
     corpusRef: spec === "brown" ? "brown" : resolve(spec),
     corpusLine: describeCorpus(corpus.name, vocab, data),
-    engineLine: describeEngine(model, engine),
+    engineLine: `Engine: ${backend.detail}`,
     outDir: args.out ?? dirname(path),
     bestValLoss: ckpt.bestValLoss,
     resumedFrom: path,
@@ -172,14 +170,6 @@ function checkLength(spec: string, data: Split, config: TrainConfig): void {
       `but --batch-size ${B} x --seq-length ${T} needs at least ${B * T + 1}; ` +
       `use a longer text, or lower --batch-size or --seq-length`,
   );
-}
-
-function describeEngine(model: Trainer["model"], engine?: Engine): string {
-  if (!engine) return "Engine: plain (float64 TypeScript)";
-  if (!(model instanceof FastRnn || model instanceof FastStackedRnn)) {
-    return `Engine: plain (float64 TypeScript; this model has no fast version)`;
-  }
-  return `Engine: ${engine.detail}`;
 }
 
 function describeCorpus(name: string, vocab: Vocab, data: Split): string {

@@ -4,10 +4,12 @@
  *
  * @module
  */
-import { ENGINE_KINDS, type EngineKind } from "../lib/backend/create.ts";
+import { BACKEND_KINDS } from "../lib/backend/create.ts";
+import type { BackendKind } from "../lib/backend/types.ts";
 import { DEFAULT_CONFIG, type TrainConfig } from "../lib/train/config.ts";
 import { MODEL_KINDS } from "../lib/model/char_model.ts";
-import { LR_SCHEDULES, OPTIMIZERS } from "../lib/train/optim.ts";
+import { OPTIMIZERS } from "../lib/train/optim.ts";
+import { LR_SCHEDULES } from "../lib/train/schedule.ts";
 import { type FlagSpec, formatHelp, parseFlags, UsageError } from "./args.ts";
 
 /** A training flag; `key` ties it to a config field, `fixed` ones cannot change on resume. */
@@ -25,9 +27,9 @@ export const ENGINE_FLAG: FlagSpec = {
   name: "engine",
   type: "string",
   valueName: "KIND",
-  choices: [...ENGINE_KINDS, "plain"],
+  choices: [...BACKEND_KINDS, "plain"],
   default: "auto",
-  description: "Backend: auto | openblas | wasm | ts (fast float32 models), plain (float64 models)",
+  description: "Backend: auto | openblas | wasm | ts (float32), f64 (float64 reference; plain = f64)",
 };
 
 /** `--threads`: OpenBLAS threads (shared with `deno task bench`). */
@@ -201,7 +203,7 @@ export interface TrainArgs {
   /** `--resume`, when given. */
   resume?: string;
   /** `--engine` (default `"auto"`): a fast engine kind, or `"plain"` for the float64 model. */
-  engine: EngineKind | "auto" | "plain";
+  engine: BackendKind | "auto" | "plain";
   /** `--threads`, when given. */
   threads?: number;
   /** `--max-minutes`, when given. */

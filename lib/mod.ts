@@ -5,11 +5,11 @@
  *
  * @example
  * ```ts
- * import { assertEquals } from "../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * import { buildVocab, createModel, Rng, sample } from "./mod.ts";
  * const vocab = buildVocab("to be or not to be");
  * const model = createModel({ kind: "rnn", vocabSize: vocab.chars.length, hiddenSize: 16 }, new Rng(1));
- * assertEquals([...sample(model, vocab, { length: 10, rng: new Rng(2), prime: "to " })].length, 10);
+ * assert.deepEqual([...sample(model, vocab, { length: 10, rng: new Rng(2), prime: "to " })].length, 10);
  * ```
  *
  * @module

@@ -1,16 +1,38 @@
 /**
- * The gate math of the LSTM and GRU cells on float32 buffers, for one time step of B streams:
- * the plain TypeScript kernels behind {@linkcode Workspace.lstmForward} and friends (the `ts`
- * backend, and the reference the WebAssembly kernels are tested against). The equations are
- * those of `lstm.ts` and `gru.ts`; the matrix products around them are the caller's.
+ * The gate math of the LSTM and GRU cells for one time step of B streams: the TypeScript
+ * kernels behind {@linkcode Backend.lstmForward} and friends, generic over the float array
+ * type (float32 on the `ts` backend, float64 on the `f64` reference). The WebAssembly kernels
+ * (`wasm/kernels.as`) are the same equations; the matrix products around them are the
+ * caller's (`model/layer.ts`).
  *
- * Row layout: a gate row `(B, G*H)` holds the G blocks of one stream side by side (LSTM
- * i, f, o, g; GRU r, z, n), as in `layer.ts`.
+ *   LSTM (gates i, f, o, g):  c_t = f c_{t-1} + i g,  h_t = o tanh(c_t)
+ *   GRU (gates r, z, n, PyTorch's variant):
+ *     n = tanh(Wx_n x + b_n + r (Wh_n h_{t-1} + bhn)),  h_t = (1 - z) n + z h_{t-1}
+ *
+ * Row layout: a gate row `(B, G*H)` holds the G blocks of one stream side by side.
  * Legend: B = batch size, H = hidden size.
  *
  * @module
  */
-import { sigmoid } from "../model/layer_f64.ts";
+import type { FloatArray } from "../core/tensor.ts";
+import type { Backend } from "./types.ts";
+
+/**
+ * The logistic sigmoid `1 / (1 + e^-x)`, stable for large |x|.
+ *
+ * @param x Input.
+ * @returns `sigma(x)` in (0, 1).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(sigmoid(0), 0.5);
+ * ```
+ */
+export function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
 
 /**
  * LSTM forward of one step: gate pre-activations to activations (in place), then the new
@@ -24,19 +46,19 @@ import { sigmoid } from "../model/layer_f64.ts";
  * @param H Hidden size.
  * @example
  * ```ts
- * import { assertClose } from "../../tests/assert.ts";
- * const gates = new Float32Array(4), c = new Float32Array(1), tc = new Float32Array(1);
- * const h = new Float32Array(1);
- * lstmStepForward(gates, Float32Array.from([1]), c, tc, h, 1); // every gate at 0: i = f = o = 1/2
- * assertClose(c[0]!, 0.5);
+ * import assert from "node:assert/strict";
+ * const gates = new Float64Array(4), c = new Float64Array(1), tc = new Float64Array(1);
+ * const h = new Float64Array(1);
+ * lstmStepForward(gates, Float64Array.from([1]), c, tc, h, 1); // every gate at 0: i = f = o = 1/2
+ * assert.equal(c[0]!, 0.5);
  * ```
  */
 export function lstmStepForward(
-  gates: Float32Array,
-  cPrev: Float32Array,
-  c: Float32Array,
-  tanhC: Float32Array,
-  h: Float32Array,
+  gates: FloatArray,
+  cPrev: FloatArray,
+  c: FloatArray,
+  tanhC: FloatArray,
+  h: FloatArray,
   H: number,
 ): void {
   const B = c.length / H, R = 4 * H;
@@ -71,21 +93,21 @@ export function lstmStepForward(
  * @param H Hidden size.
  * @example
  * ```ts
- * import { assertClose } from "../../tests/assert.ts";
- * const gates = Float32Array.from([0.5, 0.5, 0.5, 0]), d = new Float32Array(4);
- * const dc = Float32Array.from([1]);
- * lstmStepBackward(gates, Float32Array.from([2]), new Float32Array(1), new Float32Array(1), dc, d, 1);
- * assertClose(d[1]!, 0.5); // df = dc c_{t-1} f (1 - f)
- * assertClose(dc[0]!, 0.5); // dc_{t-1} = dc f
+ * import assert from "node:assert/strict";
+ * const gates = Float64Array.from([0.5, 0.5, 0.5, 0]), d = new Float64Array(4);
+ * const dc = Float64Array.from([1]);
+ * lstmStepBackward(gates, Float64Array.from([2]), new Float64Array(1), new Float64Array(1), dc, d, 1);
+ * assert.equal(d[1]!, 0.5); // df = dc c_{t-1} f (1 - f)
+ * assert.equal(dc[0]!, 0.5); // dc_{t-1} = dc f
  * ```
  */
 export function lstmStepBackward(
-  gates: Float32Array,
-  cPrev: Float32Array,
-  tanhC: Float32Array,
-  dh: Float32Array,
-  dc: Float32Array,
-  dGates: Float32Array,
+  gates: FloatArray,
+  cPrev: FloatArray,
+  tanhC: FloatArray,
+  dh: FloatArray,
+  dc: FloatArray,
+  dGates: FloatArray,
   H: number,
 ): void {
   const B = dc.length / H, R = 4 * H;
@@ -115,19 +137,19 @@ export function lstmStepBackward(
  * @param hn `(B, H)` output: the reset's operand `Wh_n h_{t-1} + bhn`.
  * @example
  * ```ts
- * import { assertClose } from "../../tests/assert.ts";
- * const h = new Float32Array(1), hn = new Float32Array(1);
- * gruStepForward(new Float32Array(3), new Float32Array(3), new Float32Array(1), Float32Array.from([1]), h, hn);
- * assertClose(h[0]!, 0.5); // z = 1/2, n = 0
+ * import assert from "node:assert/strict";
+ * const h = new Float64Array(1), hn = new Float64Array(1);
+ * gruStepForward(new Float64Array(3), new Float64Array(3), new Float64Array(1), Float64Array.from([1]), h, hn);
+ * assert.equal(h[0]!, 0.5); // z = 1/2, n = 0
  * ```
  */
 export function gruStepForward(
-  gates: Float32Array,
-  ah: Float32Array,
-  bhn: Float32Array,
-  hPrev: Float32Array,
-  h: Float32Array,
-  hn: Float32Array,
+  gates: FloatArray,
+  ah: FloatArray,
+  bhn: FloatArray,
+  hPrev: FloatArray,
+  h: FloatArray,
+  hn: FloatArray,
 ): void {
   const H = bhn.length, B = h.length / H, R = 3 * H;
   for (let b = 0; b < B; b++) {
@@ -159,23 +181,23 @@ export function gruStepForward(
  * @param dhPrev `(B, H)` accumulator: `+= z dh` (the direct path to h_{t-1}).
  * @example
  * ```ts
- * import { assertClose } from "../../tests/assert.ts";
- * const gates = Float32Array.from([0.5, 0.5, 0]), dhPrev = new Float32Array(1);
- * const dax = new Float32Array(3), dah = new Float32Array(3);
- * gruStepBackward(gates, new Float32Array(1), new Float32Array(1), Float32Array.from([1]), dax, dah, new Float32Array(1), dhPrev);
- * assertClose(dax[2]!, 0.5); // dn = dh (1 - z)
- * assertClose(dhPrev[0]!, 0.5); // z dh
+ * import assert from "node:assert/strict";
+ * const gates = Float64Array.from([0.5, 0.5, 0]), dhPrev = new Float64Array(1);
+ * const dax = new Float64Array(3), dah = new Float64Array(3);
+ * gruStepBackward(gates, new Float64Array(1), new Float64Array(1), Float64Array.from([1]), dax, dah, new Float64Array(1), dhPrev);
+ * assert.equal(dax[2]!, 0.5); // dn = dh (1 - z)
+ * assert.equal(dhPrev[0]!, 0.5); // z dh
  * ```
  */
 export function gruStepBackward(
-  gates: Float32Array,
-  hn: Float32Array,
-  hPrev: Float32Array,
-  dh: Float32Array,
-  dax: Float32Array,
-  dah: Float32Array,
-  dbhn: Float32Array,
-  dhPrev: Float32Array,
+  gates: FloatArray,
+  hn: FloatArray,
+  hPrev: FloatArray,
+  dh: FloatArray,
+  dax: FloatArray,
+  dah: FloatArray,
+  dbhn: FloatArray,
+  dhPrev: FloatArray,
 ): void {
   const H = dbhn.length, B = dh.length / H, R = 3 * H;
   for (let b = 0; b < B; b++) {
@@ -193,22 +215,4 @@ export function gruStepBackward(
       dhPrev[n] = dhPrev[n]! + dhn * z; // dh_{t-1} += z dh_t
     }
   }
-}
-
-/**
- * `dst = a * b` elementwise (dropout masks); `dst` may be `a`.
- *
- * @param dst Output.
- * @param a Values.
- * @param b Factors, same length.
- * @example
- * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * const a = Float32Array.from([1, 2]);
- * multiplyInto(a, a, Float32Array.from([0, 3]));
- * assertEquals(Array.from(a), [0, 6]);
- * ```
- */
-export function multiplyInto(dst: Float32Array, a: Float32Array, b: Float32Array): void {
-  for (let k = 0; k < dst.length; k++) dst[k] = a[k]! * b[k]!;
 }

@@ -1,11 +1,11 @@
 /**
  * The OpenBLAS backend: `cblas_sgemm`/`cblas_sgemv` of the system's OpenBLAS through Deno FFI
- * (Debian: `apt-get install libopenblas0-pthread`). It needs `--allow-ffi`; `createEngine`
+ * (Debian: `apt-get install libopenblas0-pthread`). It needs `--allow-ffi`; `createBackend`
  * falls back to WebAssembly when the permission or the library is missing.
  *
  * @module
  */
-import type { GemmKernel, ResolvedGemmPlan } from "./types.ts";
+import type { GemmKernel, ResolvedGemmPlan } from "./gemm.ts";
 
 /** Where the library is looked for, in order (a `path` option is tried first). */
 export const OPENBLAS_PATHS: readonly string[] = [
@@ -16,7 +16,7 @@ export const OPENBLAS_PATHS: readonly string[] = [
 ];
 
 /**
- * Products of at least this many multiply-adds (`m*n*k`) use all the engine's threads;
+ * Products of at least this many multiply-adds (`m*n*k`) use all the backend's threads;
  * smaller ones use one: waking a second thread costs more than it saves on a
  * matrix-vector product or a batch-1 chunk (measured on 2 cores: 3-8 us vs 0.6 us for H=100).
  */

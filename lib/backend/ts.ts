@@ -1,117 +1,82 @@
 /**
- * The plain TypeScript kernels of the fast engine: the last-resort backend when neither
- * OpenBLAS nor WebAssembly SIMD is available, and the reference the other backends are
- * tested against. float32 storage, row-major, no allocation per call.
+ * The TypeScript backends: one class of plain loops, generic over the float array type, that
+ * is both the `ts` backend (float32, the last resort when neither OpenBLAS nor WebAssembly
+ * SIMD runs) and the `f64` backend (float64, the reference that gradient checks run on and
+ * every float32 backend is compared with). No allocation per call.
  *
  * @module
  */
-import {
-  type AdamStep,
-  type Engine,
-  type GemmKernel,
-  type GemmPlan,
-  type ResolvedGemmPlan,
-  resolveGemmPlan,
-  type Workspace,
-} from "./types.ts";
+import type { FloatArray } from "../core/tensor.ts";
 import {
   gruStepBackward,
   gruStepForward,
   lstmStepBackward,
   lstmStepForward,
-  multiplyInto,
 } from "./cells_ts.ts";
+import { type GemmKernel, type GemmPlan, resolveGemmPlan, type ResolvedGemmPlan, tsGemm } from "./gemm.ts";
+import type { AdamStep, Backend, BackendKind } from "./types.ts";
 
-/**
- * A TypeScript GEMM for one plan: `C = beta*C + op(A) op(B)` (see {@linkcode ResolvedGemmPlan}).
- *
- * @param plan Shapes, transposes, leading dimensions and beta.
- * @returns The kernel `(a, b, c) => void`.
- * @example
- * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * const mul = tsGemm({ m: 1, n: 1, k: 2, transA: false, transB: false, lda: 2, ldb: 1, ldc: 1, beta: 0 });
- * const c = new Float32Array(1);
- * mul(Float32Array.from([1, 2]), Float32Array.from([3, 4]), c);
- * assertEquals(c[0], 11);
- * ```
- */
-export function tsGemm(plan: ResolvedGemmPlan): GemmKernel {
-  const { m, n, k, transA, transB, lda, ldb, ldc, beta } = plan;
-  const ars = transA ? 1 : lda, acs = transA ? lda : 1; // A(i,p) = a[i*ars + p*acs]
-  if (transB) {
-    // dot form: C(i,j) = sum_p A(i,p) B(j,p), B stored (n, k)
-    return function gemmDot(a, b, c) {
-      for (let i = 0; i < m; i++) {
-        const ai = i * ars, ci = i * ldc;
-        for (let j = 0; j < n; j++) {
-          const bj = j * ldb;
-          let s = 0;
-          for (let p = 0; p < k; p++) s += a[ai + p * acs]! * b[bj + p]!;
-          c[ci + j] = beta === 0 ? s : s + beta * c[ci + j]!;
-        }
-      }
-    };
-  }
-  // axpy form: row i of C += A(i,p) * row p of B, B stored (k, n); 4 values of p at a time
-  return function gemmAxpy(a, b, c) {
-    for (let i = 0; i < m; i++) {
-      const ci = i * ldc, ai = i * ars;
-      if (beta === 0) c.fill(0, ci, ci + n);
-      else if (beta !== 1) { for (let j = 0; j < n; j++) c[ci + j] = beta * c[ci + j]!; }
-      let p = 0;
-      for (; p + 4 <= k; p += 4) {
-        const a0 = a[ai + p * acs]!, a1 = a[ai + (p + 1) * acs]!;
-        const a2 = a[ai + (p + 2) * acs]!, a3 = a[ai + (p + 3) * acs]!;
-        const b0 = p * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
-        for (let j = 0; j < n; j++) {
-          c[ci + j] = c[ci + j]! + a0 * b[b0 + j]! + a1 * b[b1 + j]! + a2 * b[b2 + j]! +
-            a3 * b[b3 + j]!;
-        }
-      }
-      for (; p < k; p++) {
-        const a0 = a[ai + p * acs]!, b0 = p * ldb;
-        for (let j = 0; j < n; j++) c[ci + j] = c[ci + j]! + a0 * b[b0 + j]!;
-      }
-    }
-  };
+/** What a {@linkcode TsBackend} is: its kind, description, float type and matrix products. */
+export interface TsBackendOptions {
+  /** `"ts"` (float32), `"f64"`, or `"openblas"` when OpenBLAS runs the products. */
+  kind: BackendKind;
+  /** Human-readable description. */
+  detail: string;
+  /** Storage: `Float32Array` or `Float64Array`. */
+  array: Float32ArrayConstructor | Float64ArrayConstructor;
+  /** Threads of the matrix products; default 1. */
+  threads?: number;
+  /** Why faster backends were skipped. */
+  skipped?: readonly string[];
+  /** Planner of the matrix products; default {@linkcode tsGemm}. */
+  gemm?: (plan: ResolvedGemmPlan) => GemmKernel;
 }
 
-/**
- * A workspace on plain `Float32Array`s with the TypeScript kernels; the OpenBLAS backend
- * uses it too when WebAssembly SIMD is missing (then only its matrix products differ).
- */
-export class TsWorkspace implements Workspace {
-  /** The engine this workspace belongs to. */
-  readonly engine: Engine;
+/** A backend on plain typed arrays with TypeScript loops; see the module doc. */
+export class TsBackend implements Backend {
+  /** See {@linkcode Backend.kind}. */
+  readonly kind: BackendKind;
+  /** See {@linkcode Backend.detail}. */
+  readonly detail: string;
+  /** See {@linkcode Backend.threads}. */
+  readonly threads: number;
+  /** See {@linkcode Backend.skipped}. */
+  readonly skipped: readonly string[];
+  /** See {@linkcode Backend.float}. */
+  readonly float: "f32" | "f64";
+  #array: Float32ArrayConstructor | Float64ArrayConstructor;
   #gemm: (plan: ResolvedGemmPlan) => GemmKernel;
 
   /**
-   * Creates a workspace.
+   * Creates a backend.
    *
-   * @param engine The owning engine.
-   * @param gemm Planner of the matrix products; default {@linkcode tsGemm}.
+   * @param options Kind, description, array type and matrix products.
    * @example
    * ```ts
-   * import { assertEquals } from "../../tests/assert.ts";
-   * import { createEngine } from "./create.ts";
-   * const ws = new TsWorkspace(createEngine({ kind: "ts" }));
-   * const a = ws.alloc(2);
+   * import assert from "node:assert/strict";
+   * const f64 = new TsBackend({ kind: "f64", detail: "f64", array: Float64Array });
+   * const a = f64.alloc(2);
    * a.set([1, -1]);
-   * assertEquals(ws.sumSquares(a), 2);
+   * assert.equal(f64.sumSquares(a), 2);
+   * assert.ok(a instanceof Float64Array);
    * ```
    */
-  constructor(engine: Engine, gemm: (plan: ResolvedGemmPlan) => GemmKernel = tsGemm) {
-    this.engine = engine;
-    this.#gemm = gemm;
+  constructor(options: TsBackendOptions) {
+    this.kind = options.kind;
+    this.detail = options.detail;
+    this.threads = options.threads ?? 1;
+    this.skipped = options.skipped ?? [];
+    this.#array = options.array;
+    this.float = options.array === Float64Array ? "f64" : "f32";
+    this.#gemm = options.gemm ?? tsGemm;
   }
 
-  /** See {@linkcode Workspace.alloc}. @param n Elements. @returns Zeros. */
-  alloc(n: number): Float32Array {
-    return new Float32Array(n);
+  /** See {@linkcode Backend.alloc}. @param n Elements. @returns Zeros. */
+  alloc(n: number): FloatArray {
+    return new this.#array(n);
   }
 
-  /** See {@linkcode Workspace.allocInt32}. @param n Elements. @returns Zeros. */
+  /** See {@linkcode Backend.allocInt32}. @param n Elements. @returns Zeros. */
   allocInt32(n: number): Int32Array {
     return new Int32Array(n);
   }
@@ -119,26 +84,26 @@ export class TsWorkspace implements Workspace {
   /** Nothing to do: the garbage collector frees plain arrays. */
   free(): void {}
 
-  /** See {@linkcode Workspace.gemm}. @param plan The product. @returns Its kernel. */
+  /** See {@linkcode Backend.gemm}. @param plan The product. @returns Its kernel. */
   gemm(plan: GemmPlan): GemmKernel {
     return this.#gemm(resolveGemmPlan(plan));
   }
 
-  /** See {@linkcode Workspace.tanh}. @param a Values. */
-  tanh(a: Float32Array): void {
+  /** See {@linkcode Backend.tanh}. @param a Values. */
+  tanh(a: FloatArray): void {
     for (let i = 0; i < a.length; i++) a[i] = Math.tanh(a[i]!);
   }
 
-  /** See {@linkcode Workspace.tanhBackward}. @param dz Gradient. @param h Tanh outputs. */
-  tanhBackward(dz: Float32Array, h: Float32Array): void {
-    for (let i = 0; i < dz.length; i++) dz[i] = dz[i]! * (1 - h[i]! * h[i]!);
+  /** See {@linkcode Backend.tanhBackward}. @param dz Gradient. @param h Tanh outputs. */
+  tanhBackward(dz: FloatArray, h: FloatArray): void {
+    for (let i = 0; i < dz.length; i++) dz[i] = dz[i]! * (1 - h[i]! * h[i]!); // (1 - h^2) dz
   }
 
   /**
-   * See {@linkcode Workspace.gatherRows}.
+   * See {@linkcode Backend.gatherRows}.
    * @param dst Output. @param table Rows. @param idx Indices. @param bias Bias.
    */
-  gatherRows(dst: Float32Array, table: Float32Array, idx: Int32Array, bias: Float32Array): void {
+  gatherRows(dst: FloatArray, table: FloatArray, idx: Int32Array, bias: FloatArray): void {
     const H = bias.length;
     for (let n = 0; n < idx.length; n++) {
       const s = idx[n]! * H, d = n * H;
@@ -146,8 +111,8 @@ export class TsWorkspace implements Workspace {
     }
   }
 
-  /** See {@linkcode Workspace.scatterAddRows}. @param dst Rows. @param src Rows. @param idx Indices. */
-  scatterAddRows(dst: Float32Array, src: Float32Array, idx: Int32Array): void {
+  /** See {@linkcode Backend.scatterAddRows}. @param dst Rows. @param src Rows. @param idx Indices. */
+  scatterAddRows(dst: FloatArray, src: FloatArray, idx: Int32Array): void {
     const H = src.length / idx.length;
     for (let n = 0; n < idx.length; n++) {
       const d = idx[n]! * H, s = n * H;
@@ -156,10 +121,10 @@ export class TsWorkspace implements Workspace {
   }
 
   /**
-   * See {@linkcode Workspace.gatherColumns}.
+   * See {@linkcode Backend.gatherColumns}.
    * @param dst Output. @param table Columns. @param idx Indices. @param bias Bias.
    */
-  gatherColumns(dst: Float32Array, table: Float32Array, idx: Int32Array, bias: Float32Array): void {
+  gatherColumns(dst: FloatArray, table: FloatArray, idx: Int32Array, bias: FloatArray): void {
     const H = bias.length, R = table.length / H;
     for (let n = 0; n < idx.length; n++) {
       const x = idx[n]!, d = n * H;
@@ -168,10 +133,10 @@ export class TsWorkspace implements Workspace {
   }
 
   /**
-   * See {@linkcode Workspace.scatterAddColumns}.
+   * See {@linkcode Backend.scatterAddColumns}.
    * @param dst Columns. @param src Rows. @param idx Indices.
    */
-  scatterAddColumns(dst: Float32Array, src: Float32Array, idx: Int32Array): void {
+  scatterAddColumns(dst: FloatArray, src: FloatArray, idx: Int32Array): void {
     const H = src.length / idx.length, R = dst.length / H;
     for (let n = 0; n < idx.length; n++) {
       const x = idx[n]!, s = n * H;
@@ -179,8 +144,8 @@ export class TsWorkspace implements Workspace {
     }
   }
 
-  /** See {@linkcode Workspace.addRowSums}. @param dst Accumulator. @param src Rows. */
-  addRowSums(dst: Float32Array, src: Float32Array): void {
+  /** See {@linkcode Backend.addRowSums}. @param dst Accumulator. @param src Rows. */
+  addRowSums(dst: FloatArray, src: FloatArray): void {
     const H = dst.length, N = src.length / H;
     for (let n = 0; n < N; n++) {
       for (let j = 0; j < H; j++) dst[j] = dst[j]! + src[n * H + j]!;
@@ -188,10 +153,10 @@ export class TsWorkspace implements Workspace {
   }
 
   /**
-   * See {@linkcode Workspace.transpose}.
+   * See {@linkcode Backend.transpose}.
    * @param dst Output. @param src Input. @param rows Rows of src. @param add Accumulate.
    */
-  transpose(dst: Float32Array, src: Float32Array, rows: number, add: boolean): void {
+  transpose(dst: FloatArray, src: FloatArray, rows: number, add: boolean): void {
     const cols = src.length / rows;
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) {
@@ -202,15 +167,10 @@ export class TsWorkspace implements Workspace {
   }
 
   /**
-   * See {@linkcode Workspace.softmaxRows}.
+   * See {@linkcode Backend.softmaxRows}.
    * @param logits Logits. @param bias Bias. @param targets Targets. @param stats Output.
    */
-  softmaxRows(
-    logits: Float32Array,
-    bias: Float32Array,
-    targets: Int32Array,
-    stats: Float32Array,
-  ): void {
+  softmaxRows(logits: FloatArray, bias: FloatArray, targets: Int32Array, stats: FloatArray): void {
     const V = bias.length;
     for (let n = 0; n < targets.length; n++) {
       const o = n * V;
@@ -234,14 +194,14 @@ export class TsWorkspace implements Workspace {
   }
 
   /**
-   * See {@linkcode Workspace.softmaxBackward}.
+   * See {@linkcode Backend.softmaxBackward}.
    * @param p Probabilities. @param targets Targets. @param dbias Accumulator. @param scale Factor.
    */
-  softmaxBackward(p: Float32Array, targets: Int32Array, dbias: Float32Array, scale: number): void {
+  softmaxBackward(p: FloatArray, targets: Int32Array, dbias: FloatArray, scale: number): void {
     const V = dbias.length;
     for (let n = 0; n < targets.length; n++) {
       const o = n * V;
-      p[o + targets[n]!] = p[o + targets[n]!]! - 1;
+      p[o + targets[n]!] = p[o + targets[n]!]! - 1; // dL/dy = p - onehot
       for (let v = 0; v < V; v++) {
         const g = p[o + v]! * scale;
         p[o + v] = g;
@@ -250,51 +210,63 @@ export class TsWorkspace implements Workspace {
     }
   }
 
+  /** See {@linkcode Backend.sgd}. @param w Parameters. @param g Gradients. @param lr Rate. */
+  sgd(w: FloatArray, g: FloatArray, lr: number): void {
+    for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * g[i]!; // w -= lr g
+  }
+
   /**
-   * See {@linkcode Workspace.adagrad}.
+   * See {@linkcode Backend.adagrad}.
    * @param w Parameters. @param g Gradients. @param m Squares. @param options Rate and eps.
    */
-  adagrad(
-    w: Float32Array,
-    g: Float32Array,
-    m: Float32Array,
-    options: { lr: number; eps: number },
-  ): void {
+  adagrad(w: FloatArray, g: FloatArray, m: FloatArray, options: { lr: number; eps: number }): void {
     const { lr, eps } = options;
     for (let i = 0; i < w.length; i++) {
-      m[i] = m[i]! + g[i]! * g[i]!;
-      w[i] = w[i]! - lr * g[i]! / Math.sqrt(m[i]! + eps);
+      m[i] = m[i]! + g[i]! * g[i]!; // m += g^2
+      w[i] = w[i]! - lr * g[i]! / Math.sqrt(m[i]! + eps); // w -= lr g / sqrt(m + eps)
     }
   }
 
   /**
-   * See {@linkcode Workspace.adam}.
+   * See {@linkcode Backend.rmsprop}.
+   * @param w Parameters. @param g Gradients. @param ms Mean squares. @param options Settings.
+   */
+  rmsprop(
+    w: FloatArray,
+    g: FloatArray,
+    ms: FloatArray,
+    options: { lr: number; rho: number; eps: number },
+  ): void {
+    const { lr, rho, eps } = options;
+    for (let i = 0; i < w.length; i++) {
+      ms[i] = rho * ms[i]! + (1 - rho) * g[i]! * g[i]!; // ms = rho ms + (1 - rho) g^2
+      w[i] = w[i]! - lr * g[i]! / (Math.sqrt(ms[i]!) + eps); // w -= lr g / (sqrt(ms) + eps)
+    }
+  }
+
+  /**
+   * See {@linkcode Backend.adam}.
    * @param w Parameters. @param g Gradients. @param moments `[m, v]`. @param step Settings.
    */
-  adam(
-    w: Float32Array,
-    g: Float32Array,
-    moments: [Float32Array, Float32Array],
-    step: AdamStep,
-  ): void {
+  adam(w: FloatArray, g: FloatArray, moments: [FloatArray, FloatArray], step: AdamStep): void {
     const { lr, beta1, beta2, c1, c2, eps } = step;
     const [m, v] = moments;
     for (let i = 0; i < w.length; i++) {
-      m[i] = beta1 * m[i]! + (1 - beta1) * g[i]!;
-      v[i] = beta2 * v[i]! + (1 - beta2) * g[i]! * g[i]!;
+      m[i] = beta1 * m[i]! + (1 - beta1) * g[i]!; // m = b1 m + (1 - b1) g
+      v[i] = beta2 * v[i]! + (1 - beta2) * g[i]! * g[i]!; // v = b2 v + (1 - b2) g^2
       w[i] = w[i]! - lr * (m[i]! / c1) / (Math.sqrt(v[i]! / c2) + eps);
     }
   }
 
-  /** See {@linkcode Workspace.sumSquares}. @param a Values. @returns The sum. */
-  sumSquares(a: Float32Array): number {
+  /** See {@linkcode Backend.sumSquares}. @param a Values. @returns The sum. */
+  sumSquares(a: FloatArray): number {
     let s = 0;
     for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
     return s;
   }
 
-  /** See {@linkcode Workspace.clamp}. @param a Values. @param limit Bound. @returns Changed. */
-  clamp(a: Float32Array, limit: number): boolean {
+  /** See {@linkcode Backend.clamp}. @param a Values. @param limit Bound. @returns Changed. */
+  clamp(a: FloatArray, limit: number): boolean {
     let changed = false;
     for (let i = 0; i < a.length; i++) {
       const v = a[i]!;
@@ -304,33 +276,33 @@ export class TsWorkspace implements Workspace {
     return changed;
   }
 
-  /** See {@linkcode Workspace.scale}. @param a Values. @param s Factor. */
-  scale(a: Float32Array, s: number): void {
+  /** See {@linkcode Backend.scale}. @param a Values. @param s Factor. */
+  scale(a: FloatArray, s: number): void {
     for (let i = 0; i < a.length; i++) a[i] = a[i]! * s;
   }
 
-  /** See {@linkcode Workspace.multiply}. @param dst Output. @param a Values. @param b Factors. */
-  multiply(dst: Float32Array, a: Float32Array, b: Float32Array): void {
-    multiplyInto(dst, a, b);
+  /** See {@linkcode Backend.multiply}. @param dst Output. @param a Values. @param b Factors. */
+  multiply(dst: FloatArray, a: FloatArray, b: FloatArray): void {
+    for (let k = 0; k < dst.length; k++) dst[k] = a[k]! * b[k]!;
   }
 
-  /** See {@linkcode Workspace.lstmForward}. */
-  lstmForward(...args: Parameters<Workspace["lstmForward"]>): void {
+  /** See {@linkcode Backend.lstmForward}. */
+  lstmForward(...args: Parameters<Backend["lstmForward"]>): void {
     lstmStepForward(...args);
   }
 
-  /** See {@linkcode Workspace.lstmBackward}. */
-  lstmBackward(...args: Parameters<Workspace["lstmBackward"]>): void {
+  /** See {@linkcode Backend.lstmBackward}. */
+  lstmBackward(...args: Parameters<Backend["lstmBackward"]>): void {
     lstmStepBackward(...args);
   }
 
-  /** See {@linkcode Workspace.gruForward}. */
-  gruForward(...args: Parameters<Workspace["gruForward"]>): void {
+  /** See {@linkcode Backend.gruForward}. */
+  gruForward(...args: Parameters<Backend["gruForward"]>): void {
     gruStepForward(...args);
   }
 
-  /** See {@linkcode Workspace.gruBackward}. */
-  gruBackward(...args: Parameters<Workspace["gruBackward"]>): void {
+  /** See {@linkcode Backend.gruBackward}. */
+  gruBackward(...args: Parameters<Backend["gruBackward"]>): void {
     gruStepBackward(...args);
   }
 }

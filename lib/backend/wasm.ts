@@ -1,21 +1,21 @@
 /**
  * The WebAssembly SIMD backend: the kernels of `wasm/kernels.as`, compiled once per process
- * from the embedded module, and a workspace per model holding all of its buffers in one
- * shared `WebAssembly.Memory` (shared, so growing it never detaches the arrays already
- * handed out, and OpenBLAS can read the same arrays through FFI).
+ * from the embedded module, and all of a backend's buffers in one shared
+ * `WebAssembly.Memory` (shared, so growing it never detaches the arrays already handed out,
+ * and OpenBLAS can read the same arrays through FFI: the `openblas` backend is this one with
+ * OpenBLAS's matrix products).
  *
  * @module
  */
+import type { FloatArray } from "../core/tensor.ts";
 import {
-  type AdamStep,
-  type Engine,
   type GemmKernel,
   type GemmPlan,
-  type ResolvedGemmPlan,
   resolveGemmPlan,
-  type Workspace,
-} from "./types.ts";
-import { tsGemm } from "./ts.ts";
+  type ResolvedGemmPlan,
+  tsGemm,
+} from "./gemm.ts";
+import type { AdamStep, Backend, BackendKind } from "./types.ts";
 import { KERNELS_WASM_RELAXED, KERNELS_WASM_STRICT } from "./wasm/kernels_wasm.ts";
 
 const PAGE = 65536;
@@ -38,7 +38,9 @@ interface Exports {
   transpose(dst: number, src: number, R: number, C: number, add: number): void;
   softmaxRows(...args: number[]): void;
   softmaxBackward(...args: number[]): void;
+  sgd(w: number, g: number, n: number, lr: number): void;
   adagrad(w: number, g: number, m: number, n: number, lr: number, eps: number): void;
+  rmsprop(...args: number[]): void;
   adam(...args: number[]): void;
   sumSquares(p: number, n: number): number;
   clampInPlace(p: number, n: number, limit: number): number;
@@ -57,7 +59,6 @@ export type WasmSupport = { module: WebAssembly.Module; variant: "relaxed" | "st
 };
 
 let support: WasmSupport | undefined;
-const owners = new WeakMap<ArrayBufferLike, WasmWorkspace>();
 
 /**
  * Compiles the embedded kernels (once): the relaxed-SIMD build when this runtime validates
@@ -67,9 +68,9 @@ const owners = new WeakMap<ArrayBufferLike, WasmWorkspace>();
  * @returns The module and its variant, or the reason.
  * @example
  * ```ts
- * import { assertOk } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const s = wasmSupport();
- * assertOk(s.module !== null || s.reason.length > 0);
+ * assert.ok(s.module !== null || s.reason.length > 0);
  * ```
  */
 export function wasmSupport(): WasmSupport {
@@ -93,22 +94,6 @@ export function wasmSupport(): WasmSupport {
   return support = { module: null, reason: "WebAssembly SIMD is not supported by this runtime" };
 }
 
-/**
- * The WebAssembly workspace that handed out `a`, if any (the optimizers and clipping use it
- * to run their loops as SIMD kernels on the model's own memory).
- *
- * @param a An array.
- * @returns Its workspace, or `undefined` for ordinary arrays.
- * @example
- * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(workspaceOf(new Float32Array(4)), undefined);
- * ```
- */
-export function workspaceOf(a: ArrayBufferView): Workspace | undefined {
-  return owners.get(a.buffer);
-}
-
 /** A planned product on the wasm kernels (a `b` that is transposed in `a` needs no copy). */
 function wasmGemm(ex: Exports, plan: ResolvedGemmPlan): GemmKernel {
   const { m, n, k, transA, transB, lda, ldb, ldc, beta } = plan;
@@ -129,14 +114,37 @@ function wasmGemm(ex: Exports, plan: ResolvedGemmPlan): GemmKernel {
     ex.sgemm(m, n, k, a.byteOffset, ars, acs, b.byteOffset, ldb, c.byteOffset, ldc, beta);
 }
 
+/** What a {@linkcode WasmBackend} is besides its kernels. */
+export interface WasmBackendOptions {
+  /** `"wasm"`, or `"openblas"` when OpenBLAS runs the products. */
+  kind: BackendKind;
+  /** Human-readable description. */
+  detail: string;
+  /** Threads of the matrix products; default 1. */
+  threads?: number;
+  /** Why faster backends were skipped. */
+  skipped?: readonly string[];
+  /** Planner of the matrix products; default the wasm kernels. */
+  gemm?: (plan: ResolvedGemmPlan) => GemmKernel;
+}
+
 /**
- * A workspace whose buffers live in one shared WebAssembly memory, with first-fit reuse of
- * freed blocks. The memory (and everything in it) is released with the workspace.
+ * A backend whose float32 buffers live in one shared WebAssembly memory, with first-fit reuse
+ * of freed blocks. The memory (and everything in it) is released with the backend.
  */
-export class WasmWorkspace implements Workspace {
-  /** The engine this workspace belongs to. */
-  readonly engine: Engine;
+export class WasmBackend implements Backend {
+  /** See {@linkcode Backend.kind}. */
+  readonly kind: BackendKind;
+  /** See {@linkcode Backend.detail}. */
+  readonly detail: string;
+  /** See {@linkcode Backend.threads}. */
+  readonly threads: number;
+  /** See {@linkcode Backend.skipped}. */
+  readonly skipped: readonly string[];
+  /** Always float32. */
+  readonly float = "f32" as const;
   #memory: WebAssembly.Memory;
+  #buffers = new WeakSet<ArrayBufferLike>(); // every buffer object of #memory handed out
   #ex: Exports;
   #gemm: (plan: ResolvedGemmPlan) => GemmKernel;
   #top = ALIGN; // first never-used byte; offset 0 is kept unused
@@ -146,19 +154,29 @@ export class WasmWorkspace implements Workspace {
   /**
    * Instantiates the kernels on a new memory.
    *
-   * @param engine The owning engine.
-   * @param gemm Planner of the matrix products; default the wasm kernels.
+   * @param options Kind, description and matrix products.
    * @throws {Error} when {@linkcode wasmSupport} reports no support.
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * const wasm = new WasmBackend({ kind: "wasm", detail: "wasm" });
+   * const a = wasm.alloc(3);
+   * a.set([3, 0, 4]);
+   * assert.equal(wasm.sumSquares(a), 25);
+   * ```
    */
-  constructor(engine: Engine, gemm?: (plan: ResolvedGemmPlan) => GemmKernel) {
+  constructor(options: WasmBackendOptions) {
     const s = wasmSupport();
-    if (!s.module) throw new Error(`Cannot use the wasm engine: ${s.reason}`);
-    this.engine = engine;
+    if (!s.module) throw new Error(`Cannot use the wasm backend: ${s.reason}`);
+    this.kind = options.kind;
+    this.detail = options.detail;
+    this.threads = options.threads ?? 1;
+    this.skipped = options.skipped ?? [];
     this.#memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
     const instance = new WebAssembly.Instance(s.module, { env: { memory: this.#memory } });
     const ex = this.#ex = instance.exports as unknown as Exports;
-    this.#gemm = gemm ?? ((plan) => wasmGemm(ex, plan));
-    owners.set(this.#memory.buffer, this);
+    this.#gemm = options.gemm ?? ((plan) => wasmGemm(ex, plan));
+    this.#buffers.add(this.#memory.buffer);
   }
 
   #allocBytes(bytes: number): number {
@@ -179,11 +197,11 @@ export class WasmWorkspace implements Workspace {
         if (have / PAGE + pages > MAX_PAGES) {
           throw new RangeError(
             `Cannot allocate ${bytes} bytes: the wasm workspace is limited to 1 GiB; ` +
-              `use a smaller model or batch, or the openblas/ts engine`,
+              `use a smaller model or batch, or the ts backend`,
           );
         }
         this.#memory.grow(Math.max(pages, Math.ceil(have / PAGE / 4))); // grow by >= 25%
-        owners.set(this.#memory.buffer, this);
+        this.#buffers.add(this.#memory.buffer);
       }
     }
     // never-used memory is zero; a reused block is cleared
@@ -192,22 +210,22 @@ export class WasmWorkspace implements Workspace {
     return ptr;
   }
 
-  /** See {@linkcode Workspace.alloc}. @param n Elements. @returns Zeros. */
+  /** See {@linkcode Backend.alloc}. @param n Elements. @returns Zeros. */
   alloc(n: number): Float32Array {
     const ptr = this.#allocBytes(n * 4); // first: it may grow the memory
     return new Float32Array(this.#memory.buffer, ptr, n);
   }
 
-  /** See {@linkcode Workspace.allocInt32}. @param n Elements. @returns Zeros. */
+  /** See {@linkcode Backend.allocInt32}. @param n Elements. @returns Zeros. */
   allocInt32(n: number): Int32Array {
     const ptr = this.#allocBytes(n * 4); // first: it may grow the memory
     return new Int32Array(this.#memory.buffer, ptr, n);
   }
 
-  /** See {@linkcode Workspace.free}. @param a A buffer from this workspace. */
-  free(a: Float32Array | Int32Array): void {
+  /** See {@linkcode Backend.free}. @param a A buffer from this backend. */
+  free(a: FloatArray | Int32Array): void {
     const ptr = a.byteOffset, size = this.#sizes.get(ptr);
-    if (size === undefined || owners.get(a.buffer) !== this) return;
+    if (size === undefined || !this.#buffers.has(a.buffer)) return;
     this.#sizes.delete(ptr);
     const list = this.#free;
     let i = 0;
@@ -220,26 +238,26 @@ export class WasmWorkspace implements Workspace {
     if (prev && prev.ptr + prev.size === ptr) (prev.size += list[i]!.size, list.splice(i, 1));
   }
 
-  /** See {@linkcode Workspace.gemm}. @param plan The product. @returns Its kernel. */
+  /** See {@linkcode Backend.gemm}. @param plan The product. @returns Its kernel. */
   gemm(plan: GemmPlan): GemmKernel {
     return this.#gemm(resolveGemmPlan(plan));
   }
 
-  /** See {@linkcode Workspace.tanh}. @param a Values. */
-  tanh(a: Float32Array): void {
+  /** See {@linkcode Backend.tanh}. @param a Values. */
+  tanh(a: FloatArray): void {
     this.#ex.tanhInPlace(a.byteOffset, a.length, 1);
   }
 
-  /** See {@linkcode Workspace.tanhBackward}. @param dz Gradient. @param h Tanh outputs. */
-  tanhBackward(dz: Float32Array, h: Float32Array): void {
+  /** See {@linkcode Backend.tanhBackward}. @param dz Gradient. @param h Tanh outputs. */
+  tanhBackward(dz: FloatArray, h: FloatArray): void {
     this.#ex.tanhBackward(dz.byteOffset, h.byteOffset, dz.length, 1);
   }
 
   /**
-   * See {@linkcode Workspace.gatherRows}.
+   * See {@linkcode Backend.gatherRows}.
    * @param dst Output. @param table Rows. @param idx Indices. @param bias Bias.
    */
-  gatherRows(dst: Float32Array, table: Float32Array, idx: Int32Array, bias: Float32Array): void {
+  gatherRows(dst: FloatArray, table: FloatArray, idx: Int32Array, bias: FloatArray): void {
     this.#ex.gatherRows(
       dst.byteOffset,
       table.byteOffset,
@@ -250,17 +268,17 @@ export class WasmWorkspace implements Workspace {
     );
   }
 
-  /** See {@linkcode Workspace.scatterAddRows}. @param dst Rows. @param src Rows. @param idx Indices. */
-  scatterAddRows(dst: Float32Array, src: Float32Array, idx: Int32Array): void {
+  /** See {@linkcode Backend.scatterAddRows}. @param dst Rows. @param src Rows. @param idx Indices. */
+  scatterAddRows(dst: FloatArray, src: FloatArray, idx: Int32Array): void {
     const N = idx.length;
     this.#ex.scatterAddRows(dst.byteOffset, src.byteOffset, idx.byteOffset, N, src.length / N);
   }
 
   /**
-   * See {@linkcode Workspace.gatherColumns}.
+   * See {@linkcode Backend.gatherColumns}.
    * @param dst Output. @param table Columns. @param idx Indices. @param bias Bias.
    */
-  gatherColumns(dst: Float32Array, table: Float32Array, idx: Int32Array, bias: Float32Array): void {
+  gatherColumns(dst: FloatArray, table: FloatArray, idx: Int32Array, bias: FloatArray): void {
     const H = bias.length;
     this.#ex.gatherCols(
       dst.byteOffset,
@@ -274,36 +292,36 @@ export class WasmWorkspace implements Workspace {
   }
 
   /**
-   * See {@linkcode Workspace.scatterAddColumns}.
+   * See {@linkcode Backend.scatterAddColumns}.
    * @param dst Columns. @param src Rows. @param idx Indices.
    */
-  scatterAddColumns(dst: Float32Array, src: Float32Array, idx: Int32Array): void {
+  scatterAddColumns(dst: FloatArray, src: FloatArray, idx: Int32Array): void {
     const N = idx.length, H = src.length / N;
     this.#ex.scatterAddCols(dst.byteOffset, src.byteOffset, idx.byteOffset, N, H, dst.length / H);
   }
 
-  /** See {@linkcode Workspace.addRowSums}. @param dst Accumulator. @param src Rows. */
-  addRowSums(dst: Float32Array, src: Float32Array): void {
+  /** See {@linkcode Backend.addRowSums}. @param dst Accumulator. @param src Rows. */
+  addRowSums(dst: FloatArray, src: FloatArray): void {
     this.#ex.addRowSums(dst.byteOffset, src.byteOffset, src.length / dst.length, dst.length);
   }
 
   /**
-   * See {@linkcode Workspace.transpose}.
+   * See {@linkcode Backend.transpose}.
    * @param dst Output. @param src Input. @param rows Rows of src. @param add Accumulate.
    */
-  transpose(dst: Float32Array, src: Float32Array, rows: number, add: boolean): void {
+  transpose(dst: FloatArray, src: FloatArray, rows: number, add: boolean): void {
     this.#ex.transpose(dst.byteOffset, src.byteOffset, rows, src.length / rows, add ? 1 : 0);
   }
 
   /**
-   * See {@linkcode Workspace.softmaxRows}.
+   * See {@linkcode Backend.softmaxRows}.
    * @param logits Logits. @param bias Bias. @param targets Targets. @param stats Output.
    */
   softmaxRows(
-    logits: Float32Array,
-    bias: Float32Array,
+    logits: FloatArray,
+    bias: FloatArray,
     targets: Int32Array,
-    stats: Float32Array,
+    stats: FloatArray,
   ): void {
     this.#ex.softmaxRows(
       logits.byteOffset,
@@ -317,10 +335,10 @@ export class WasmWorkspace implements Workspace {
   }
 
   /**
-   * See {@linkcode Workspace.softmaxBackward}.
+   * See {@linkcode Backend.softmaxBackward}.
    * @param p Probabilities. @param targets Targets. @param dbias Accumulator. @param scale Factor.
    */
-  softmaxBackward(p: Float32Array, targets: Int32Array, dbias: Float32Array, scale: number): void {
+  softmaxBackward(p: FloatArray, targets: Int32Array, dbias: FloatArray, scale: number): void {
     this.#ex.softmaxBackward(
       p.byteOffset,
       targets.byteOffset,
@@ -331,27 +349,46 @@ export class WasmWorkspace implements Workspace {
     );
   }
 
+  /** See {@linkcode Backend.sgd}. @param w Parameters. @param g Gradients. @param lr Rate. */
+  sgd(w: FloatArray, g: FloatArray, lr: number): void {
+    this.#ex.sgd(w.byteOffset, g.byteOffset, w.length, lr);
+  }
+
   /**
-   * See {@linkcode Workspace.adagrad}.
+   * See {@linkcode Backend.rmsprop}.
+   * @param w Parameters. @param g Gradients. @param ms Mean squares. @param options Settings.
+   */
+  rmsprop(
+    w: FloatArray,
+    g: FloatArray,
+    ms: FloatArray,
+    options: { lr: number; rho: number; eps: number },
+  ): void {
+    const { lr, rho, eps } = options;
+    this.#ex.rmsprop(w.byteOffset, g.byteOffset, ms.byteOffset, w.length, lr, rho, 1 - rho, eps);
+  }
+
+  /**
+   * See {@linkcode Backend.adagrad}.
    * @param w Parameters. @param g Gradients. @param m Squares. @param options Rate and eps.
    */
   adagrad(
-    w: Float32Array,
-    g: Float32Array,
-    m: Float32Array,
+    w: FloatArray,
+    g: FloatArray,
+    m: FloatArray,
     options: { lr: number; eps: number },
   ): void {
     this.#ex.adagrad(w.byteOffset, g.byteOffset, m.byteOffset, w.length, options.lr, options.eps);
   }
 
   /**
-   * See {@linkcode Workspace.adam}.
+   * See {@linkcode Backend.adam}.
    * @param w Parameters. @param g Gradients. @param moments `[m, v]`. @param step Settings.
    */
   adam(
-    w: Float32Array,
-    g: Float32Array,
-    moments: [Float32Array, Float32Array],
+    w: FloatArray,
+    g: FloatArray,
+    moments: [FloatArray, FloatArray],
     step: AdamStep,
   ): void {
     const { lr, beta1, beta2, c1, c2, eps } = step;
@@ -373,58 +410,58 @@ export class WasmWorkspace implements Workspace {
     );
   }
 
-  /** See {@linkcode Workspace.sumSquares}. @param a Values. @returns The sum. */
-  sumSquares(a: Float32Array): number {
+  /** See {@linkcode Backend.sumSquares}. @param a Values. @returns The sum. */
+  sumSquares(a: FloatArray): number {
     return this.#ex.sumSquares(a.byteOffset, a.length);
   }
 
-  /** See {@linkcode Workspace.clamp}. @param a Values. @param limit Bound. @returns Changed. */
-  clamp(a: Float32Array, limit: number): boolean {
+  /** See {@linkcode Backend.clamp}. @param a Values. @param limit Bound. @returns Changed. */
+  clamp(a: FloatArray, limit: number): boolean {
     return this.#ex.clampInPlace(a.byteOffset, a.length, limit) !== 0;
   }
 
-  /** See {@linkcode Workspace.scale}. @param a Values. @param s Factor. */
-  scale(a: Float32Array, s: number): void {
+  /** See {@linkcode Backend.scale}. @param a Values. @param s Factor. */
+  scale(a: FloatArray, s: number): void {
     this.#ex.scaleInPlace(a.byteOffset, a.length, s);
   }
 
-  /** See {@linkcode Workspace.multiply}. @param dst Output. @param a Values. @param b Factors. */
-  multiply(dst: Float32Array, a: Float32Array, b: Float32Array): void {
+  /** See {@linkcode Backend.multiply}. @param dst Output. @param a Values. @param b Factors. */
+  multiply(dst: FloatArray, a: FloatArray, b: FloatArray): void {
     this.#ex.multiply(dst.byteOffset, a.byteOffset, b.byteOffset, dst.length);
   }
 
   /**
-   * See {@linkcode Workspace.lstmForward}.
+   * See {@linkcode Backend.lstmForward}.
    * @param gates Gates. @param cPrev c_{t-1}. @param c c_t. @param tanhC tanh(c_t).
    * @param h h_t. @param H Hidden size.
    */
   lstmForward(
-    gates: Float32Array,
-    cPrev: Float32Array,
-    c: Float32Array,
-    tanhC: Float32Array,
-    h: Float32Array,
+    gates: FloatArray,
+    cPrev: FloatArray,
+    c: FloatArray,
+    tanhC: FloatArray,
+    h: FloatArray,
     H: number,
   ): void {
-    const o = (a: Float32Array) => a.byteOffset;
+    const o = (a: FloatArray) => a.byteOffset;
     this.#ex.lstmForward(o(gates), o(cPrev), o(c), o(tanhC), o(h), c.length / H, H, 1);
   }
 
   /**
-   * See {@linkcode Workspace.lstmBackward}.
+   * See {@linkcode Backend.lstmBackward}.
    * @param gates Activations. @param cPrev c_{t-1}. @param tanhC tanh(c_t). @param dh dL/dh_t.
    * @param dc dL/dc, carried back. @param dGates Output. @param H Hidden size.
    */
   lstmBackward(
-    gates: Float32Array,
-    cPrev: Float32Array,
-    tanhC: Float32Array,
-    dh: Float32Array,
-    dc: Float32Array,
-    dGates: Float32Array,
+    gates: FloatArray,
+    cPrev: FloatArray,
+    tanhC: FloatArray,
+    dh: FloatArray,
+    dc: FloatArray,
+    dGates: FloatArray,
     H: number,
   ): void {
-    const o = (a: Float32Array) => a.byteOffset;
+    const o = (a: FloatArray) => a.byteOffset;
     this.#ex.lstmBackward(
       o(gates),
       o(cPrev),
@@ -439,38 +476,38 @@ export class WasmWorkspace implements Workspace {
   }
 
   /**
-   * See {@linkcode Workspace.gruForward}.
+   * See {@linkcode Backend.gruForward}.
    * @param gates Gates. @param ah Hidden side. @param bhn Bias. @param hPrev h_{t-1}.
    * @param h h_t. @param hn The reset's operand.
    */
   gruForward(
-    gates: Float32Array,
-    ah: Float32Array,
-    bhn: Float32Array,
-    hPrev: Float32Array,
-    h: Float32Array,
-    hn: Float32Array,
+    gates: FloatArray,
+    ah: FloatArray,
+    bhn: FloatArray,
+    hPrev: FloatArray,
+    h: FloatArray,
+    hn: FloatArray,
   ): void {
-    const o = (a: Float32Array) => a.byteOffset, H = bhn.length;
+    const o = (a: FloatArray) => a.byteOffset, H = bhn.length;
     this.#ex.gruForward(o(gates), o(ah), o(bhn), o(hPrev), o(h), o(hn), h.length / H, H, 1);
   }
 
   /**
-   * See {@linkcode Workspace.gruBackward}.
+   * See {@linkcode Backend.gruBackward}.
    * @param gates Activations. @param hn Reset operand. @param hPrev h_{t-1}. @param dh dL/dh_t.
    * @param dax Input side. @param dah Hidden side. @param dbhn Accumulator. @param dhPrev Accumulator.
    */
   gruBackward(
-    gates: Float32Array,
-    hn: Float32Array,
-    hPrev: Float32Array,
-    dh: Float32Array,
-    dax: Float32Array,
-    dah: Float32Array,
-    dbhn: Float32Array,
-    dhPrev: Float32Array,
+    gates: FloatArray,
+    hn: FloatArray,
+    hPrev: FloatArray,
+    dh: FloatArray,
+    dax: FloatArray,
+    dah: FloatArray,
+    dbhn: FloatArray,
+    dhPrev: FloatArray,
   ): void {
-    const o = (a: Float32Array) => a.byteOffset, H = dbhn.length;
+    const o = (a: FloatArray) => a.byteOffset, H = dbhn.length;
     this.#ex.gruBackward(
       o(gates),
       o(hn),

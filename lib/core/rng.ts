@@ -18,8 +18,8 @@ export class Rng {
    * @param seed Integer seed.
    * @example
    * ```ts
-   * import { assertEquals } from "../../tests/assert.ts";
-   * assertEquals(new Rng(7).uniform(), new Rng(7).uniform());
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(new Rng(7).uniform(), new Rng(7).uniform());
    * ```
    */
   constructor(seed: number) {
@@ -38,9 +38,9 @@ export class Rng {
    * @returns An integer in `[0, 2^32)`.
    * @example
    * ```ts
-   * import { assertOk } from "../../tests/assert.ts";
+   * import assert from "node:assert/strict";
    * const x = new Rng(1).nextU32();
-   * assertOk(x >= 0 && x < 2 ** 32);
+   * assert.ok(x >= 0 && x < 2 ** 32);
    * ```
    */
   nextU32(): number {
@@ -61,9 +61,9 @@ export class Rng {
    * @returns The draw.
    * @example
    * ```ts
-   * import { assertOk } from "../../tests/assert.ts";
+   * import assert from "node:assert/strict";
    * const u = new Rng(3).uniform();
-   * assertOk(u >= 0 && u < 1);
+   * assert.ok(u >= 0 && u < 1);
    * ```
    */
   uniform(): number {
@@ -79,9 +79,9 @@ export class Rng {
    * @returns The draw.
    * @example
    * ```ts
-   * import { assertOk } from "../../tests/assert.ts";
+   * import assert from "node:assert/strict";
    * const k = new Rng(5).int(10);
-   * assertOk(Number.isInteger(k) && k >= 0 && k < 10);
+   * assert.ok(Number.isInteger(k) && k >= 0 && k < 10);
    * ```
    */
   int(n: number): number {
@@ -94,8 +94,8 @@ export class Rng {
    * @returns A sample of N(0, 1).
    * @example
    * ```ts
-   * import { assertOk } from "../../tests/assert.ts";
-   * assertOk(Number.isFinite(new Rng(9).normal()));
+   * import assert from "node:assert/strict";
+   * assert.ok(Number.isFinite(new Rng(9).normal()));
    * ```
    */
   normal(): number {
@@ -120,8 +120,8 @@ export class Rng {
    * @returns An index `i` with probability `w[i] / sum(w)`.
    * @example
    * ```ts
-   * import { assertEquals } from "../../tests/assert.ts";
-   * assertEquals(new Rng(1).categorical(new Float64Array([0, 0, 1])), 2);
+   * import assert from "node:assert/strict";
+   * assert.deepEqual(new Rng(1).categorical(new Float64Array([0, 0, 1])), 2);
    * ```
    */
   categorical(weights: ArrayLike<number>, n: number = weights.length): number {
@@ -145,11 +145,11 @@ export class Rng {
    * @returns Four 32-bit words plus the cached Gaussian (or `null`).
    * @example
    * ```ts
-   * import { assertEquals } from "../../tests/assert.ts";
+   * import assert from "node:assert/strict";
    * const a = new Rng(11);
    * const b = new Rng(0);
    * b.setState(a.getState());
-   * assertEquals(a.uniform(), b.uniform());
+   * assert.deepEqual(a.uniform(), b.uniform());
    * ```
    */
   getState(): RngState {

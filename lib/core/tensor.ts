@@ -29,8 +29,8 @@ export type Params = Record<string, Tensor>;
  * @returns Their product (1 for a scalar shape `[]`).
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(sizeOf([3, 4]), 12);
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(sizeOf([3, 4]), 12);
  * ```
  */
 export function sizeOf(shape: readonly number[]): number {
@@ -46,8 +46,8 @@ export function sizeOf(shape: readonly number[]): number {
  * @returns A new tensor of zeros.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(zeros([2, 3]).data.length, 6);
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(zeros([2, 3]).data.length, 6);
  * ```
  */
 export function zeros(shape: readonly number[]): Tensor {
@@ -62,17 +62,46 @@ export function zeros(shape: readonly number[]): Tensor {
  * @returns A new tensor.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * import { Rng } from "./rng.ts";
  * const a = gaussian([2, 2], { scale: 0.1, rng: new Rng(1) });
- * assertEquals(a.data, gaussian([2, 2], { scale: 0.1, rng: new Rng(1) }).data);
+ * assert.deepEqual(a.data, gaussian([2, 2], { scale: 0.1, rng: new Rng(1) }).data);
  * ```
  */
 export function gaussian(shape: readonly number[], options: { scale: number; rng: Rng }): Tensor {
-  const { scale, rng } = options;
   const t = zeros(shape);
-  for (let k = 0; k < t.data.length; k++) t.data[k] = rng.normal() * scale;
+  fillGaussian(t.data, options);
   return t;
+}
+
+/**
+ * A tensor whose storage comes from a backend's `alloc`: zeros, or Gaussian values
+ * `N(0, scale^2)` drawn from `rng` in row-major order (the same draws as {@linkcode gaussian}).
+ *
+ * @param backend Anything with `alloc(n)`: a model's backend.
+ * @param shape Dimensions.
+ * @param random Optional `scale` and `rng` for Gaussian values.
+ * @returns The tensor.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const t = backendTensor({ alloc: (n) => new Float32Array(n) }, [2, 3]);
+ * assert.deepEqual([t.shape, t.data.length], [[2, 3], 6]);
+ * ```
+ */
+export function backendTensor(
+  backend: { alloc(n: number): FloatArray },
+  shape: readonly number[],
+  random?: { scale: number; rng: Rng },
+): Tensor {
+  const t: Tensor = { shape: [...shape], data: backend.alloc(sizeOf(shape)) };
+  if (random) fillGaussian(t.data, random);
+  return t;
+}
+
+function fillGaussian(data: FloatArray, options: { scale: number; rng: Rng }): void {
+  const { scale, rng } = options;
+  for (let k = 0; k < data.length; k++) data[k] = rng.normal() * scale;
 }
 
 /**
@@ -82,9 +111,9 @@ export function gaussian(shape: readonly number[], options: { scale: number; rng
  * @returns Same keys and shapes, all zeros.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const g = zerosLike({ w: zeros([2, 2]) });
- * assertEquals(g.w!.shape, [2, 2]);
+ * assert.deepEqual(g.w!.shape, [2, 2]);
  * ```
  */
 export function zerosLike(params: Params): Params {
@@ -105,8 +134,8 @@ export function zerosLike(params: Params): Params {
  * @returns Sum of element counts.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(countParams({ a: zeros([2, 3]), b: zeros([4]) }), 10);
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(countParams({ a: zeros([2, 3]), b: zeros([4]) }), 10);
  * ```
  */
 export function countParams(params: Params): number {

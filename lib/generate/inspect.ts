@@ -32,14 +32,14 @@ export interface PassageTrace {
  * @returns Hidden activations and surprisal per character.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * import { Rng } from "../core/rng.ts";
  * import { VanillaRnn } from "../model/vanilla_rnn.ts";
  * import { buildVocab } from "../text/vocab.ts";
  * const vocab = buildVocab("abc");
  * const model = new VanillaRnn(new Rng(1), { vocabSize: 3, hiddenSize: 4 });
  * const trace = tracePassage(model, vocab, "abca");
- * assertEquals([trace.hidden.length, trace.bits.length], [16, 4]);
+ * assert.deepEqual([trace.hidden.length, trace.bits.length], [16, 4]);
  * ```
  */
 export function tracePassage(model: CharModel, vocab: Vocab, text: string): PassageTrace {
@@ -75,8 +75,8 @@ export function tracePassage(model: CharModel, vocab: Vocab, text: string): Pass
  * @returns An HTML fragment.
  * @example
  * ```ts
- * import { assertOk } from "../../tests/assert.ts";
- * assertOk(surprisalHtml(["<", "b"], Float64Array.from([NaN, 4])).includes("&lt;"));
+ * import assert from "node:assert/strict";
+ * assert.ok(surprisalHtml(["<", "b"], Float64Array.from([NaN, 4])).includes("&lt;"));
  * ```
  */
 export function surprisalHtml(

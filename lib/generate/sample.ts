@@ -27,9 +27,9 @@ export interface PickOptions {
  * @returns The chosen index.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * import { Rng } from "../core/rng.ts";
- * assertEquals(pickIndex(Float64Array.from([0, 3, 1]), new Rng(1), { temperature: 0 }), 1);
+ * assert.deepEqual(pickIndex(Float64Array.from([0, 3, 1]), new Rng(1), { temperature: 0 }), 1);
  * ```
  */
 export function pickIndex(logits: Float64Array, rng: Rng, options: PickOptions = {}): number {
@@ -71,7 +71,7 @@ export interface SampleOptions extends PickOptions {
  * @throws {RangeError} when the prime has a character outside the vocabulary.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * import { Rng } from "../core/rng.ts";
  * import { VanillaRnn } from "../model/vanilla_rnn.ts";
  * import { buildVocab } from "../text/vocab.ts";
@@ -79,8 +79,8 @@ export interface SampleOptions extends PickOptions {
  * const model = new VanillaRnn(new Rng(1), { vocabSize: vocab.chars.length, hiddenSize: 8 });
  * const a = sample(model, vocab, { length: 20, rng: new Rng(42), prime: "he" });
  * const b = sample(model, vocab, { length: 20, rng: new Rng(42), prime: "he" });
- * assertEquals([...a].length, 20);
- * assertEquals(a, b);
+ * assert.deepEqual([...a].length, 20);
+ * assert.deepEqual(a, b);
  * ```
  */
 export function sample(model: CharModel, vocab: Vocab, options: SampleOptions): string {

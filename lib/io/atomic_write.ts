@@ -44,11 +44,11 @@ async function syncDir(dir: string): Promise<void> {
  * @returns A promise that resolves once the new contents are in place.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * import { writeFileAtomic } from "./atomic_write.ts";
  * const dir = await Deno.makeTempDir();
  * await writeFileAtomic(`${dir}/run/ckpt.bin`, new Uint8Array([1, 2, 3]));
- * assertEquals(await Deno.readFile(`${dir}/run/ckpt.bin`), new Uint8Array([1, 2, 3]));
+ * assert.deepEqual(await Deno.readFile(`${dir}/run/ckpt.bin`), new Uint8Array([1, 2, 3]));
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -2,7 +2,12 @@
  * Checkpoints as safetensors files: parameters, optimizer moments and the
  * carried hidden state as float64 tensors; vocabulary, model and training
  * config, step, data position and RNG state as metadata. Saving is atomic;
- * loading validates everything and names what is wrong.
+ * loading validates everything and names what is wrong, and puts the model on
+ * any backend (float32 or float64: the file is the same).
+ *
+ * Version 2 names a one-layer `rnn` like every stacked model (`l0.Wx`, ...,
+ * state `h.0`); files with the seed's names for it (`Wxh`, `Whh`, `bh`, state
+ * `h`: version 1, or a saved {@linkcode VanillaRnn}) load too.
  *
  * @module
  */
@@ -14,8 +19,9 @@ import {
   resolveModelConfig,
   type State,
 } from "../model/char_model.ts";
-import type { Engine } from "../backend/create.ts";
+import type { Backend } from "../backend/types.ts";
 import { createModel } from "../model/create.ts";
+import { VANILLA_TO_STACKED, type VanillaRnn } from "../model/vanilla_rnn.ts";
 import { createOptimizer, type Optimizer, type OptimizerName } from "../train/optim.ts";
 import { Rng, type RngState } from "../core/rng.ts";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "./safetensors.ts";
@@ -23,7 +29,8 @@ import type { Params } from "../core/tensor.ts";
 import { type Vocab, vocabFromChars } from "../text/vocab.ts";
 
 const FORMAT = "charrnn-workbench-checkpoint";
-const VERSION = "1";
+const VERSION = "2";
+const READABLE_VERSIONS = ["1", "2"];
 
 /** Everything needed to sample from a model or resume its training. */
 export interface Checkpoint {
@@ -58,7 +65,7 @@ export interface Checkpoint {
  * @returns The file contents.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * import { makeConfig } from "../train/config.ts";
  * import { createOptimizer } from "../train/optim.ts";
  * import { Rng } from "../core/rng.ts";
@@ -68,11 +75,11 @@ export interface Checkpoint {
  * const model = new VanillaRnn(new Rng(1), { vocabSize: 3, hiddenSize: 2 });
  * const bytes = encodeCheckpoint({
  *   model, vocab, config: makeConfig({ batchSize: 1, hiddenSize: 2 }),
- *   optimizer: createOptimizer("adam", model.params),
+ *   optimizer: createOptimizer("adam", model.params, { backend: model.backend }),
  *   step: 7, position: 0, state: model.initialState(1), smoothLoss: 1, rng: new Rng(2).getState(),
  *   corpus: "test", bestValLoss: null,
  * });
- * assertEquals(decodeCheckpoint(bytes).step, 7);
+ * assert.deepEqual(decodeCheckpoint(bytes).step, 7);
  * ```
  */
 export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
@@ -111,14 +118,14 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
  * Parses and validates checkpoint bytes.
  *
  * @param bytes File contents.
- * @param options `engine`: load a vanilla RNN as a float32 `FastRnn` on this engine (the
- * fast path); default the float64 model.
+ * @param options `backend`: where the model runs (default `createBackend()`, the fastest
+ * here; `createBackend({ kind: "f64" })` for the float64 reference).
  * @returns The checkpoint.
  * @throws {Error} naming the problem when the file is corrupt, truncated or of another format.
  */
 export function decodeCheckpoint(
   bytes: Uint8Array,
-  options: { engine?: Engine } = {},
+  options: { backend?: Backend } = {},
 ): Checkpoint {
   const { tensors, metadata } = decodeSafetensors(bytes);
   const meta = (key: string): string => {
@@ -129,9 +136,10 @@ export function decodeCheckpoint(
   if (metadata.format !== FORMAT) {
     throw new Error(`Invalid checkpoint: not a ${FORMAT} file (format "${metadata.format}")`);
   }
-  if (meta("version") !== VERSION) {
+  if (!READABLE_VERSIONS.includes(meta("version"))) {
     throw new Error(`Invalid checkpoint: unsupported version "${metadata.version}"`);
   }
+  renameSeedNames(tensors);
   const modelConfig = parseJson<ModelConfig>(meta("model"), "model");
   const chars = parseJson<unknown>(meta("vocab"), "vocab");
   if (!Array.isArray(chars) || !chars.every((c) => typeof c === "string")) {
@@ -144,10 +152,10 @@ export function decodeCheckpoint(
         `the ${vocab.chars.length} saved characters`,
     );
   }
-  const model = createModel(modelConfig, new Rng(0), { engine: options.engine });
+  const model = createModel(modelConfig, new Rng(0), { backend: options.backend });
   fill("param", model.params, tensors);
   const opt = parseJson<{ name: OptimizerName; steps: number }>(meta("optimizer"), "optimizer");
-  const optimizer = createOptimizer(opt.name, model.params);
+  const optimizer = createOptimizer(opt.name, model.params, { backend: model.backend });
   optimizer.steps = integer(opt.steps, "optimizer steps");
   fill("optim", optimizer.state, tensors);
   const config = makeConfig(parseJson<Partial<TrainConfig>>(meta("config"), "config"));
@@ -211,13 +219,13 @@ export async function saveCheckpoint(path: string, ckpt: Checkpoint): Promise<vo
  * Reads and validates a checkpoint file.
  *
  * @param path The file.
- * @param options `engine`: as in {@linkcode decodeCheckpoint}.
+ * @param options `backend`: as in {@linkcode decodeCheckpoint}.
  * @returns The checkpoint.
  * @throws {Error} one line naming the file, the problem and the fix.
  */
 export async function loadCheckpoint(
   path: string,
-  options: { engine?: Engine } = {},
+  options: { backend?: Backend } = {},
 ): Promise<Checkpoint> {
   let bytes: Uint8Array;
   try {
@@ -240,6 +248,23 @@ export async function loadCheckpoint(
       `Invalid checkpoint "${path}": ${msg}; the file is corrupt or not a checkpoint, ` +
         `use another one or train again`,
     );
+  }
+}
+
+/**
+ * Renames a one-layer `rnn` saved under the seed's names (version 1 files, or a
+ * {@linkcode VanillaRnn}) to the stacked ones: `param.Wxh` to `param.l0.Wx`, `optim.m.Wxh`
+ * to `optim.m.l0.Wx` and so on, `state.h` to `state.h.0`.
+ */
+function renameSeedNames(tensors: Record<string, SafeTensor>): void {
+  if (!tensors["param.Wxh"]) return; // stacked names already
+  for (const key of Object.keys(tensors)) {
+    const dot = key.lastIndexOf("."), head = key.slice(0, dot), name = key.slice(dot + 1);
+    const renamed = head === "state" ? (name === "h" ? "h.0" : name) : VANILLA_TO_STACKED[name];
+    if (renamed && renamed !== name) {
+      tensors[`${head}.${renamed}`] = tensors[key]!;
+      delete tensors[key];
+    }
   }
 }
 

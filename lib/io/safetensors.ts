@@ -97,11 +97,11 @@ function checkTensor(name: string, t: SafeTensor): number {
  * @returns The file contents.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
  * const w = { dtype: "F32" as const, shape: [2], data: new Float32Array([1, 2]) };
  * const bytes = encodeSafetensors({ w }, { step: "10" });
- * assertEquals(decodeSafetensors(bytes).tensors.w!.data, new Float32Array([1, 2]));
+ * assert.deepEqual(decodeSafetensors(bytes).tensors.w!.data, new Float32Array([1, 2]));
  * ```
  */
 export function encodeSafetensors(
@@ -236,14 +236,14 @@ function parseHeader(bytes: Uint8Array): { entries: Entry[]; meta: Record<string
  *   (`{}` when absent).
  * @example
  * ```ts
- * import { assertEquals, assertThrows } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
  * const ids = { dtype: "U8" as const, shape: [3], data: new Uint8Array([7, 8, 9]) };
  * const bytes = encodeSafetensors({ ids });
  * const { tensors, metadata } = decodeSafetensors(bytes);
- * assertEquals(tensors.ids, ids);
- * assertEquals(metadata, {});
- * assertThrows(() => decodeSafetensors(bytes.subarray(0, bytes.length - 1)), /truncated/);
+ * assert.deepEqual(tensors.ids, ids);
+ * assert.deepEqual(metadata, {});
+ * assert.throws(() => decodeSafetensors(bytes.subarray(0, bytes.length - 1)), /truncated/);
  * ```
  */
 export function decodeSafetensors(

@@ -1,12 +1,14 @@
 /**
- * The interface every character model implements (vanilla RNN, stacked
- * RNN/LSTM/GRU), so training, sampling, checkpoints and plots work with any of them.
+ * The interface every character model implements (the stacked RNN/LSTM/GRU that trains, and
+ * the seed's vanilla RNN kept as a float64 oracle), so training, sampling, checkpoints and
+ * plots work with any of them; the model config and the checks of its inputs.
  *
  * Legend: V = vocabulary size, H = hidden size, B = batch size, T = sequence length,
  * L = number of stacked layers.
  *
  * @module
  */
+import type { Backend } from "../backend/types.ts";
 import type { Params } from "../core/tensor.ts";
 
 /** Which recurrent cell a model uses. */
@@ -40,7 +42,7 @@ export interface ForwardOptions {
 
 /**
  * The recurrent state carried between chunks, as named tensors of shape `(B, H)`:
- * the vanilla RNN has one, `h`; stacked models have `h.0`, `h.1`, ... per layer
+ * the seed's vanilla RNN has one, `h`; the stacked model has `h.0`, `h.1`, ... per layer
  * (bottom first), and an LSTM also `c.0`, `c.1`, ... (the cell states).
  */
 export type State = Params;
@@ -53,6 +55,8 @@ export interface CharModel {
   readonly params: Params;
   /** Gradients with the same names and shapes; `backward` adds into them. */
   readonly grads: Params;
+  /** The backend its tensors live on; optimizers and clipping run on it too. */
+  readonly backend: Backend;
   /**
    * A zero state for `batchSize` parallel streams.
    *
@@ -96,10 +100,10 @@ export interface CharModel {
  * @throws {RangeError} naming the bad field and what is expected.
  * @example
  * ```ts
- * import { assertEquals, assertThrows } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const c = resolveModelConfig({ kind: "lstm", vocabSize: 5, hiddenSize: 8 });
- * assertEquals([c.numLayers, c.dropout], [1, 0]);
- * assertThrows(() => resolveModelConfig({ ...c, dropout: 0.5 }), /2 or more layers/);
+ * assert.deepEqual([c.numLayers, c.dropout], [1, 0]);
+ * assert.throws(() => resolveModelConfig({ ...c, dropout: 0.5 }), /2 or more layers/);
  * ```
  */
 export function resolveModelConfig(config: ModelConfig): Required<ModelConfig> {
@@ -137,9 +141,9 @@ export function resolveModelConfig(config: ModelConfig): Required<ModelConfig> {
  * @throws {RangeError} when the lengths do not form `(T, B)` or an index is outside `[0, V)`.
  * @example
  * ```ts
- * import { assertEquals, assertThrows } from "../../tests/assert.ts";
- * assertEquals(chunkLength(new Int32Array(6), new Int32Array(6), { B: 2, V: 3 }), 3);
- * assertThrows(() => chunkLength(Int32Array.of(5), Int32Array.of(0), { B: 1, V: 3 }), /index 5/);
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(chunkLength(new Int32Array(6), new Int32Array(6), { B: 2, V: 3 }), 3);
+ * assert.throws(() => chunkLength(Int32Array.of(5), Int32Array.of(0), { B: 1, V: 3 }), /index 5/);
  * ```
  */
 export function chunkLength(
@@ -168,8 +172,8 @@ export function chunkLength(
  * @throws {RangeError} naming the first index outside `[0, V)`.
  * @example
  * ```ts
- * import { assertThrows } from "../../tests/assert.ts";
- * assertThrows(() => checkIndices(Int32Array.of(0, 3), 3), /Invalid character index 3/);
+ * import assert from "node:assert/strict";
+ * assert.throws(() => checkIndices(Int32Array.of(0, 3), 3), /Invalid character index 3/);
  * ```
  */
 export function checkIndices(ids: Int32Array, V: number): void {

@@ -16,11 +16,11 @@ import type { FloatArray } from "../core/tensor.ts";
  * @throws {RangeError} when `rate` is outside `[0, 1)`.
  * @example
  * ```ts
- * import { assertOk } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * import { Rng } from "../core/rng.ts";
  * const mask = new Float64Array(1000);
  * sampleDropoutMask(mask, { rate: 0.5, rng: new Rng(1) });
- * assertOk(mask.every((m) => m === 0 || m === 2));
+ * assert.ok(mask.every((m) => m === 0 || m === 2));
  * ```
  */
 export function sampleDropoutMask(mask: FloatArray, options: { rate: number; rng: Rng }): void {
@@ -37,9 +37,9 @@ export function sampleDropoutMask(mask: FloatArray, options: { rate: number; rng
  * @throws {RangeError} when it is not a number in `[0, 1)`.
  * @example
  * ```ts
- * import { assertThrows } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * checkDropoutRate(0.3);
- * assertThrows(() => checkDropoutRate(1), /dropout/);
+ * assert.throws(() => checkDropoutRate(1), /dropout/);
  * ```
  */
 export function checkDropoutRate(rate: number): void {

@@ -1,22 +1,28 @@
 /**
- * The stacked RNN / LSTM / GRU of {@linkcode StackedRnn} in float32 on the fast engine: the
- * same parameters (names, shapes, gate order, initial values for the same seed), equations,
- * dropout masks (drawn from `dropoutRng` in the same order) and state names, so results agree
- * within float32 rounding and checkpoints move freely between the two.
+ * The model: L stacked recurrent layers of one cell kind (tanh RNN, LSTM or GRU) under the
+ * output head, batched over B streams, with optional dropout on each layer's output (between
+ * layers and before the head; Zaremba et al. 2014, as in char-rnn). Written once against the
+ * {@linkcode Backend} interface: the same code trains in float32 on OpenBLAS, WebAssembly or
+ * TypeScript and runs the gradient checks in float64.
  *
- *   h^l_t = cell_l(d^{l-1}_t, state^l_{t-1})    layers: see {@linkcode FastLayer}
- *   d^l = m^l * h^l                             inverted dropout, training only
- *   Y = D^{L-1} Why^T + by                      one product over all N positions
- *   loss = mean of -log softmax(Y)[target]
+ *   d^{-1}_t = x_t                                 one-hot input
+ *   h^l_t = cell_l(d^{l-1}_t, state^l_{t-1})       l = 0 .. L-1, see {@linkcode RecurrentLayer}
+ *   d^l = m^l * h^l      m ~ Bernoulli(1 - p) / (1 - p) when training, else m = 1
+ *   loss = mean of -log softmax(D^{L-1} Why^T + by)[target]   see {@linkcode OutputHead}
  *
+ * Parameters: `l<k>.Wx (R, I)`, `l<k>.Wh (R, H)`, `l<k>.b (R)` (and `l<k>.bhn (H)` for a GRU)
+ * per layer k, then `Why (V, H)` and `by (V)`. State: `h.<k>` (and `c.<k>` for an LSTM), each
+ * `(B, H)`. A one-layer `rnn` is the seed's vanilla RNN: `l0.Wx` = `Wxh`, `l0.Wh` = `Whh`,
+ * `l0.b` = `bh` (see {@linkcode VanillaRnn}).
  * Legend: V = vocabulary size, H = hidden size, B = batch size, T = sequence length,
- * N = T*B positions (time-major: n = t*B + b), L = layers.
+ * N = T*B positions (time-major: n = t*B + b), L = layers, R = G*H gate rows, I = input size.
  *
  * @module
  */
-import { createEngine, type Engine, type GemmKernel, type Workspace } from "../backend/create.ts";
-import { sampleDropoutMask } from "./dropout.ts";
-import { FastLayer, type StateArray } from "./layer.ts";
+import { createBackend } from "../backend/create.ts";
+import type { Backend } from "../backend/types.ts";
+import { Rng } from "../core/rng.ts";
+import type { FloatArray, Params } from "../core/tensor.ts";
 import {
   type CharModel,
   checkIndices,
@@ -26,120 +32,111 @@ import {
   resolveModelConfig,
   type State,
 } from "./char_model.ts";
-import { Rng } from "../core/rng.ts";
-import type { StackedRnnOptions } from "./stacked_f64.ts";
-import { type Params, type Tensor, zeros } from "../core/tensor.ts";
+import { sampleDropoutMask } from "./dropout.ts";
+import { OutputHead } from "./head.ts";
+import { RecurrentLayer } from "./layer.ts";
 
-/** Buffers and planned products of the output layer for one chunk shape `(T, B)`. */
-interface Chunk {
+/** Options of {@linkcode StackedRnn}: a model config, the init scale and the backend. */
+export interface StackedRnnOptions extends ModelConfig {
+  /** Standard deviation of the Gaussian initial weights; default `1 / sqrt(H)`. */
+  initScale?: number;
+  /** The backend; default `createBackend()` (auto: the fastest that runs here). */
+  backend?: Backend;
+}
+
+/** Dropout buffers of one chunk shape. */
+interface Masks {
   T: number;
   B: number;
-  xs: Int32Array; // (N) inputs
-  ys: Int32Array; // (N) targets
-  logits: Float32Array; // (N, V) logits, then probabilities, then dY
-  stats: Float32Array; // (N, 2) softmax sums and picked logits
-  masks: Float32Array[]; // per layer (N, H) dropout masks (allocated on the first training pass)
-  masked: Float32Array[]; // per layer (N, H) masked outputs d^l
-  top: Float32Array; // (N, H) input of the output layer (a view)
-  output: GemmKernel; // Y = D Why^T                   (N,H) x (V,H)^T
-  outputBackW: GemmKernel; // dWhy += dY^T D            (N,V)^T x (N,H)
-  outputBackH: GemmKernel; // dD = dY Why               (N,V) x (V,H)
+  masks: FloatArray[]; // per layer (N, H) dropout masks
+  masked: FloatArray[]; // per layer (N, H) masked outputs d^l
 }
 
-/** Options of {@linkcode FastStackedRnn}: a model config, the init scale and the engine. */
-export interface FastStackedRnnOptions extends StackedRnnOptions {
-  /** The engine; default `createEngine()` (auto). */
-  engine?: Engine;
-}
-
-/** L stacked recurrent layers and an output layer on the fast engine; see the module doc. */
-export class FastStackedRnn implements CharModel {
+/** L stacked recurrent layers and the output head on a backend; see the module doc. */
+export class StackedRnn implements CharModel {
   /** Kind, sizes, layers and dropout (all fields filled in). */
   readonly config: Required<ModelConfig>;
-  /** `{ "l0.Wx", "l0.Wh", "l0.b", ..., Why, by }`, float32, shared with `layers[k].params`. */
+  /** `{ "l0.Wx", "l0.Wh", "l0.b", ..., Why, by }`, shared with the layers' and head's. */
   readonly params: Params;
   /** Gradients of the mean loss, same names and shapes. */
   readonly grads: Params;
   /** The layers, bottom first. */
-  readonly layers: readonly FastLayer[];
-  /** Source of the dropout masks (seeded from the constructor's `rng`, as in StackedRnn). */
+  readonly layers: readonly RecurrentLayer[];
+  /** The output head. */
+  readonly head: OutputHead;
+  /** Source of the dropout masks (seeded from the constructor's `rng`). */
   readonly dropoutRng: Rng;
-  /** The engine this model runs on. */
-  readonly engine: Engine;
-  /** When true, training forwards reuse the last masks (same `(T, B)` only). */
+  /** The backend this model, its optimizer and its clipping run on. */
+  readonly backend: Backend;
+  /**
+   * When true, training forwards reuse the last masks instead of drawing new ones
+   * (same `(T, B)` only), so a gradient check sees one fixed function.
+   */
   freezeDropoutMask = false;
-  #ws: Workspace;
   #stateNames: string[][]; // per layer, e.g. ["h.0", "c.0"]
-  #chunk: Chunk | null = null;
+  #xs: Int32Array | null = null; // (N) inputs of the last forward
+  #masks: Masks | null = null;
   #dropped = false; // whether the last forward applied dropout
-  #masksDrawn = false; // whether #chunk.masks hold a mask for its shape
-  #steps = new Map<number, { xs: Int32Array; y: Float32Array; out: GemmKernel }>();
+  #masksDrawn = false; // whether #masks hold a mask for its shape
+  #stepXs = new Map<number, Int32Array>(); // per B, step()'s input buffer
 
   /**
-   * Creates the layers and the output layer with the initial values of
-   * {@linkcode StackedRnn} for the same `rng` (rounded to float32).
+   * Creates the layers (bottom first: Gaussian `Wx` then `Wh` each), then `Why`, from `rng`,
+   * then seeds the dropout generator from it.
    *
    * @param rng Source of the initial weights, then of the dropout generator's seed.
-   * @param options Kind, sizes, `numLayers`, `dropout`, init scale, engine.
+   * @param options Kind, sizes, `numLayers`, `dropout`, init scale, backend.
    * @example
    * ```ts
-   * import { assertClose, assertEquals } from "../../tests/assert.ts";
-   * import { createEngine } from "../backend/create.ts";
+   * import assert from "node:assert/strict";
+   * import { createBackend } from "../backend/create.ts";
    * import { Rng } from "../core/rng.ts";
-   * const engine = createEngine({ kind: "wasm" });
-   * const m = new FastStackedRnn(new Rng(1), { kind: "lstm", vocabSize: 4, hiddenSize: 3, numLayers: 2, engine });
-   * assertEquals(Object.keys(m.initialState(1)), ["h.0", "c.0", "h.1", "c.1"]);
-   * assertEquals(m.params["l1.Wx"]!.shape, [12, 3]);
+   * const backend = createBackend({ kind: "f64" });
+   * const m = new StackedRnn(new Rng(1), { kind: "lstm", vocabSize: 4, hiddenSize: 3, numLayers: 2, backend });
+   * assert.deepEqual(Object.keys(m.initialState(1)), ["h.0", "c.0", "h.1", "c.1"]);
+   * assert.deepEqual(m.params["l1.Wx"]!.shape, [12, 3]);
    * const ids = Int32Array.from([0, 1, 2, 3]); // (T = 4, B = 1)
-   * assertClose(m.forward(ids, ids, m.initialState(1)), Math.log(4), 0.5);
+   * assert.ok(Math.abs(m.forward(ids, ids, m.initialState(1)) - Math.log(4)) < 0.5);
    * ```
    */
-  constructor(rng: Rng, options: FastStackedRnnOptions) {
+  constructor(rng: Rng, options: StackedRnnOptions) {
     const config = resolveModelConfig(options);
     const { kind, vocabSize: V, hiddenSize: H, numLayers: L } = config;
+    const { initScale } = options;
     this.config = config;
-    this.engine = options.engine ?? createEngine();
-    const ws = this.#ws = this.engine.createWorkspace();
-    const layers: FastLayer[] = [];
+    const backend = this.backend = options.backend ?? createBackend();
+    const layers: RecurrentLayer[] = [];
     for (let k = 0; k < L; k++) {
       const inputSize = k === 0 ? V : H;
-      layers.push(
-        new FastLayer(ws, rng, { kind, inputSize, hiddenSize: H, initScale: options.initScale }),
-      );
+      layers.push(new RecurrentLayer(backend, rng, { kind, inputSize, hiddenSize: H, initScale }));
     }
     this.layers = layers;
+    this.head = new OutputHead(backend, rng, { vocabSize: V, hiddenSize: H, initScale });
     this.params = {};
     this.grads = {};
     layers.forEach((layer, k) => {
       for (const [name, p] of Object.entries(layer.params)) this.params[`l${k}.${name}`] = p;
       for (const [name, g] of Object.entries(layer.grads)) this.grads[`l${k}.${name}`] = g;
     });
-    const scale = options.initScale ?? 1 / Math.sqrt(H);
-    const tensor = (shape: number[]): Tensor => ({
-      shape,
-      data: ws.alloc(shape[0]! * (shape[1] ?? 1)),
-    });
-    const Why = tensor([V, H]); // top layer to output
-    for (let k = 0; k < Why.data.length; k++) Why.data[k] = rng.normal() * scale;
-    this.params.Why = Why;
-    this.params.by = tensor([V]); // output bias
-    this.grads.Why = tensor([V, H]);
-    this.grads.by = tensor([V]);
+    Object.assign(this.params, this.head.params);
+    Object.assign(this.grads, this.head.grads);
     this.dropoutRng = new Rng(rng.nextU32());
     this.#stateNames = layers.map((layer, k) => layer.stateNames.map((s) => `${s}.${k}`));
   }
 
   /**
-   * A zero state: `h.<k>` (and `c.<k>` for an LSTM) of shape `(B, H)` per layer k, float64
-   * like {@linkcode StackedRnn}'s (float32 arrays are accepted too).
+   * A zero state: `h.<k>` (and `c.<k>` for an LSTM) of shape `(B, H)` per layer k, in the
+   * backend's float type (any float arrays of that shape are accepted).
    *
    * @param batchSize B.
    * @returns The state, layer by layer, bottom first.
    */
   initialState(batchSize: number): State {
+    const H = this.config.hiddenSize;
+    const array = this.backend.float === "f64" ? Float64Array : Float32Array;
     const state: State = {};
-    for (const names of this.#stateNames) {
-      for (const name of names) state[name] = zeros([batchSize, this.config.hiddenSize]);
+    for (const name of this.#stateNames.flat()) {
+      state[name] = { shape: [batchSize, H], data: new array(batchSize * H) };
     }
     return state;
   }
@@ -163,25 +160,20 @@ export class FastStackedRnn implements CharModel {
     const views = this.#stateViews(state, "state");
     const B = views[0]![0]!.length / H;
     const T = chunkLength(inputs, targets, { B, V });
-    const c = this.#ensureChunk(T, B), ws = this.#ws;
-    c.xs.set(inputs);
-    c.ys.set(targets);
+    if (this.#xs?.length !== T * B) {
+      if (this.#xs) this.backend.free(this.#xs);
+      this.#xs = this.backend.allocInt32(T * B);
+    }
+    this.#xs.set(inputs);
     this.#dropped = (options.train ?? false) && dropout > 0;
-    if (this.#dropped) this.#prepareMasks(c);
-    let input: Int32Array | Float32Array = c.xs;
+    const m = this.#dropped ? this.#prepareMasks(T, B) : null;
+    let input: Int32Array | FloatArray = this.#xs;
     for (let k = 0; k < this.layers.length; k++) {
       const out = this.layers[k]!.forward(input, views[k]!); // h^k, (N, H)
       input = out;
-      if (this.#dropped) ws.multiply(input = c.masked[k]!, out, c.masks[k]!); // d^k = m^k * h^k
+      if (m) this.backend.multiply(input = m.masked[k]!, out, m.masks[k]!); // d^k = m^k * h^k
     }
-    const top = c.top = input as Float32Array;
-    const f32 = (t: Tensor | undefined) => t!.data as Float32Array;
-    c.output(top, f32(this.params.Why), c.logits); // Y = D Why^T
-    ws.softmaxRows(c.logits, f32(this.params.by), c.ys, c.stats);
-    let loss = 0;
-    const stats = c.stats;
-    for (let n = 0; n < T * B; n++) loss += Math.log(stats[2 * n]!) - stats[2 * n + 1]!;
-    return loss / (T * B);
+    return this.head.forward(input as FloatArray, targets);
   }
 
   /**
@@ -190,18 +182,13 @@ export class FastStackedRnn implements CharModel {
    * @param dState Optional accumulator (same names as the state) for the initial state's gradient.
    */
   backward(dState?: State): void {
-    const c = this.#chunk;
-    if (!c) throw new Error("Cannot run backward: call forward first");
+    if (!this.#xs) throw new Error("Cannot run backward: call forward first");
     const dViews = dState ? this.#stateViews(dState, "dState") : undefined;
-    const ws = this.#ws,
-      L = this.layers.length,
-      f32 = (t: Tensor | undefined) => t!.data as Float32Array;
-    ws.softmaxBackward(c.logits, c.ys, f32(this.grads.by), 1 / (c.T * c.B)); // dY = (p - onehot) / N
-    c.outputBackW(c.logits, c.top, f32(this.grads.Why)); // dWhy += dY^T D
-    c.outputBackH(c.logits, f32(this.params.Why), this.layers[L - 1]!.gradOutput()); // dD = dY Why
+    const L = this.layers.length, masks = this.#dropped ? this.#masks : null;
+    this.head.backward(this.layers[L - 1]!.gradOutput()); // dD^{L-1}
     for (let k = L - 1; k >= 0; k--) {
       const layer = this.layers[k]!, dOut = layer.gradOutput();
-      if (this.#dropped) ws.multiply(dOut, dOut, c.masks[k]!); // dh = m * dd
+      if (masks) this.backend.multiply(dOut, dOut, masks.masks[k]!); // dh = m * dd
       layer.backward({
         dInput: k > 0 ? this.layers[k - 1]!.gradOutput() : undefined, // dL/d(d^{k-1})
         dState: dViews?.[k],
@@ -217,29 +204,18 @@ export class FastStackedRnn implements CharModel {
    * @param logits `(B, V)` output.
    */
   step(x: Int32Array, state: State, logits: Float64Array): void {
-    const { vocabSize: V, hiddenSize: H } = this.config;
     const views = this.#stateViews(state, "state");
-    checkIndices(x, V);
-    const B = x.length, ws = this.#ws;
-    let s = this.#steps.get(B);
-    if (!s) {
-      s = {
-        xs: ws.allocInt32(B),
-        y: ws.alloc(B * V),
-        out: ws.gemm({ m: B, n: V, k: H, transB: true }),
-      };
-      this.#steps.set(B, s);
-    }
-    s.xs.set(x);
-    let input: Int32Array | Float32Array = s.xs;
+    checkIndices(x, this.config.vocabSize);
+    let xs = this.#stepXs.get(x.length);
+    if (!xs) this.#stepXs.set(x.length, xs = this.backend.allocInt32(x.length));
+    xs.set(x);
+    let input: Int32Array | FloatArray = xs;
     for (let k = 0; k < this.layers.length; k++) input = this.layers[k]!.step(input, views[k]!);
-    s.out(input as Float32Array, this.params.Why!.data as Float32Array, s.y);
-    const by = this.params.by!.data;
-    for (let k = 0; k < B * V; k++) logits[k] = s.y[k]! + by[k % V]!;
+    this.head.step(input as FloatArray, logits);
   }
 
   // The arrays of a state record, per layer, checked for names, type and a common (B, H).
-  #stateViews(state: State, what: string): StateArray[][] {
+  #stateViews(state: State, what: string): FloatArray[][] {
     const H = this.config.hiddenSize;
     let size = -1;
     return this.#stateNames.map((names) =>
@@ -261,51 +237,27 @@ export class FastStackedRnn implements CharModel {
     );
   }
 
-  #prepareMasks(c: Chunk): void {
+  #prepareMasks(T: number, B: number): Masks {
+    let m = this.#masks;
     if (this.freezeDropoutMask) {
-      if (!this.#masksDrawn) {
+      if (!m || !this.#masksDrawn || m.T !== T || m.B !== B) {
         throw new Error(
-          `Cannot reuse the dropout mask: none was drawn for (T, B) = (${c.T}, ${c.B}); ` +
+          `Cannot reuse the dropout mask: none was drawn for (T, B) = (${T}, ${B}); ` +
             `run a training forward of this shape first`,
         );
       }
-      return;
+      return m;
     }
-    const { hiddenSize: H, dropout: rate } = this.config, N = c.T * c.B;
-    if (c.masks.length === 0) {
-      for (let k = 0; k < this.layers.length; k++) {
-        c.masks.push(this.#ws.alloc(N * H));
-        c.masked.push(this.#ws.alloc(N * H));
-      }
+    if (!m || m.T !== T || m.B !== B) {
+      if (m) for (const a of [...m.masks, ...m.masked]) this.backend.free(a);
+      const N = T * B * this.config.hiddenSize, L = this.layers.length;
+      const alloc = () => Array.from({ length: L }, () => this.backend.alloc(N));
+      m = this.#masks = { T, B, masks: alloc(), masked: alloc() };
     }
-    for (const mask of c.masks) sampleDropoutMask(mask, { rate, rng: this.dropoutRng });
+    for (const mask of m.masks) {
+      sampleDropoutMask(mask, { rate: this.config.dropout, rng: this.dropoutRng });
+    }
     this.#masksDrawn = true;
-  }
-
-  #ensureChunk(T: number, B: number): Chunk {
-    const old = this.#chunk;
-    if (old && old.T === T && old.B === B) return old;
-    const { vocabSize: V, hiddenSize: H } = this.config;
-    const ws = this.#ws, N = T * B;
-    if (old) {
-      for (const a of [old.xs, old.ys, old.logits, old.stats, ...old.masks, ...old.masked]) {
-        ws.free(a);
-      }
-    }
-    this.#masksDrawn = false;
-    return this.#chunk = {
-      T,
-      B,
-      xs: ws.allocInt32(N),
-      ys: ws.allocInt32(N),
-      logits: ws.alloc(N * V),
-      stats: ws.alloc(2 * N),
-      masks: [],
-      masked: [],
-      top: new Float32Array(0),
-      output: ws.gemm({ m: N, n: V, k: H, transB: true }),
-      outputBackW: ws.gemm({ m: V, n: H, k: N, transA: true, beta: 1 }),
-      outputBackH: ws.gemm({ m: N, n: H, k: V }),
-    };
+    return m;
   }
 }

@@ -5,15 +5,31 @@
  *   y_t = Why h_t + by
  *   p_t = softmax(y_t),  loss = mean over t, b of -log p_t[target]
  *
- * Plain float64 TypeScript: the reference that gradient checks run against.
+ * Plain float64 TypeScript with the seed's names, kept small and independent as an oracle:
+ * the notebook shows it, and the model that trains ({@linkcode StackedRnn} with one `rnn`
+ * layer) is tested against it through {@linkcode VANILLA_TO_STACKED}.
  * Legend: V = vocabulary size, H = hidden size, B = batch size, T = sequence length.
  *
  * @module
  */
+import { createBackend } from "../backend/create.ts";
+import type { Backend } from "../backend/types.ts";
 import type { CharModel, ModelConfig, State } from "./char_model.ts";
 import type { Rng } from "../core/rng.ts";
 import { softmaxCrossEntropy } from "../core/softmax.ts";
 import { gaussian, type Params, zeros, zerosLike } from "../core/tensor.ts";
+
+/**
+ * The names of the seed's parameters in a one-layer `rnn` {@linkcode StackedRnn} (and in its
+ * checkpoints): the same tensors, shapes and initial draws.
+ */
+export const VANILLA_TO_STACKED: Readonly<Record<string, string>> = Object.freeze({
+  Wxh: "l0.Wx",
+  Whh: "l0.Wh",
+  Why: "Why",
+  bh: "l0.b",
+  by: "by",
+});
 
 /** Options of {@linkcode VanillaRnn}. */
 export interface RnnOptions {
@@ -33,6 +49,8 @@ export class VanillaRnn implements CharModel {
   readonly params: Params;
   /** Gradients of the mean loss, same shapes as `params`. */
   readonly grads: Params;
+  /** The float64 reference backend, for optimizers and clipping (the math here is its own). */
+  readonly backend: Backend = createBackend({ kind: "f64" });
   // Cache of the last forward, reused while T*B stays the same.
   #T = 0;
   #B = 0;
@@ -51,10 +69,10 @@ export class VanillaRnn implements CharModel {
    * @param options Sizes and init scale.
    * @example
    * ```ts
-   * import { assertEquals } from "../../tests/assert.ts";
+   * import assert from "node:assert/strict";
    * import { Rng } from "../core/rng.ts";
    * const m = new VanillaRnn(new Rng(1), { vocabSize: 5, hiddenSize: 8 });
-   * assertEquals(m.params.Wxh!.shape, [8, 5]);
+   * assert.deepEqual(m.params.Wxh!.shape, [8, 5]);
    * ```
    */
   constructor(rng: Rng, options: RnnOptions) {

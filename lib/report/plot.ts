@@ -70,8 +70,8 @@ export type Matrix =
  * @returns A plain array.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(jsonNumbers(new Float32Array([1, NaN])), [1, null]);
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(jsonNumbers(new Float32Array([1, NaN])), [1, null]);
  * ```
  */
 export function jsonNumbers(values: ArrayLike<number>): (number | null)[] {
@@ -90,8 +90,8 @@ export function jsonNumbers(values: ArrayLike<number>): (number | null)[] {
  * @returns A Plotly layout.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(baseLayout({ title: "Loss" }).title, { text: "Loss" });
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(baseLayout({ title: "Loss" }).title, { text: "Loss" });
  * ```
  */
 export function baseLayout(options: FigureOptions = {}): PlotlyLayout {
@@ -118,9 +118,9 @@ export function baseLayout(options: FigureOptions = {}): PlotlyLayout {
  * @throws {RangeError} When a series' `x` and `y` lengths differ.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const fig = lineFigure([{ name: "train", y: [3, 2, 1] }], { title: "Loss" });
- * assertEquals(fig.data[0]!.x, [0, 1, 2]);
+ * assert.deepEqual(fig.data[0]!.x, [0, 1, 2]);
  * ```
  */
 export function lineFigure(
@@ -157,9 +157,9 @@ export function lineFigure(
  * @throws {RangeError} When there are not as many values as labels.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const fig = barFigure(["a", "b"], [0.7, 0.3], { yTitle: "p" });
- * assertEquals(fig.data[0]!.type, "bar");
+ * assert.deepEqual(fig.data[0]!.type, "bar");
  * ```
  */
 export function barFigure(
@@ -189,9 +189,9 @@ export function barFigure(
  * @throws {RangeError} When `z` is not 2-D, its rows differ in length, or labels do not match.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const fig = heatmapFigure({ shape: [2, 2], data: [1, 2, 3, 4] }, { zmid: 0 });
- * assertEquals(fig.data[0]!.z, [[1, 2], [3, 4]]);
+ * assert.deepEqual(fig.data[0]!.z, [[1, 2], [3, 4]]);
  * ```
  */
 export function heatmapFigure(z: Matrix, options: HeatmapOptions = {}): PlotlyFigure {
@@ -220,9 +220,9 @@ export function heatmapFigure(z: Matrix, options: HeatmapOptions = {}): PlotlyFi
  * @returns The figure.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const fig = histogramFigure(new Float64Array([0, 1, 1]), { bins: 2 });
- * assertEquals(fig.data[0]!.nbinsx, 2);
+ * assert.deepEqual(fig.data[0]!.nbinsx, 2);
  * ```
  */
 export function histogramFigure(

@@ -70,8 +70,8 @@ const sessionTag = crypto.randomUUID().slice(0, 8);
  * @returns The JavaScript source that defines `window.Plotly`.
  * @example
  * ```ts
- * import { assertOk } from "../../tests/assert.ts";
- * assertOk((await loadPlotlySource()).includes("window.Plotly"));
+ * import assert from "node:assert/strict";
+ * assert.ok((await loadPlotlySource()).includes("window.Plotly"));
  * ```
  */
 export async function loadPlotlySource(): Promise<string> {
@@ -88,10 +88,10 @@ export async function loadPlotlySource(): Promise<string> {
  *
  * @example
  * ```ts
- * import { assertOk } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * resetPlotlyEmbedding();
  * const html = (await plotlyDisplay({ data: [], layout: {} }))["text/html"];
- * assertOk(html.includes("window.Plotly"));
+ * assert.ok(html.includes("window.Plotly"));
  * ```
  */
 export function resetPlotlyEmbedding(): void {
@@ -104,9 +104,9 @@ export function resetPlotlyEmbedding(): void {
  * @returns True once a bundle carried the library, until {@linkcode resetPlotlyEmbedding}.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * resetPlotlyEmbedding();
- * assertEquals(isPlotlyEmbedded(), false);
+ * assert.deepEqual(isPlotlyEmbedded(), false);
  * ```
  */
 export function isPlotlyEmbedded(): boolean {
@@ -120,9 +120,9 @@ export function isPlotlyEmbedded(): boolean {
  * @returns `text/plain` and `text/html` carrying the library; marks it embedded.
  * @example
  * ```ts
- * import { assertOk } from "../../tests/assert.ts";
- * assertOk((await plotlyLoaderBundle())["text/html"].startsWith("<script"));
- * assertOk(isPlotlyEmbedded());
+ * import assert from "node:assert/strict";
+ * assert.ok((await plotlyLoaderBundle())["text/html"].startsWith("<script"));
+ * assert.ok(isPlotlyEmbedded());
  * ```
  */
 export async function plotlyLoaderBundle(): Promise<{ "text/plain": string; "text/html": string }> {
@@ -143,10 +143,10 @@ export async function plotlyLoaderBundle(): Promise<{ "text/plain": string; "tex
  * @returns The bundle: `text/plain`, `text/html` and the Plotly JSON.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const fig = { data: [{ type: "bar", y: [1] }], layout: {} };
  * const bundle = await plotlyDisplay(fig, { divId: "bars", includePlotly: false });
- * assertEquals(bundle["application/vnd.plotly.v1+json"], fig);
+ * assert.deepEqual(bundle["application/vnd.plotly.v1+json"], fig);
  * ```
  */
 export async function plotlyDisplay(
@@ -181,10 +181,10 @@ export async function plotlyDisplay(
  * @returns A displayable value.
  * @example
  * ```ts
- * import { assertOk } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const shown = figureBundle({ data: [{ type: "bar", y: [1] }], layout: {} });
  * const bundle = await shown[JUPYTER_DISPLAY]();
- * assertOk(bundle["text/html"].includes("Plotly.react"));
+ * assert.ok(bundle["text/html"].includes("Plotly.react"));
  * ```
  */
 export function figureBundle(figure: PlotlyFigure, options: DisplayOptions = {}): FigureDisplay {
@@ -203,8 +203,8 @@ export function figureBundle(figure: PlotlyFigure, options: DisplayOptions = {})
  * @returns E.g. `Plotly figure "Loss": 2 traces (scatter, scatter)`.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(describeFigure({ data: [{ type: "bar" }], layout: {} }), "Plotly figure: 1 trace (bar)");
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(describeFigure({ data: [{ type: "bar" }], layout: {} }), "Plotly figure: 1 trace (bar)");
  * ```
  */
 export function describeFigure(figure: PlotlyFigure): string {

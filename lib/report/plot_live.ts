@@ -53,12 +53,12 @@ const sessionTag = crypto.randomUUID().slice(0, 8);
  * @returns The live plot.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const sent: unknown[] = [];
  * const plot = livePlot("loss", { display: (_bundle, opts) => void sent.push(opts) });
  * await plot.update({ data: [{ y: [3] }], layout: {} });
  * await plot.update({ data: [{ y: [3, 2] }], layout: {} });
- * assertEquals(sent.at(-1), { raw: true, display_id: plot.divId, update: true });
+ * assert.deepEqual(sent.at(-1), { raw: true, display_id: plot.divId, update: true });
  * ```
  */
 export function livePlot(name: string, options: LivePlotOptions = {}): LivePlot {

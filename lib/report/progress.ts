@@ -13,8 +13,8 @@ import type { EvalEvent, SampleEvent, StepEvent } from "../train/trainer.ts";
  * @returns The text.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(formatDuration(65_000), "1m05s");
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(formatDuration(65_000), "1m05s");
  * ```
  */
 export function formatDuration(ms: number): string {
@@ -34,8 +34,8 @@ export function formatDuration(ms: number): string {
  * @returns The text (`"--"` when not finite).
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(formatCount(12_345), "12.3k");
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(formatCount(12_345), "12.3k");
  * ```
  */
 export function formatCount(n: number): string {
@@ -58,17 +58,17 @@ export function formatCount(n: number): string {
  * @returns The line, without a line break.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const e = {
  *   type: "step", step: 5, loss: 2.5, smoothLoss: 3, gradNorm: 7.25, clipped: true, lr: 0.002,
  *   charsPerSec: 12_345, elapsedMs: 1_000, etaMs: 65_000,
  * } as const;
- * assertEquals(
+ * assert.deepEqual(
  *   formatProgress(e, 10),
  *   "step  5/10 50% | loss 2.5000 | smooth 3.0000 | grad 7.25 clipped | lr 2.00e-3 | " +
  *     "12.3k chars/s | elapsed 1s | ETA 1m05s",
  * );
- * assertEquals(formatProgress(e, 10, { columns: 60 }), "step  5/10 | loss 2.5000 | smooth 3.0000 | ETA 1m05s");
+ * assert.deepEqual(formatProgress(e, 10, { columns: 60 }), "step  5/10 | loss 2.5000 | smooth 3.0000 | ETA 1m05s");
  * ```
  */
 export function formatProgress(
@@ -112,9 +112,9 @@ function formatLr(lr: number): string {
  * @returns The line.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const e = { type: "eval", step: 250, valLoss: 1.5, valBpc: 1.5 / Math.LN2 } as const;
- * assertEquals(formatEval(e), "step 250: val loss 1.5000 nats/char (2.164 bits/char)");
+ * assert.deepEqual(formatEval(e), "step 250: val loss 1.5000 nats/char (2.164 bits/char)");
  * ```
  */
 export function formatEval(event: EvalEvent, options: { improved?: boolean } = {}): string {
@@ -131,9 +131,9 @@ export function formatEval(event: EvalEvent, options: { improved?: boolean } = {
  * @returns Three or more lines joined by `"\n"`, no final line break.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const block = formatSample({ type: "sample", step: 9, text: "hi" }, { temperature: 0.8 });
- * assertEquals(block.split("\n")[1], "hi");
+ * assert.deepEqual(block.split("\n")[1], "hi");
  * ```
  */
 export function formatSample(event: SampleEvent, options: { temperature: number }): string {
@@ -148,8 +148,8 @@ export function formatSample(event: SampleEvent, options: { temperature: number 
  * @returns The argument as-is when safe, otherwise single-quoted.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(shellQuote("runs/a b.safetensors"), "'runs/a b.safetensors'");
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(shellQuote("runs/a b.safetensors"), "'runs/a b.safetensors'");
  * ```
  */
 export function shellQuote(arg: string): string {
@@ -165,8 +165,8 @@ export function shellQuote(arg: string): string {
  * @returns The line, cut to `columns - 1` characters with `…` when longer.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(fitToWidth("abcdef", 5), "abc…");
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(fitToWidth("abcdef", 5), "abc…");
  * ```
  */
 export function fitToWidth(line: string, columns: number): string {
@@ -205,12 +205,12 @@ export interface RunSummary {
  * @returns Lines joined by `"\n"`.
  * @example
  * ```ts
- * import { assertOk } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const text = formatSummary({
  *   steps: 10, total: 10, stopped: false, smoothLoss: 2, bestValLoss: null, charsPerSec: 1000,
  *   wallMs: 2000, latest: "runs/x/latest.safetensors",
  * });
- * assertOk(text.includes("deno task sample --checkpoint runs/x/latest.safetensors"));
+ * assert.ok(text.includes("deno task sample --checkpoint runs/x/latest.safetensors"));
  * ```
  */
 export function formatSummary(s: RunSummary): string {

@@ -40,11 +40,11 @@ export interface TableDisplay {
  * @returns The text shown.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(formatCell(12345), "12,345");
- * assertEquals(formatCell(0.000012345, 3), "1.23e-5");
- * assertEquals(formatCell(0.5), "0.5");
- * assertEquals(formatCell([512, 77]), "[512, 77]");
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(formatCell(12345), "12,345");
+ * assert.deepEqual(formatCell(0.000012345, 3), "1.23e-5");
+ * assert.deepEqual(formatCell(0.5), "0.5");
+ * assert.deepEqual(formatCell([512, 77]), "[512, 77]");
  * ```
  */
 export function formatCell(value: unknown, digits = 4): string {
@@ -71,10 +71,10 @@ export function formatCell(value: unknown, digits = 4): string {
  * @returns The displayable table.
  * @example
  * ```ts
- * import { assertOk } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const table = tableDisplay([{ name: "Whh", shape: [4, 4], count: 16 }]);
- * assertOk(table.text.includes("Whh  | [4, 4] |    16"));
- * assertOk(table.html.startsWith("<table"));
+ * assert.ok(table.text.includes("Whh  | [4, 4] |    16"));
+ * assert.ok(table.html.startsWith("<table"));
  * ```
  */
 export function tableDisplay(rows: readonly TableRow[], options: TableOptions = {}): TableDisplay {

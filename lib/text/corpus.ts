@@ -47,9 +47,9 @@ const CLITIC = /^(?:'s|'ll|'re|'ve|'d|'m|n't)$/i;
  * @returns Plain text, paragraphs joined by `"\n\n"`, no leading or trailing whitespace.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const tagged = "\tHe/pps said/vbd ,/, ``/`` Go/vb ''/'' !/. !/.\n\n\tShe/pps went/vbd ./.";
- * assertEquals(brownToText(tagged), 'He said, "Go!"\n\nShe went.');
+ * assert.deepEqual(brownToText(tagged), 'He said, "Go!"\n\nShe went.');
  * ```
  */
 export function brownToText(tagged: string): string {
@@ -104,9 +104,9 @@ export function brownToText(tagged: string): string {
  * @throws {RangeError} If a category does not exist or none is given.
  * @example
  * ```ts
- * import { assertOk } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const text = await loadBrownCorpus({ categories: ["humor"] });
- * assertOk(text.length > 100_000 && !text.includes("/nn"));
+ * assert.ok(text.length > 100_000 && !text.includes("/nn"));
  * ```
  */
 export async function loadBrownCorpus(
@@ -163,11 +163,11 @@ async function readBrownFile(name: string): Promise<string> {
  * directory, unreadable, not valid UTF-8, or empty.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const path = await Deno.makeTempFile({ suffix: ".txt" });
  * await Deno.writeTextFile(path, "\uFEFFhello\r\nworld\r\n");
  * const corpus = await loadCorpus(path);
- * assertEquals(corpus.text, "hello\nworld\n");
+ * assert.deepEqual(corpus.text, "hello\nworld\n");
  * await Deno.remove(path);
  * ```
  */

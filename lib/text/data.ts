@@ -23,9 +23,9 @@ export interface Split {
  * @returns Views of the two parts.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const { train, val } = splitData(new Int32Array(10), 0.2);
- * assertEquals([train.length, val.length], [8, 2]);
+ * assert.deepEqual([train.length, val.length], [8, 2]);
  * ```
  */
 export function splitData(ids: Int32Array, valFraction: number): Split {
@@ -46,9 +46,9 @@ export function splitData(ids: Int32Array, valFraction: number): Split {
  * @returns Inputs and targets, each `(count, T)` row-major.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const w = makeWindows(Int32Array.from([0, 1, 2, 3]), 2, 1);
- * assertEquals([w.count, Array.from(w.targets.subarray(0, 2))], [2, [1, 2]]);
+ * assert.deepEqual([w.count, Array.from(w.targets.subarray(0, 2))], [2, [1, 2]]);
  * ```
  */
 export function makeWindows(
@@ -114,12 +114,12 @@ export class BatchStream {
    * @param options Shape of the chunks.
    * @example
    * ```ts
-   * import { assertEquals } from "../../tests/assert.ts";
+   * import assert from "node:assert/strict";
    * const s = new BatchStream(Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8]), {
    *   seqLength: 2,
    *   batchSize: 2,
    * });
-   * assertEquals(Array.from(s.next().inputs), [0, 4, 1, 5]); // (T, B)
+   * assert.deepEqual(Array.from(s.next().inputs), [0, 4, 1, 5]); // (T, B)
    * ```
    */
   constructor(ids: Int32Array, options: BatchStreamOptions) {

@@ -23,8 +23,8 @@ export const NAME_BOUNDARY = "\n";
  * @returns About 7,000 names.
  * @example
  * ```ts
- * import { assertOk } from "../../tests/assert.ts";
- * assertOk(englishFirstNames().includes("Ada"));
+ * import assert from "node:assert/strict";
+ * assert.ok(englishFirstNames().includes("Ada"));
  * ```
  */
 export function englishFirstNames(): string[] {
@@ -38,8 +38,8 @@ export function englishFirstNames(): string[] {
  * @returns The names in order.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(parseNames(" Ada \r\n\nBo\n"), ["Ada", "Bo"]);
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseNames(" Ada \r\n\nBo\n"), ["Ada", "Bo"]);
  * ```
  */
 export function parseNames(text: string): string[] {
@@ -54,8 +54,8 @@ export function parseNames(text: string): string[] {
  * @returns `"\nAda\nBo\n"` for `["Ada", "Bo"]`.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(namesToText(["Ada", "Bo"]), "\nAda\nBo\n");
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(namesToText(["Ada", "Bo"]), "\nAda\nBo\n");
  * ```
  */
 export function namesToText(names: readonly string[]): string {
@@ -129,8 +129,8 @@ export function generateNames(
  * @returns Novel and copied names (duplicates kept) and the novel fraction.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(noveltyReport(["Ada", "Zed"], ["Ada"]).novel, ["Zed"]);
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(noveltyReport(["Ada", "Zed"], ["Ada"]).novel, ["Zed"]);
  * ```
  */
 export function noveltyReport(

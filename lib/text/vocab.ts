@@ -20,8 +20,8 @@ export interface Vocab {
  * @returns The vocabulary.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(buildVocab("banana").chars, ["a", "b", "n"]);
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(buildVocab("banana").chars, ["a", "b", "n"]);
  * ```
  */
 export function buildVocab(text: string): Vocab {
@@ -38,8 +38,8 @@ export function buildVocab(text: string): Vocab {
  * @returns The vocabulary.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(vocabFromChars(["x", "y"]).charToIndex.get("y"), 1);
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(vocabFromChars(["x", "y"]).charToIndex.get("y"), 1);
  * ```
  */
 export function vocabFromChars(chars: readonly string[]): Vocab {
@@ -65,9 +65,9 @@ export function vocabFromChars(chars: readonly string[]): Vocab {
  * @throws {RangeError} naming the first character not in the vocabulary.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const v = buildVocab("abc");
- * assertEquals(Array.from(encode(v, "cab")), [2, 0, 1]);
+ * assert.deepEqual(Array.from(encode(v, "cab")), [2, 0, 1]);
  * ```
  */
 export function encode(vocab: Vocab, text: string): Int32Array {
@@ -93,9 +93,9 @@ export function encode(vocab: Vocab, text: string): Int32Array {
  * @returns The text.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * const v = buildVocab("abc");
- * assertEquals(decode(v, [2, 0, 1]), "cab");
+ * assert.deepEqual(decode(v, [2, 0, 1]), "cab");
  * ```
  */
 export function decode(vocab: Vocab, indices: ArrayLike<number>): string {
@@ -111,8 +111,8 @@ export function decode(vocab: Vocab, indices: ArrayLike<number>): string {
  * @returns E.g. `"é" (U+00E9)`.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(describeChar("\n"), '"\\n" (U+000A)');
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(describeChar("\n"), '"\\n" (U+000A)');
  * ```
  */
 export function describeChar(ch: string): string {

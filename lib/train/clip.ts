@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { workspaceOf } from "../backend/wasm.ts";
+import type { Backend } from "../backend/types.ts";
 import type { Params } from "../core/tensor.ts";
 
 /** How gradients are clipped. */
@@ -23,82 +23,58 @@ export interface ClipReport {
  * The global L2 norm of a record of gradients: `sqrt(sum of squares)`.
  *
  * @param grads Gradients.
+ * @param backend The backend they live on (`model.backend`).
  * @returns The norm.
  * @example
  * ```ts
- * import { assertClose } from "../../tests/assert.ts";
- * assertClose(globalNorm({ a: { shape: [2], data: Float64Array.from([3, 4]) } }), 5);
+ * import assert from "node:assert/strict";
+ * import { createBackend } from "../backend/create.ts";
+ * const g = { a: { shape: [2], data: Float64Array.from([3, 4]) } };
+ * assert.equal(globalNorm(g, createBackend({ kind: "f64" })), 5);
  * ```
  */
-export function globalNorm(grads: Params): number {
+export function globalNorm(grads: Params, backend: Backend): number {
   let sum = 0;
-  for (const g of Object.values(grads)) {
-    const d = g.data;
-    const ws = workspaceOf(d); // the fast engine's float32 tensors: one SIMD kernel
-    if (ws && d instanceof Float32Array) {
-      sum += ws.sumSquares(d);
-      continue;
-    }
-    for (let k = 0; k < d.length; k++) sum += d[k]! * d[k]!;
-  }
+  for (const g of Object.values(grads)) sum += backend.sumSquares(g.data);
   return Math.sqrt(sum);
 }
 
 /**
- * Clips gradients in place.
+ * Clips gradients in place, with the backend's kernels.
  *
  * - `"norm"`: if the global norm exceeds `limit`, scale every gradient by `limit / norm`.
  * - `"value"`: clamp every entry to `[-limit, limit]` (the seed's `np.clip(d, -5, 5)`).
  * - `"none"`: leave them alone (the norm is still reported).
  *
  * @param grads Gradients, modified in place.
- * @param options Mode and limit (> 0).
+ * @param options Mode, limit (> 0) and the backend the gradients live on.
  * @returns The norm before clipping and whether anything changed.
  * @example
  * ```ts
- * import { assertClose, assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
+ * import { createBackend } from "../backend/create.ts";
  * const g = { a: { shape: [2], data: Float64Array.from([3, 4]) } };
- * assertEquals(clipGradients(g, { mode: "norm", limit: 1 }).clipped, true);
- * assertClose(g.a.data[0]!, 0.6);
+ * const report = clipGradients(g, { mode: "norm", limit: 1, backend: createBackend({ kind: "f64" }) });
+ * assert.equal(report.clipped, true);
+ * assert.ok(Math.abs(g.a.data[0]! - 0.6) < 1e-12);
  * ```
  */
 export function clipGradients(
   grads: Params,
-  options: { mode: ClipMode; limit: number },
+  options: { mode: ClipMode; limit: number; backend: Backend },
 ): ClipReport {
-  const { mode, limit } = options;
-  const gradNorm = globalNorm(grads);
+  const { mode, limit, backend } = options;
+  const gradNorm = globalNorm(grads, backend);
   if (mode === "none") return { gradNorm, clipped: false };
   if (!(limit > 0)) throw new RangeError(`Invalid clip limit ${limit}: expected a positive number`);
   let clipped = false;
   if (mode === "norm") {
     if (gradNorm > limit) {
-      const s = limit / gradNorm;
-      for (const g of Object.values(grads)) {
-        const d = g.data;
-        const ws = workspaceOf(d);
-        if (ws && d instanceof Float32Array) {
-          ws.scale(d, s);
-          continue;
-        }
-        for (let k = 0; k < d.length; k++) d[k] = d[k]! * s;
-      }
+      for (const g of Object.values(grads)) backend.scale(g.data, limit / gradNorm);
       clipped = true;
     }
   } else {
-    for (const g of Object.values(grads)) {
-      const d = g.data;
-      const ws = workspaceOf(d);
-      if (ws && d instanceof Float32Array) {
-        if (ws.clamp(d, limit)) clipped = true;
-        continue;
-      }
-      for (let k = 0; k < d.length; k++) {
-        const v = d[k]!;
-        if (v > limit) (d[k] = limit, clipped = true);
-        else if (v < -limit) (d[k] = -limit, clipped = true);
-      }
-    }
+    for (const g of Object.values(grads)) if (backend.clamp(g.data, limit)) clipped = true;
   }
   return { gradNorm, clipped };
 }

@@ -11,7 +11,8 @@ import {
   type ModelKind,
   resolveModelConfig,
 } from "../model/char_model.ts";
-import { LR_SCHEDULES, type OptimizerName, OPTIMIZERS } from "./optim.ts";
+import { type OptimizerName, OPTIMIZERS } from "./optim.ts";
+import { LR_SCHEDULES } from "./schedule.ts";
 
 /** Everything a training run needs besides the text. */
 export interface TrainConfig {
@@ -59,7 +60,7 @@ export interface TrainConfig {
   seed: number;
 }
 
-/** The defaults: a model that learns visibly in under a minute on 2 cores with the fast engine. */
+/** The defaults: a model that learns visibly in under a minute on 2 cores on a float32 backend. */
 export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   model: "rnn",
   hiddenSize: 256,
@@ -92,9 +93,9 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
  * @throws {RangeError} naming the bad key or value and what is expected.
  * @example
  * ```ts
- * import { assertEquals, assertThrows } from "../../tests/assert.ts";
- * assertEquals(makeConfig({ hiddenSize: 64 }).hiddenSize, 64);
- * assertThrows(() => makeConfig({ seqLength: 0 }), /seqLength/);
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(makeConfig({ hiddenSize: 64 }).hiddenSize, 64);
+ * assert.throws(() => makeConfig({ seqLength: 0 }), /seqLength/);
  * ```
  */
 export function makeConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
@@ -163,8 +164,8 @@ function requireRange(key: string, v: number, lo: number, hi: number, loInclusiv
  * @returns The {@linkcode ModelConfig} to build the model from.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(modelConfigOf(makeConfig({ hiddenSize: 8 }), 5).hiddenSize, 8);
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(modelConfigOf(makeConfig({ hiddenSize: 8 }), 5).hiddenSize, 8);
  * ```
  */
 export function modelConfigOf(config: TrainConfig, vocabSize: number): ModelConfig {

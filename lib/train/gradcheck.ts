@@ -47,7 +47,7 @@ export interface GradCheckOptions {
  * @returns One row per tensor, parameters first, then `state.<name>`.
  * @example
  * ```ts
- * import { assertOk } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * import { Rng } from "../core/rng.ts";
  * import { VanillaRnn } from "../model/vanilla_rnn.ts";
  * const rng = new Rng(1);
@@ -58,7 +58,7 @@ export interface GradCheckOptions {
  *   state: model.initialState(1),
  *   rng,
  * });
- * assertOk(rows.every((r) => r.relError < 1e-6));
+ * assert.ok(rows.every((r) => r.relError < 1e-6));
  * ```
  */
 export function gradCheck(model: CharModel, options: GradCheckOptions): GradCheckRow[] {
@@ -107,12 +107,12 @@ export function gradCheck(model: CharModel, options: GradCheckOptions): GradChec
  * @returns Same names and shapes, copied data.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
+ * import assert from "node:assert/strict";
  * import { zeros } from "../core/tensor.ts";
  * const s = { h: zeros([1, 2]) };
  * const c = cloneState(s);
  * c.h!.data[0] = 1;
- * assertEquals(s.h!.data[0], 0);
+ * assert.deepEqual(s.h!.data[0], 0);
  * ```
  */
 export function cloneState(state: State): State {

@@ -6,5 +6,6 @@
 export * from "./config.ts";
 export * from "./trainer.ts";
 export * from "./optim.ts";
+export * from "./schedule.ts";
 export * from "./clip.ts";
 export * from "./gradcheck.ts";

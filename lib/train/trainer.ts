@@ -9,7 +9,8 @@ import { clipGradients } from "./clip.ts";
 import type { TrainConfig } from "./config.ts";
 import { BatchStream, type Split } from "../text/data.ts";
 import type { CharModel, State } from "../model/char_model.ts";
-import { learningRateAt, type Optimizer } from "./optim.ts";
+import type { Optimizer } from "./optim.ts";
+import { learningRateAt } from "./schedule.ts";
 import type { Rng } from "../core/rng.ts";
 import { sample } from "../generate/sample.ts";
 import type { Vocab } from "../text/vocab.ts";
@@ -151,6 +152,7 @@ export class Trainer {
     const { gradNorm, clipped } = clipGradients(model.grads, {
       mode: config.clipMode,
       limit: config.clip,
+      backend: model.backend,
     });
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       throw new Error(

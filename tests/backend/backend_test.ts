@@ -4,30 +4,26 @@
 // - tanh: |err| <= 4e-7 (a few float32 ulps); softmax probabilities: rel 1e-5
 // - optimizers, sums: rel 1e-5
 import { assertClose, assertEquals, assertOk, assertThrows } from "../assert.ts";
-import {
-  createEngine,
-  ENGINE_KINDS,
-  type GemmPlan,
-  resolveGemmPlan,
-  type Workspace,
-  workspaceOf,
-} from "../../lib/backend/create.ts";
+import { BACKEND_KINDS, createBackend } from "../../lib/backend/create.ts";
+import { type GemmPlan, resolveGemmPlan } from "../../lib/backend/gemm.ts";
+import type { Backend } from "../../lib/backend/types.ts";
+import type { FloatArray } from "../../lib/core/tensor.ts";
 import { backendTest, HAS_BLAS } from "./backend_support.ts";
 import { KERNELS_SOURCE_SHA256 } from "../../lib/backend/wasm/kernels_wasm.ts";
 import { sha256Hex } from "../../lib/backend/wasm/build.ts";
 import { Rng } from "../../lib/core/rng.ts";
 
-function forEachBackend(name: string, fn: (ws: Workspace) => void): void {
-  backendTest(name, (engine) => fn(engine.createWorkspace()));
+function forEachBackend(name: string, fn: (ws: Backend) => void): void {
+  backendTest(name, fn);
 }
 
-function fillRandom(a: Float32Array, rng: Rng, scale = 1): Float32Array {
+function fillRandom(a: FloatArray, rng: Rng, scale = 1): FloatArray {
   for (let i = 0; i < a.length; i++) a[i] = (rng.uniform() * 2 - 1) * scale;
   return a;
 }
 
 /** float64 reference of C = beta*C + op(A) op(B), and the error bound of each entry. */
-function gemmReference(p: Required<GemmPlan>, a: Float32Array, b: Float32Array, c0: Float32Array) {
+function gemmReference(p: Required<GemmPlan>, a: FloatArray, b: FloatArray, c0: FloatArray) {
   const ref = new Float64Array(p.m * p.n), bound = new Float64Array(p.m * p.n);
   for (let i = 0; i < p.m; i++) {
     for (let j = 0; j < p.n; j++) {
@@ -188,7 +184,7 @@ forEachBackend("gather, scatter (rows and columns), row sums and transpose are e
   }
 });
 
-forEachBackend("optimizer and clipping kernels follow optim.ts and clip.ts", (ws) => {
+forEachBackend("optimizer and clipping kernels follow their formulas", (ws) => {
   const rng = new Rng(5);
   const n = 37;
   const w = fillRandom(ws.alloc(n), rng), g = fillRandom(ws.alloc(n), rng, 3);
@@ -217,6 +213,18 @@ forEachBackend("optimizer and clipping kernels follow optim.ts and clip.ts", (ws
     assertClose(v[i]!, vi, 1e-5 * vi + 1e-9);
     assertClose(w[i]!, w1[i]! - 0.01 * (mi / step.c1) / (Math.sqrt(vi / step.c2) + 1e-8), 1e-5);
   }
+  const w2 = Float64Array.from(w);
+  ws.sgd(w, g, 0.1);
+  for (let i = 0; i < n; i++) assertClose(w[i]!, w2[i]! - 0.1 * g0![i]!, 1e-6);
+  const ms = fillRandom(ws.alloc(n), rng), w3 = Float64Array.from(w);
+  for (let i = 0; i < n; i++) ms[i] = Math.abs(ms[i]!);
+  const ms0 = Float64Array.from(ms);
+  ws.rmsprop(w, g, ms, { lr: 0.01, rho: 0.95, eps: 1e-8 });
+  for (let i = 0; i < n; i++) {
+    const mi = 0.95 * ms0[i]! + 0.05 * g0![i]! ** 2;
+    assertClose(ms[i]!, mi, 1e-5 * mi + 1e-9);
+    assertClose(w[i]!, w3[i]! - 0.01 * g0![i]! / (Math.sqrt(mi) + 1e-8), 1e-5);
+  }
   assertClose(ws.sumSquares(g), g0!.reduce((s, x) => s + x * x, 0), 1e-9);
   assertEquals(ws.clamp(g, 5), false);
   assertEquals(ws.clamp(g, 1), true);
@@ -227,16 +235,21 @@ forEachBackend("optimizer and clipping kernels follow optim.ts and clip.ts", (ws
   }
 });
 
-Deno.test("createEngine picks a backend, validates options and reports fallbacks", () => {
-  const auto = createEngine();
+Deno.test("createBackend picks a backend, validates options and reports fallbacks", () => {
+  const auto = createBackend();
   assertEquals(auto.kind, HAS_BLAS ? "openblas" : "wasm");
   assertOk(auto.detail.startsWith(auto.kind));
-  assertEquals(createEngine({ kind: "ts" }).kind, "ts");
-  assertEquals(createEngine({ kind: "wasm" }).threads, 1);
-  assertEquals([...ENGINE_KINDS], ["auto", "openblas", "wasm", "ts"]);
+  assertEquals(createBackend({ kind: "ts" }).kind, "ts");
+  assertEquals(createBackend({ kind: "wasm" }).threads, 1);
+  assertEquals([createBackend({ kind: "ts" }).float, createBackend({ kind: "f64" }).float], [
+    "f32",
+    "f64",
+  ]);
+  assertOk(createBackend({ kind: "f64" }).alloc(2) instanceof Float64Array);
+  assertEquals([...BACKEND_KINDS], ["auto", "openblas", "wasm", "ts", "f64"]);
   // deno-lint-ignore no-explicit-any
-  assertThrows(() => createEngine({ kind: "gpu" as any }), /Unknown engine "gpu"/);
-  assertThrows(() => createEngine({ threads: 0 }), /Invalid threads 0/);
+  assertThrows(() => createBackend({ kind: "gpu" as any }), /Unknown backend "gpu"/);
+  assertThrows(() => createBackend({ threads: 0 }), /Invalid threads 0/);
   assertThrows(
     () => resolveGemmPlan({ m: 2, n: 2, k: 2, lda: 1 }),
     /lda 1: expected an integer >= 2/,
@@ -245,12 +258,12 @@ Deno.test("createEngine picks a backend, validates options and reports fallbacks
 
 Deno.test("a missing OpenBLAS library falls back to wasm (in a child without --allow-ffi too)", async () => {
   const code = `
-    import { createEngine } from ${
+    import { createBackend } from ${
     JSON.stringify(new URL("../../lib/backend/create.ts", import.meta.url).href)
   };
-    const e = createEngine();
+    const e = createBackend();
     let explicit = "";
-    try { createEngine({ kind: "openblas" }); } catch (err) { explicit = err.message; }
+    try { createBackend({ kind: "openblas" }); } catch (err) { explicit = err.message; }
     console.log(JSON.stringify({ kind: e.kind, skipped: e.skipped, explicit }));
   `;
   const file = await Deno.makeTempFile({ suffix: ".ts" });
@@ -264,11 +277,11 @@ Deno.test("a missing OpenBLAS library falls back to wasm (in a child without --a
   const r = JSON.parse(new TextDecoder().decode(out.stdout));
   assertEquals(r.kind, "wasm");
   assertOk(/openblas: FFI permission not granted/.test(r.skipped[0]), r.skipped[0]);
-  assertOk(/Cannot use the openblas engine: .*--allow-ffi/.test(r.explicit), r.explicit);
+  assertOk(/Cannot use the openblas backend: .*--allow-ffi/.test(r.explicit), r.explicit);
 });
 
-Deno.test("wasm workspaces reuse freed blocks, survive memory growth and own their arrays", () => {
-  const ws = createEngine({ kind: "wasm" }).createWorkspace();
+Deno.test("wasm backends reuse freed blocks, survive memory growth and free only their own arrays", () => {
+  const ws = createBackend({ kind: "wasm" });
   const a = ws.alloc(100);
   a.fill(7);
   ws.free(a);
@@ -280,10 +293,13 @@ Deno.test("wasm workspaces reuse freed blocks, survive memory growth and own the
   const big = ws.alloc(4 << 20); // 16 MiB: grows the memory
   big[big.length - 1] = 1;
   assertEquals(keep[9], 3); // views made before growing stay valid
-  assertEquals(workspaceOf(keep), ws);
-  assertEquals(workspaceOf(big), ws);
-  assertEquals(workspaceOf(new Float32Array(3)), undefined);
-  assertEquals(workspaceOf(createEngine({ kind: "ts" }).createWorkspace().alloc(3)), undefined);
+  const other = createBackend({ kind: "wasm" }).alloc(10); // same offset, another memory
+  ws.free(other); // not ours: ignored
+  ws.free(new Float32Array(3));
+  const c = ws.alloc(10);
+  assertOk(c.byteOffset !== keep.byteOffset && c.byteOffset !== big.byteOffset);
+  ws.free(big); // freed after growth: its block is reused (merged with free neighbours)
+  assertOk(ws.alloc(4 << 20).byteOffset <= big.byteOffset);
 });
 
 Deno.test("the embedded kernels were built from the current lib/wasm/kernels.as", async () => {

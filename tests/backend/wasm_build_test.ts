@@ -1,10 +1,10 @@
-// Rebuilding the WebAssembly kernels from lib/wasm/kernels.as with the pinned AssemblyScript
-// gives byte-identical output to the committed lib/wasm/kernels_wasm.ts. It needs the npm
+// Rebuilding the WebAssembly kernels from lib/backend/wasm/kernels.as with the pinned AssemblyScript
+// gives byte-identical output to the committed lib/backend/wasm/kernels_wasm.ts. It needs the npm
 // package (cached by Deno after the first run); without network access it is skipped.
 import { assertEquals } from "../assert.ts";
 import { buildKernelsModule } from "../../lib/backend/wasm/build.ts";
 
-Deno.test("deno task build:wasm reproduces lib/wasm/kernels_wasm.ts byte for byte", async () => {
+Deno.test("deno task build:wasm reproduces lib/backend/wasm/kernels_wasm.ts byte for byte", async () => {
   let rebuilt: string;
   try {
     rebuilt = await buildKernelsModule();
@@ -22,6 +22,6 @@ Deno.test("deno task build:wasm reproduces lib/wasm/kernels_wasm.ts byte for byt
   assertEquals(
     rebuilt === committed,
     true,
-    "lib/wasm/kernels_wasm.ts is stale: run deno task build:wasm",
+    "lib/backend/wasm/kernels_wasm.ts is stale: run deno task build:wasm",
   );
 });

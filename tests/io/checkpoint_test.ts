@@ -11,11 +11,14 @@ import { makeConfig } from "../../lib/train/config.ts";
 import { cloneState } from "../../lib/train/gradcheck.ts";
 import { createOptimizer } from "../../lib/train/optim.ts";
 import { Rng } from "../../lib/core/rng.ts";
+import { createBackend } from "../../lib/backend/create.ts";
+import { createModel } from "../../lib/model/create.ts";
 import { VanillaRnn } from "../../lib/model/vanilla_rnn.ts";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "../../lib/io/safetensors.ts";
 import { buildVocab, encode } from "../../lib/text/vocab.ts";
 
 const TEXT = "रामः सीता लक्ष्मणः। Zoë 🐍\n"; // written for this test
+const F64 = createBackend({ kind: "f64" });
 const B = 3, H = 6;
 
 /** A checkpoint with non-trivial everything: trained params, Adam moments, state, rng spare. */
@@ -23,8 +26,8 @@ function makeCheckpoint(): Checkpoint {
   const vocab = buildVocab(TEXT);
   const V = vocab.chars.length;
   const rng = new Rng(11);
-  const model = new VanillaRnn(rng, { vocabSize: V, hiddenSize: H });
-  const optimizer = createOptimizer("adam", model.params);
+  const model = createModel({ kind: "rnn", vocabSize: V, hiddenSize: H }, rng, { backend: F64 });
+  const optimizer = createOptimizer("adam", model.params, { backend: model.backend });
   const ids = encode(vocab, TEXT);
   const T = 4;
   const inputs = Int32Array.from({ length: T * B }, (_, k) => ids[k % ids.length]!);
@@ -70,10 +73,10 @@ function assertSameCheckpoint(back: Checkpoint, ckpt: Checkpoint): void {
 
 Deno.test("encode/decode restores params, moments, step, position, state, rng and vocab", () => {
   const ckpt = makeCheckpoint();
-  assertOk(ckpt.optimizer.state["v.Whh"]!.data.some((v) => v !== 0), "non-zero moments");
-  assertOk(ckpt.state.h!.data.some((v) => v !== 0), "non-zero state");
+  assertOk(ckpt.optimizer.state["v.l0.Wh"]!.data.some((v) => v !== 0), "non-zero moments");
+  assertOk(ckpt.state["h.0"]!.data.some((v) => v !== 0), "non-zero state");
   assertOk(ckpt.rng.spare !== null);
-  const back = decodeCheckpoint(encodeCheckpoint(ckpt));
+  const back = decodeCheckpoint(encodeCheckpoint(ckpt), { backend: F64 });
   assertSameCheckpoint(back, ckpt);
   assertOk(back.vocab.chars.includes("🐍") && back.vocab.chars.includes("्"));
   // the restored rng continues the same stream, including the cached Gaussian
@@ -88,8 +91,8 @@ Deno.test("encode/decode restores params, moments, step, position, state, rng an
   assertEquals(back.model.params, ckpt.model.params);
   // null best validation loss and an SGD optimizer (no moments)
   const sgd = { ...makeCheckpoint(), bestValLoss: null };
-  sgd.optimizer = createOptimizer("sgd", sgd.model.params);
-  const back2 = decodeCheckpoint(encodeCheckpoint(sgd));
+  sgd.optimizer = createOptimizer("sgd", sgd.model.params, { backend: sgd.model.backend });
+  const back2 = decodeCheckpoint(encodeCheckpoint(sgd), { backend: F64 });
   assertEquals(back2.bestValLoss, null);
   assertEquals(back2.optimizer.name, "sgd");
   assertEquals(back2.optimizer.state, {});
@@ -101,7 +104,7 @@ Deno.test("save/load through a file: the loaded model gives the identical loss",
     const ckpt = makeCheckpoint();
     const path = `${dir}/sub/latest.safetensors`;
     await saveCheckpoint(path, ckpt);
-    const back = await loadCheckpoint(path);
+    const back = await loadCheckpoint(path, { backend: F64 });
     assertSameCheckpoint(back, ckpt);
     const ids = encode(back.vocab, TEXT);
     const T = 5;
@@ -221,8 +224,8 @@ Deno.test("a single-character change in the header is rejected when it breaks th
   );
   await rejectsFile(withHeader(header.replace("{", "[")), /header is not valid JSON/);
   await rejectsFile(
-    withHeader(header.replace('"param.Whh"', '"param.Whx"')),
-    /tensor "param.Whh" is missing/,
+    withHeader(header.replace('"param.l0.Wh"', '"param.l0.Wz"')),
+    /tensor "param.l0.Wh" is missing/,
   );
 });
 
@@ -232,7 +235,7 @@ Deno.test("a safetensors file of another format is rejected", async () => {
   const pt = encodeSafetensors({}, { format: "pt" });
   await rejectsFile(pt, /not a charrnn-workbench-checkpoint file \(format "pt"\)/);
   await rejectsFile(edited((_t, m) => (m.format = "charrnn")), /format "charrnn"/);
-  await rejectsFile(edited((_t, m) => (m.version = "2")), /unsupported version "2"/);
+  await rejectsFile(edited((_t, m) => (m.version = "3")), /unsupported version "3"/);
   await rejectsFile(
     new TextEncoder().encode("this is not a checkpoint at all, just text"),
     /header length/,
@@ -240,7 +243,7 @@ Deno.test("a safetensors file of another format is rejected", async () => {
 });
 
 Deno.test("missing tensors, wrong shapes and non-finite values are rejected by name", async () => {
-  await rejectsFile(edited((t) => delete t["param.Whh"]), /tensor "param.Whh" is missing/);
+  await rejectsFile(edited((t) => delete t["param.l0.Wh"]), /tensor "param.l0.Wh" is missing/);
   await rejectsFile(edited((t) => delete t["optim.v.by"]), /tensor "optim.v.by" is missing/);
   const V = makeCheckpoint().vocab.chars.length;
   await rejectsFile(
@@ -252,24 +255,24 @@ Deno.test("missing tensors, wrong shapes and non-finite values are rejected by n
   await rejectsFile(
     edited((
       t,
-    ) => (t["param.bh"] = { dtype: "F64", shape: [H + 1], data: new Float64Array(H + 1) })),
-    /tensor "param.bh" has shape \[7\], expected \[6\]/,
+    ) => (t["param.l0.b"] = { dtype: "F64", shape: [H + 1], data: new Float64Array(H + 1) })),
+    /tensor "param.l0.b" has shape \[7\], expected \[6\]/,
   );
   await rejectsFile(
-    edited((t) => (t["param.Wxh"]!.data[5] = NaN)),
-    /tensor "param.Wxh" holds non-finite values/,
+    edited((t) => (t["param.l0.Wx"]!.data[5] = NaN)),
+    /tensor "param.l0.Wx" holds non-finite values/,
   );
   await rejectsFile(
     edited((t) => (t["param.by"]!.data[0] = -Infinity)),
     /tensor "param.by" holds non-finite values/,
   );
   await rejectsFile(
-    edited((t) => (t["optim.m.Whh"]!.data[0] = NaN)),
-    /tensor "optim.m.Whh" holds non-finite values/,
+    edited((t) => (t["optim.m.l0.Wh"]!.data[0] = NaN)),
+    /tensor "optim.m.l0.Wh" holds non-finite values/,
   );
   await rejectsFile(
-    edited((t) => (t["state.h"]!.data[2] = NaN)),
-    /tensor "state.h" holds non-finite values/,
+    edited((t) => (t["state.h.0"]!.data[2] = NaN)),
+    /tensor "state.h.0" holds non-finite values/,
   );
 });
 
@@ -333,4 +336,43 @@ Deno.test("a non-existent path and a directory get 'Cannot read checkpoint'", as
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+const FIXTURE_TEXT = "the cat sat on the mat. the dog sat on the log.\n".repeat(20); // as written
+const FIXTURES = [ // files saved by version-1 code, and the loss it computed on PROBE then
+  { file: "v1_rnn.safetensors", zero: 2.7112706729459988, carried: 2.808715131102014 },
+  { file: "v1_lstm2.safetensors", zero: 2.7411870037622594, carried: 2.7531741361082904 },
+];
+const PROBE = "the cat sat on the log.";
+
+Deno.test("version-1 checkpoints (the seed's names for a one-layer rnn) still load", async () => {
+  for (const { file, zero, carried } of FIXTURES) {
+    const path = new URL(`../fixtures/${file}`, import.meta.url);
+    for (const backend of [F64, createBackend({ kind: "wasm" })]) {
+      const ckpt = decodeCheckpoint(await Deno.readFile(path), { backend });
+      assertEquals(ckpt.vocab.chars, buildVocab(FIXTURE_TEXT).chars);
+      const ids = encode(ckpt.vocab, PROBE), x = ids.slice(0, -1), y = ids.slice(1);
+      const tol = backend === F64 ? 1e-12 : 1e-5;
+      const a = ckpt.model.forward(x, y, ckpt.model.initialState(1));
+      const b = ckpt.model.forward(x, y, cloneState(ckpt.state)); // (T, B) = (11, 2)
+      assertOk(Math.abs(a - zero) <= tol && Math.abs(b - carried) <= tol, `${file}: ${a}, ${b}`);
+      assertEquals(ckpt.step, 3);
+      assertOk(Object.keys(ckpt.optimizer.state).every((k) => !k.includes("Wxh")));
+    }
+  }
+});
+
+Deno.test("a saved VanillaRnn loads as the stacked rnn and computes the same loss", () => {
+  const vocab = buildVocab(TEXT);
+  const V = vocab.chars.length;
+  const seed = new VanillaRnn(new Rng(3), { vocabSize: V, hiddenSize: H });
+  const ckpt = { ...makeCheckpoint(), model: seed, state: seed.initialState(B) };
+  ckpt.optimizer = createOptimizer("adam", seed.params, { backend: seed.backend });
+  const back = decodeCheckpoint(encodeCheckpoint(ckpt), { backend: F64 });
+  assertEquals(Object.keys(back.state), ["h.0"]);
+  assertEquals(Object.keys(back.optimizer.state).sort()[0], "m.Why");
+  const ids = encode(vocab, TEXT), x = ids.slice(0, -1), y = ids.slice(1);
+  const a = seed.forward(x, y, seed.initialState(1));
+  const b = back.model.forward(x, y, back.model.initialState(1));
+  assertOk(Math.abs(a - b) <= 1e-13, `${a} vs ${b}`);
 });

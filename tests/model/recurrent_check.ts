@@ -22,10 +22,17 @@ import type { CharModel, ModelKind, State } from "../../lib/model/char_model.ts"
 import { createOptimizer } from "../../lib/train/optim.ts";
 import { Rng } from "../../lib/core/rng.ts";
 import { sample } from "../../lib/generate/sample.ts";
-import { StackedRnn } from "../../lib/model/stacked_f64.ts";
+import { createBackend } from "../../lib/backend/create.ts";
+import type { Backend } from "../../lib/backend/types.ts";
+import { StackedRnn } from "../../lib/model/stacked.ts";
 import { zerosLike } from "../../lib/core/tensor.ts";
 import { Trainer } from "../../lib/train/trainer.ts";
 import { buildVocab, encode } from "../../lib/text/vocab.ts";
+
+/** A float64 reference backend for the checked models. */
+export function f64(): Backend {
+  return createBackend({ kind: "f64" });
+}
 
 /** The sizes of the checked models. */
 export const SMALL = { vocabSize: 6, hiddenSize: 5, seqLength: 4, batchSize: 2 } as const;
@@ -67,7 +74,14 @@ export function smallSetup(
   const { numLayers, dropout, seed = 7 } = options;
   const { vocabSize: V, hiddenSize: H, seqLength: T, batchSize: B } = SMALL;
   const rng = new Rng(seed);
-  const model = new StackedRnn(rng, { kind, vocabSize: V, hiddenSize: H, numLayers, dropout });
+  const model = new StackedRnn(rng, {
+    kind,
+    vocabSize: V,
+    hiddenSize: H,
+    numLayers,
+    dropout,
+    backend: f64(),
+  });
   for (const p of Object.values(model.params)) { // move biases off their special init values
     for (let k = 0; k < p.data.length; k++) p.data[k] = p.data[k]! + 0.1 * rng.normal();
   }
@@ -172,6 +186,7 @@ export function trainingView(model: CharModel): CharModel {
     config: model.config,
     params: model.params,
     grads: model.grads,
+    backend: model.backend,
     initialState: (b) => model.initialState(b),
     forward: (x, y, s) => model.forward(x, y, s, { train: true }),
     backward: (d) => model.backward(d),
@@ -208,12 +223,18 @@ export function trainSmall(
     evalEvery: 0,
     sampleEvery: 0,
   });
-  const model = new StackedRnn(new Rng(3), { kind, vocabSize: V, hiddenSize: 24, numLayers });
+  const model = new StackedRnn(new Rng(3), {
+    kind,
+    vocabSize: V,
+    hiddenSize: 24,
+    numLayers,
+    backend: f64(),
+  });
   const trainer = new Trainer(model, {
     vocab,
     data: { train: ids, val: new Int32Array(0) },
     config,
-    optimizer: createOptimizer("adam", model.params),
+    optimizer: createOptimizer("adam", model.params, { backend: model.backend }),
     rng: new Rng(4),
   });
   const losses: number[] = [];
@@ -271,7 +292,7 @@ export function assertStepMatchesForward(model: CharModel): void {
 export function assertCheckpointRoundTrip(model: CharModel): void {
   const vocab = buildVocab("abcdefghijklmnop".slice(0, model.config.vocabSize));
   const rng = new Rng(21);
-  const optimizer = createOptimizer("adam", model.params);
+  const optimizer = createOptimizer("adam", model.params, { backend: model.backend });
   const B = 2, T = 6, V = model.config.vocabSize;
   const inputs = Int32Array.from({ length: T * B }, () => rng.int(V));
   const targets = Int32Array.from({ length: T * B }, () => rng.int(V));
@@ -298,7 +319,7 @@ export function assertCheckpointRoundTrip(model: CharModel): void {
     corpus: "test",
     bestValLoss: null,
   });
-  const ckpt = decodeCheckpoint(bytes);
+  const ckpt = decodeCheckpoint(bytes, { backend: f64() });
   assertEquals(ckpt.model.config, model.config);
   assertEquals(Object.keys(ckpt.model.params), Object.keys(model.params));
   assertEquals(Object.keys(ckpt.state), Object.keys(state));

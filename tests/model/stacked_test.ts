@@ -1,27 +1,48 @@
+// The one model (StackedRnn) on the f64 reference backend: gradient checks of every cell x
+// 1-3 layers x dropout off / fixed mask, parameter layouts per cell, the seed's RNN as an
+// oracle, dropout, step vs forward, training, checkpoints and input checks. The float32
+// backends are held to this model in backend_parity_test.ts.
 import { assertClose, assertEquals, assertOk, assertThrows } from "../assert.ts";
 import {
   assertCheck,
+  assertCheckpointRoundTrip,
   assertStepMatchesForward,
   checkStacked,
+  f64,
   REPETITIVE,
+  trainSmall,
 } from "./recurrent_check.ts";
 import { cloneState } from "../../lib/train/gradcheck.ts";
-import { resolveModelConfig } from "../../lib/model/char_model.ts";
+import {
+  type ModelConfig,
+  type ModelKind,
+  resolveModelConfig,
+} from "../../lib/model/char_model.ts";
 import { createModel } from "../../lib/model/create.ts";
+import { RecurrentLayer } from "../../lib/model/layer.ts";
 import { createOptimizer } from "../../lib/train/optim.ts";
 import { Rng } from "../../lib/core/rng.ts";
-import { VanillaRnn } from "../../lib/model/vanilla_rnn.ts";
-import { StackedRnn } from "../../lib/model/stacked_f64.ts";
+import { VANILLA_TO_STACKED, VanillaRnn } from "../../lib/model/vanilla_rnn.ts";
+import { StackedRnn } from "../../lib/model/stacked.ts";
 import { zerosLike } from "../../lib/core/tensor.ts";
 import { buildVocab, encode } from "../../lib/text/vocab.ts";
 import { BatchStream } from "../../lib/text/data.ts";
 
-for (const numLayers of [1, 2, 3]) {
-  for (const dropout of numLayers > 1 ? [0, 0.3] : [0]) {
-    Deno.test(`stacked rnn gradient check, ${numLayers} layer(s), dropout ${dropout}`, () => {
-      assertCheck(checkStacked("rnn", { numLayers, dropout }));
-    });
+const KINDS: readonly ModelKind[] = ["rnn", "lstm", "gru"];
+
+for (const kind of KINDS) {
+  for (const numLayers of [1, 2, 3]) {
+    for (const dropout of numLayers > 1 ? [0, 0.3] : [0]) {
+      Deno.test(`${kind} gradient check, ${numLayers} layer(s), dropout ${dropout}`, () => {
+        assertCheck(checkStacked(kind, { numLayers, dropout }));
+      });
+    }
   }
+}
+
+/** A model on the f64 backend. */
+function model(config: ModelConfig, seed = 1): StackedRnn {
+  return createModel(config, new Rng(seed), { backend: f64() });
 }
 
 function chunk(V: number, T: number, B: number, seed: number) {
@@ -32,13 +53,13 @@ function chunk(V: number, T: number, B: number, seed: number) {
   };
 }
 
-Deno.test("a one-layer stacked rnn computes exactly what VanillaRnn does", () => {
+Deno.test("a one-layer stacked rnn computes exactly what the seed's VanillaRnn does", () => {
   const V = 6, H = 5, T = 4, B = 2;
   const seed = new VanillaRnn(new Rng(1), { vocabSize: V, hiddenSize: H });
-  const ours = new StackedRnn(new Rng(2), { kind: "rnn", vocabSize: V, hiddenSize: H });
-  const names = { Wxh: "l0.Wx", Whh: "l0.Wh", bh: "l0.b", Why: "Why", by: "by" } as const;
-  for (const [from, to] of Object.entries(names)) {
-    ours.params[to]!.data.set(seed.params[from]!.data);
+  const ours = model({ kind: "rnn", vocabSize: V, hiddenSize: H }, 1);
+  const names = VANILLA_TO_STACKED;
+  for (const [from, to] of Object.entries(names)) { // the same initial draws, by name
+    assertEquals(Array.from(ours.params[to]!.data), Array.from(seed.params[from]!.data));
   }
   seed.params.bh!.data.fill(0.1); // a non-zero bias, the same in both
   ours.params["l0.b"]!.data.fill(0.1);
@@ -57,9 +78,12 @@ Deno.test("a one-layer stacked rnn computes exactly what VanillaRnn does", () =>
   s1.h!.data.forEach((h, k) => assertClose(s2["h.0"]!.data[k]!, h, 1e-14));
 });
 
-Deno.test("createModel keeps VanillaRnn for one rnn layer and stacks everything else", () => {
+Deno.test("createModel builds the one stacked model for every kind and depth", () => {
   const rng = new Rng(1);
-  assertOk(createModel({ kind: "rnn", vocabSize: 4, hiddenSize: 3 }, rng) instanceof VanillaRnn);
+  const rnn1 = createModel({ kind: "rnn", vocabSize: 4, hiddenSize: 3 }, rng);
+  assertOk(rnn1 instanceof StackedRnn);
+  assertEquals(Object.keys(rnn1.params), ["l0.Wx", "l0.Wh", "l0.b", "Why", "by"]);
+  assertEquals(Object.keys(rnn1.initialState(1)), ["h.0"]);
   const rnn2 = createModel({ kind: "rnn", vocabSize: 4, hiddenSize: 3, numLayers: 2 }, rng);
   assertOk(rnn2 instanceof StackedRnn);
   assertEquals(Object.keys(rnn2.params), [
@@ -113,8 +137,8 @@ Deno.test("model configs are validated with clear messages", () => {
 Deno.test("dropout acts only in training forwards, and a frozen mask is reused", () => {
   const V = 6, T = 4, B = 2;
   const cfg = { kind: "gru", vocabSize: V, hiddenSize: 8, numLayers: 2 } as const;
-  const m = new StackedRnn(new Rng(1), { ...cfg, dropout: 0.5 });
-  const plain = new StackedRnn(new Rng(1), { ...cfg, dropout: 0 }); // same weights
+  const m = model({ ...cfg, dropout: 0.5 });
+  const plain = model({ ...cfg, dropout: 0 }); // same weights
   const { inputs, targets } = chunk(V, T, B, 2);
   const s = m.initialState(B);
   const evalLoss = m.forward(inputs, targets, cloneState(s));
@@ -129,21 +153,15 @@ Deno.test("dropout acts only in training forwards, and a frozen mask is reused",
   assertEquals(m.forward(inputs, targets, cloneState(s), { train: true }), b);
   assertThrows(
     () => m.forward(inputs.subarray(0, B), targets.subarray(0, B), cloneState(s), { train: true }),
-    /Cannot reuse the dropout mask: it was drawn for \(T, B\) = \(4, 2\), not \(1, 2\)/,
+    /Cannot reuse the dropout mask: none was drawn for \(T, B\) = \(1, 2\)/,
   );
 });
 
 Deno.test("a two-layer lstm with dropout trains well below ln(V)", () => {
   const vocab = buildVocab(REPETITIVE);
   const V = vocab.chars.length, T = 16, B = 4;
-  const m = new StackedRnn(new Rng(3), {
-    kind: "lstm",
-    vocabSize: V,
-    hiddenSize: 32,
-    numLayers: 2,
-    dropout: 0.2,
-  });
-  const opt = createOptimizer("adam", m.params);
+  const m = model({ kind: "lstm", vocabSize: V, hiddenSize: 32, numLayers: 2, dropout: 0.2 }, 3);
+  const opt = createOptimizer("adam", m.params, { backend: m.backend });
   const stream = new BatchStream(encode(vocab, REPETITIVE), { seqLength: T, batchSize: B });
   const state = m.initialState(B);
   let last = 0;
@@ -167,15 +185,95 @@ Deno.test("a two-layer lstm with dropout trains well below ln(V)", () => {
   assertOk(last < 0.25 * Math.log(V));
 });
 
-Deno.test("stacked rnn step reproduces forward", () => {
-  assertStepMatchesForward(
-    createModel({ kind: "rnn", vocabSize: 6, hiddenSize: 5, numLayers: 3 }, new Rng(1)),
-  );
+for (const kind of KINDS) {
+  Deno.test(`${kind} step reproduces forward, 1 and 3 layers`, () => {
+    for (const numLayers of [1, 3]) {
+      assertStepMatchesForward(model({ kind, vocabSize: 6, hiddenSize: 5, numLayers }, 2));
+    }
+  });
+
+  Deno.test(`${kind} trains on a repetitive text well below ln(V), and samples it`, () => {
+    for (const numLayers of [1, 2]) {
+      const { first, last, lnV, text } = trainSmall(kind, { numLayers });
+      console.log(
+        `${kind} L=${numLayers}: loss ${first.toFixed(3)} -> ${last.toFixed(3)} (ln V = ` +
+          `${lnV.toFixed(3)}); greedy sample ${JSON.stringify(text)}`,
+      );
+      assertOk(last < (kind === "rnn" ? 0.35 : 0.25) * lnV, `loss ${last} not well below ${lnV}`);
+      assertEquals([...text].length, 60);
+      assertOk(/the|sat|on/.test(text), `sample ${JSON.stringify(text)} learned nothing`);
+    }
+  });
+
+  Deno.test(`${kind} checkpoint round trip restores the identical loss`, () => {
+    assertCheckpointRoundTrip(
+      model({ kind, vocabSize: 6, hiddenSize: 5, numLayers: 2, dropout: 0.2 }, 3),
+    );
+    assertCheckpointRoundTrip(model({ kind, vocabSize: 6, hiddenSize: 5 }, 3));
+  });
+}
+
+Deno.test("parameter names, shapes, state names and initial biases of each cell", () => {
+  const shapes = (m: StackedRnn) =>
+    Object.fromEntries(Object.entries(m.params).map(([k, p]) => [k, p.shape]));
+  const lstm = model({ kind: "lstm", vocabSize: 7, hiddenSize: 4, numLayers: 2 });
+  assertEquals(shapes(lstm), {
+    "l0.Wx": [16, 7],
+    "l0.Wh": [16, 4],
+    "l0.b": [16],
+    "l1.Wx": [16, 4],
+    "l1.Wh": [16, 4],
+    "l1.b": [16],
+    Why: [7, 4],
+    by: [7],
+  });
+  assertEquals(Object.keys(lstm.initialState(3)), ["h.0", "c.0", "h.1", "c.1"]);
+  assertEquals(lstm.initialState(3)["c.1"]!.shape, [3, 4]);
+  for (const k of ["l0.b", "l1.b"]) { // forget-gate bias 1
+    assertEquals(Array.from(lstm.params[k]!.data), [
+      0,
+      0,
+      0,
+      0,
+      1,
+      1,
+      1,
+      1,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+    ]);
+  }
+  const gru = model({ kind: "gru", vocabSize: 7, hiddenSize: 4, numLayers: 2 });
+  assertEquals(shapes(gru), {
+    "l0.Wx": [12, 7],
+    "l0.Wh": [12, 4],
+    "l0.b": [12],
+    "l0.bhn": [4],
+    "l1.Wx": [12, 4],
+    "l1.Wh": [12, 4],
+    "l1.b": [12],
+    "l1.bhn": [4],
+    Why: [7, 4],
+    by: [7],
+  });
+  assertEquals(Object.keys(gru.initialState(3)), ["h.0", "h.1"]);
+  for (const k of ["l0.b", "l0.bhn", "l1.b", "l1.bhn", "by"]) {
+    assertOk(gru.params[k]!.data.every((v) => v === 0));
+  }
+  const layer = (kind: ModelKind) =>
+    new RecurrentLayer(f64(), new Rng(1), { kind, inputSize: 3, hiddenSize: 2 }).stateNames;
+  assertEquals([layer("rnn"), layer("lstm"), layer("gru")], [["h"], ["h", "c"], ["h"]]);
 });
 
-Deno.test("backward adds into grads and into dState", () => {
+Deno.test("backward adds into grads and into dState: a second pass doubles them", () => {
   const V = 5, T = 3, B = 2;
-  const m = new StackedRnn(new Rng(1), { kind: "lstm", vocabSize: V, hiddenSize: 4, numLayers: 2 });
+  const m = model({ kind: "lstm", vocabSize: V, hiddenSize: 4, numLayers: 2 });
   const { inputs, targets } = chunk(V, T, B, 4);
   const s = m.initialState(B);
   for (const t of Object.values(s)) t.data.fill(0.3);
@@ -185,6 +283,7 @@ Deno.test("backward adds into grads and into dState", () => {
   const once = zerosLike(m.grads);
   for (const [k, g] of Object.entries(m.grads)) once[k]!.data.set(g.data);
   const dOnce = cloneState(d);
+  m.forward(inputs, targets, cloneState(s)); // the same pass again, without zeroing
   m.backward(d);
   for (const [k, g] of Object.entries(m.grads)) {
     g.data.forEach((v, i) => assertClose(v, 2 * once[k]!.data[i]!, 1e-15));
@@ -196,12 +295,12 @@ Deno.test("backward adds into grads and into dState", () => {
 });
 
 Deno.test("bad states, indices and call orders are rejected clearly", () => {
-  const m = new StackedRnn(new Rng(1), { kind: "lstm", vocabSize: 4, hiddenSize: 3, numLayers: 2 });
+  const m = model({ kind: "lstm", vocabSize: 4, hiddenSize: 3, numLayers: 2 });
   assertThrows(() => m.backward(), /Cannot run backward: call forward first/);
   const x = Int32Array.from([0, 1]), y = Int32Array.from([1, 2]);
   assertThrows(
     () => m.forward(x, y, { "h.0": m.initialState(1)["h.0"]! }),
-    /Invalid LSTM state: expected Float64Array tensors h.0, c.0, h.1, c.1 of one shape \(B, 3\); "c.0" is missing/,
+    /Invalid LSTM state: expected float tensors h.0, c.0, h.1, c.1 of one shape \(B, 3\); "c.0" is missing/,
   );
   const mixed = { ...m.initialState(1), "c.1": m.initialState(2)["c.1"]! };
   assertThrows(() => m.forward(x, y, mixed), /"c.1" is missing or differs/);
@@ -221,10 +320,19 @@ Deno.test("bad states, indices and call orders are rejected clearly", () => {
 
 Deno.test("forward works across changing (T, B) shapes and repeats exactly", () => {
   const V = 5;
-  const m = new StackedRnn(new Rng(1), { kind: "gru", vocabSize: V, hiddenSize: 4, numLayers: 2 });
+  const m = model({ kind: "gru", vocabSize: V, hiddenSize: 4, numLayers: 2 });
   const big = chunk(V, 6, 3, 1), small = chunk(V, 2, 1, 2);
   const l1 = m.forward(big.inputs, big.targets, m.initialState(3));
   const l2 = m.forward(small.inputs, small.targets, m.initialState(1));
   assertEquals(m.forward(big.inputs, big.targets, m.initialState(3)), l1);
   assertEquals(m.forward(small.inputs, small.targets, m.initialState(1)), l2);
+});
+
+Deno.test("lstm and gru reject dropout with one layer", () => {
+  for (const kind of ["lstm", "gru"] as const) {
+    assertThrows(
+      () => model({ kind, vocabSize: 6, hiddenSize: 5, dropout: 0.3 }),
+      /needs 2 or more layers/,
+    );
+  }
 });

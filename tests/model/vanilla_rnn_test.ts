@@ -5,7 +5,8 @@ import { assertClose, assertEquals, assertOk, assertThrows } from "../assert.ts"
 import { cloneState } from "../../lib/train/gradcheck.ts";
 import { createModel } from "../../lib/model/create.ts";
 import { Rng } from "../../lib/core/rng.ts";
-import { VanillaRnn } from "../../lib/model/vanilla_rnn.ts";
+import { createBackend } from "../../lib/backend/create.ts";
+import { VANILLA_TO_STACKED, VanillaRnn } from "../../lib/model/vanilla_rnn.ts";
 
 type Mat = number[][];
 
@@ -252,16 +253,22 @@ Deno.test("invalid sizes and states are rejected with clear messages", () => {
   assertThrows(() => m.step(new Int32Array(1), {}, new Float64Array(3)), /Invalid RNN state/);
 });
 
-Deno.test("createModel builds an rnn and rejects unknown kinds", () => {
+Deno.test("createModel's one-layer rnn has the seed RNN's weights by name; unknown kinds fail", () => {
+  const backend = createBackend({ kind: "f64" });
+  const renamed = (m: VanillaRnn) =>
+    Object.fromEntries(Object.entries(m.params).map(([k, p]) => [VANILLA_TO_STACKED[k]!, p]));
   const m = createModel({ kind: "rnn", vocabSize: 4, hiddenSize: 3 }, new Rng(1), {
     initScale: 0.5,
+    backend,
   });
-  assertOk(m instanceof VanillaRnn);
   const same = new VanillaRnn(new Rng(1), { vocabSize: 4, hiddenSize: 3, initScale: 0.5 });
-  assertEquals(m.params, same.params);
+  assertEquals(m.params, renamed(same));
   // initScale 0 means the model's default
-  const d = createModel({ kind: "rnn", vocabSize: 4, hiddenSize: 3 }, new Rng(1), { initScale: 0 });
-  assertEquals(d.params, new VanillaRnn(new Rng(1), { vocabSize: 4, hiddenSize: 3 }).params);
+  const d = createModel({ kind: "rnn", vocabSize: 4, hiddenSize: 3 }, new Rng(1), {
+    initScale: 0,
+    backend,
+  });
+  assertEquals(d.params, renamed(new VanillaRnn(new Rng(1), { vocabSize: 4, hiddenSize: 3 })));
   assertThrows(
     // deno-lint-ignore no-explicit-any
     () => createModel({ kind: "transformer" as any, vocabSize: 4, hiddenSize: 3 }, new Rng(1)),

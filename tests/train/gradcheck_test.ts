@@ -123,6 +123,7 @@ Deno.test("gradCheck detects a wrong gradient (the checker is not vacuous)", () 
     config: model.config,
     params: model.params,
     grads: model.grads,
+    backend: model.backend,
     initialState: (b) => model.initialState(b),
     forward: (x, y, s) => model.forward(x, y, s),
     backward: () => {

@@ -33,7 +33,7 @@ function makeTrainer(overrides: Partial<TrainConfig>): Trainer {
   const rng = new Rng(config.seed);
   const model = createModel(modelConfigOf(config, V), rng);
   const data = splitData(encode(vocab, TEXT), config.valFraction);
-  const optimizer = createOptimizer(config.optimizer, model.params);
+  const optimizer = createOptimizer(config.optimizer, model.params, { backend: model.backend });
   return new Trainer(model, { vocab, data, config, optimizer, rng });
 }
 
@@ -63,7 +63,7 @@ for (const [optimizer, learningRate] of [["adam", 0.01], ["sgd", 1], ["adagrad",
 Deno.test("a NaN parameter makes trainStep throw 'diverged'", () => {
   const t = makeTrainer({});
   t.trainStep();
-  t.model.params.Whh!.data[3] = NaN;
+  t.model.params["l0.Wh"]!.data[3] = NaN;
   assertThrows(
     () => t.trainStep(),
     /^Error: Training diverged at step 2: loss is NaN, gradient norm NaN; lower --learning-rate or use --clip-mode norm$/,
@@ -156,7 +156,7 @@ Deno.test("the carried state is reset when the data wraps around", () => {
   // train split: 1296 characters; B = 4 -> segments of 323; T = 12 -> 26 chunks, then a wrap
   const t = makeTrainer({});
   for (let k = 0; k < 26; k++) t.trainStep();
-  assertOk(t.state.h!.data.some((v) => v !== 0));
+  assertOk(t.state["h.0"]!.data.some((v) => v !== 0));
   assertEquals(t.stream.position, 312);
   // on the wrapping step the state starts from zero: same loss as a fresh zero-state forward
   const probe = makeTrainer({});
@@ -277,16 +277,16 @@ for (const [name, modelOverrides] of RESUME_CASES) {
 Deno.test("sampleText continues from stream 0's state without advancing it", () => {
   const t = makeTrainer({ sampleTemperature: 0.7 });
   for (let k = 0; k < 20; k++) t.trainStep();
-  const before = t.state.h!.data.slice();
+  const before = t.state["h.0"]!.data.slice();
   const rngBefore = t.rng.getState();
   const a = t.sampleText(30);
   assertEquals([...a].length, 30);
-  assertEquals(t.state.h!.data, before, "the training state is not advanced by sampling");
+  assertEquals(t.state["h.0"]!.data, before, "the training state is not advanced by sampling");
   // the same as sample() from a copy of stream 0's state with the trainer's rng
   const rng = new Rng(0);
   rng.setState(rngBefore);
   const H = t.model.config.hiddenSize;
-  const state = { h: { shape: [1, H], data: before.slice(0, H) } };
+  const state = { "h.0": { shape: [1, H], data: before.slice(0, H) } };
   assertEquals(sample(t.model, vocab, { length: 30, rng, state, temperature: 0.7 }), a);
   assertEquals(t.rng.getState(), rng.getState(), "the trainer's rng advanced");
 });

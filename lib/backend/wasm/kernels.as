@@ -1,5 +1,5 @@
-// AssemblyScript source of the WebAssembly SIMD kernels of the fast engine (lib/engine_wasm.ts).
-// It is compiled by `deno task build:wasm` (lib/wasm/build.ts) into lib/wasm/kernels_wasm.ts;
+// AssemblyScript source of the WebAssembly SIMD kernels of the fast engine (lib/backend/wasm.ts).
+// It is compiled by `deno task build:wasm` (lib/backend/wasm/build.ts) into lib/backend/wasm/kernels_wasm.ts;
 // Deno never type-checks it (the .as extension keeps deno fmt/lint/check away: they would reject
 // AssemblyScript's types and decorators).
 //
@@ -347,7 +347,7 @@ export function sgemvT(M: i32, K: i32, w: usize, ldw: i32, x: usize, y: usize, b
 
 // V8 rematerialises a v128 constant at every use inside a loop (several instructions each),
 // which made these kernels 2-3x slower. So the kernels that need constants build them from a
-// run-time argument `one` (always 1.0, passed by lib/engine_wasm.ts) before their loops: the
+// run-time argument `one` (always 1.0, passed by lib/backend/wasm.ts) before their loops: the
 // splats are then loop-invariant values that stay in registers.
 
 /** A constant vector built from the run-time `one` (see above). */
@@ -662,7 +662,7 @@ export function softmaxBackward(p: usize, targets: usize, dbias: usize, N: i32, 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Optimizer updates and clipping (same formulas as lib/optim.ts and lib/clip.ts).
+// Optimizer updates and clipping (same formulas as the TypeScript kernels in lib/backend/ts.ts).
 
 /** Adagrad: m += g^2; w -= lr * g / sqrt(m + eps). */
 export function adagrad(w: usize, g: usize, m: usize, n: i32, lr: f32, eps: f32): void {
@@ -680,6 +680,37 @@ export function adagrad(w: usize, g: usize, m: usize, n: i32, lr: f32, eps: f32)
     const ms = load<f32>(m + o) + gs * gs;
     store<f32>(m + o, ms);
     store<f32>(w + o, load<f32>(w + o) - lr * (gs / sqrt<f32>(ms + eps)));
+  }
+}
+
+/** SGD: w -= lr * g. */
+export function sgd(w: usize, g: usize, n: i32, lr: f32): void {
+  const nlr = f32x4.splat(-lr);
+  const nb = <usize>n << 2;
+  let o: usize = 0;
+  for (; o + 16 <= nb; o += 16) v128.store(w + o, fma(nlr, v128.load(g + o), v128.load(w + o)));
+  for (; o < nb; o += 4) store<f32>(w + o, load<f32>(w + o) - lr * load<f32>(g + o));
+}
+
+/**
+ * RMSProp: ms = rho ms + (1 - rho) g^2; w -= lr * g / (sqrt(ms) + eps), with a = 1 - rho from
+ * the caller in f64 (as for Adam below).
+ */
+export function rmsprop(w: usize, g: usize, ms: usize, n: i32, lr: f32, rho: f32, a: f32, eps: f32): void {
+  const nlr = f32x4.splat(-lr), rv = f32x4.splat(rho), av = f32x4.splat(a), ev = f32x4.splat(eps);
+  const nb = <usize>n << 2;
+  let o: usize = 0;
+  for (; o + 16 <= nb; o += 16) {
+    const gv = v128.load(g + o);
+    const mv = fma(rv, v128.load(ms + o), f32x4.mul(av, f32x4.mul(gv, gv)));
+    v128.store(ms + o, mv);
+    v128.store(w + o, fma(nlr, f32x4.div(gv, f32x4.add(f32x4.sqrt(mv), ev)), v128.load(w + o)));
+  }
+  for (; o < nb; o += 4) {
+    const gs = load<f32>(g + o);
+    const mss = rho * load<f32>(ms + o) + a * gs * gs;
+    store<f32>(ms + o, mss);
+    store<f32>(w + o, load<f32>(w + o) - lr * (gs / (sqrt<f32>(mss) + eps)));
   }
 }
 
@@ -771,7 +802,7 @@ export function scaleInPlace(p: usize, n: i32, s: f32): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Recurrent cells: the gate math of one time step of B streams (lib/engine_cells.ts has the
+// Recurrent cells: the gate math of one time step of B streams (lib/backend/cells_ts.ts has the
 // same equations in TypeScript). A gate row (B, G*H) holds the G blocks of one stream side by
 // side. Units are processed 4 at a time; the H % 4 left-over units go one by one through the
 // same vector code (lane 0 of a splat), so every unit sees identical arithmetic.

@@ -1,20 +1,21 @@
-// The float32 stacked RNN/LSTM/GRU on the fast engine against the float64 StackedRnn, on every
-// backend, for each cell and 1-2 layers (with dropout: the same masks from the same seed).
-// Tolerances: loss rel 1e-5; every gradient and dState within 1e-4 of the largest entry of the
-// reference tensor; carried state and step() logits within 1e-5; a short training run ends
-// within 0.02 nats of the reference's loss.
+// The one model on every float32 backend against the same model on the f64 reference backend,
+// for each cell and 1-2 layers (with dropout: the same masks from the same seed), printing the
+// max difference per tensor as it goes. Tolerances: loss rel 1e-5; every gradient and dState
+// within 1e-4 of the largest entry of the reference tensor; carried state and step() logits
+// within 1e-5; a short training run ends within 0.02 nats of the reference's loss.
 import { assertEquals, assertOk, assertThrows } from "../assert.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../../lib/io/checkpoint.ts";
 import { makeConfig, type TrainConfig } from "../../lib/train/config.ts";
 import { splitData } from "../../lib/text/data.ts";
-import { createEngine, type Engine } from "../../lib/backend/create.ts";
-import { backendTest, HAS_BLAS } from "../backend/backend_support.ts";
+import { createBackend } from "../../lib/backend/create.ts";
+import type { Backend } from "../../lib/backend/types.ts";
+import { backendTest, HAS_BLAS, maxDiff } from "../backend/backend_support.ts";
 import type { CharModel, ModelKind, State } from "../../lib/model/char_model.ts";
 import { createModel } from "../../lib/model/create.ts";
+import { clipGradients } from "../../lib/train/clip.ts";
 import { createOptimizer, type OptimizerName } from "../../lib/train/optim.ts";
 import { Rng } from "../../lib/core/rng.ts";
-import { StackedRnn } from "../../lib/model/stacked_f64.ts";
-import { FastStackedRnn } from "../../lib/model/stacked.ts";
+import type { StackedRnn } from "../../lib/model/stacked.ts";
 import type { Params } from "../../lib/core/tensor.ts";
 import { Trainer } from "../../lib/train/trainer.ts";
 import { buildVocab, encode } from "../../lib/text/vocab.ts";
@@ -31,12 +32,14 @@ interface Shape {
   B: number;
 }
 
-/** A float64 model and a fast one with identical (float32-representable) parameters. */
-function twins(engine: Engine, s: Shape, seed: number) {
+const f64 = () => createBackend({ kind: "f64" });
+
+/** The model on the f64 backend and on a float32 one, with identical (float32) parameters. */
+function twins(backend: Backend, s: Shape, seed: number) {
   const config = { kind: s.kind, vocabSize: s.V, hiddenSize: s.H, numLayers: s.L };
-  const options = { ...config, dropout: s.dropout, initScale: 0.3 };
-  const fast = new FastStackedRnn(new Rng(seed), { ...options, engine });
-  const plain = new StackedRnn(new Rng(seed), options);
+  const options = { ...config, dropout: s.dropout };
+  const fast = createModel(options, new Rng(seed), { initScale: 0.3, backend });
+  const plain = createModel(options, new Rng(seed), { initScale: 0.3, backend: f64() });
   const rng = new Rng(seed + 100);
   for (const [name, t] of Object.entries(fast.params)) {
     if (/(^by|\.b|\.bhn)$/.test(name)) {
@@ -73,11 +76,18 @@ function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return scale === 0 ? diff : diff / scale;
 }
 
-function assertSame(fast: Params, plain: Params, tol: number, what: string): void {
+function assertSame(fast: Params, plain: Params, tol: number, what: string, print = false): void {
   for (const [name, t] of Object.entries(plain)) {
+    if (print) maxDiff(`${what} d${name}`, fast[name]!.data, t.data, tol * maxAbs(t.data));
     const err = relError(fast[name]!.data, t.data);
     assertOk(err <= tol, `${what}: ${name} differs by ${err.toExponential(2)} (> ${tol})`);
   }
+}
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k]!));
+  return m;
 }
 
 const SHAPES: Shape[] = CELLS.flatMap((kind) => [
@@ -88,10 +98,11 @@ const SHAPES: Shape[] = CELLS.flatMap((kind) => [
 ]);
 
 backendTest(
-  "fast stacked: same loss, gradients, dState, state and steps as StackedRnn",
+  "float32 vs f64: same loss, gradients, dState, state and steps",
   (engine) => {
     for (const s of SHAPES) {
       const what = `${s.kind} L${s.L} p${s.dropout} V${s.V} H${s.H} T${s.T} B${s.B}`;
+      console.log(`${engine.kind} ${what}:`);
       const { fast, plain } = twins(engine, s, 1);
       const rng = new Rng(2);
       const [sFast, sPlain] = randomStates(fast, plain, s.B, rng);
@@ -112,7 +123,8 @@ backendTest(
         const dFast = fast.initialState(s.B), dPlain = plain.initialState(s.B);
         fast.backward(dFast);
         plain.backward(dPlain);
-        assertSame(fast.grads, plain.grads, 1e-4, `${what}: gradient`);
+        maxDiff(`loss (pass ${pass})`, [lossFast], [lossPlain], 1e-5 * lossPlain);
+        assertSame(fast.grads, plain.grads, 1e-4, `${what}: gradient`, pass === 0);
         assertSame(dFast, dPlain, 1e-4, `${what}: dState`);
       }
       const lf = new Float64Array(s.B * s.V), lp = new Float64Array(s.B * s.V);
@@ -127,7 +139,7 @@ backendTest(
   },
 );
 
-backendTest("fast stacked: backward adds into the gradients; frozen masks repeat", (engine) => {
+backendTest("float32: backward adds into the gradients; frozen masks repeat", (engine) => {
   for (const kind of CELLS) {
     const s = { kind, V: 9, H: 8, L: 2, dropout: 0.4, T: 5, B: 2 };
     const { fast } = twins(engine, s, 3);
@@ -151,12 +163,11 @@ backendTest("fast stacked: backward adds into the gradients; frozen masks repeat
   }
 });
 
-Deno.test("fast stacked: same seed, same initial weights and dropout seed as StackedRnn", () => {
+Deno.test("float32 and f64: same seed, same initial weights (rounded) and dropout seed", () => {
   for (const kind of CELLS) {
     const config = { kind, vocabSize: 7, hiddenSize: 5, numLayers: 2, dropout: 0.1 };
-    const engine = createEngine({ kind: "ts" });
-    const fast = new FastStackedRnn(new Rng(9), { ...config, engine });
-    const plain = new StackedRnn(new Rng(9), config);
+    const fast = createModel(config, new Rng(9), { backend: createBackend({ kind: "ts" }) });
+    const plain = createModel(config, new Rng(9), { backend: f64() });
     assertEquals(Object.keys(fast.params), Object.keys(plain.params));
     for (const [name, p] of Object.entries(plain.params)) {
       assertEquals(fast.params[name]!.shape, p.shape);
@@ -167,15 +178,12 @@ Deno.test("fast stacked: same seed, same initial weights and dropout seed as Sta
   }
 });
 
-Deno.test("fast stacked: invalid chunks and states fail with clear errors", () => {
-  const m = new FastStackedRnn(new Rng(1), {
-    kind: "lstm",
-    vocabSize: 4,
-    hiddenSize: 3,
-    numLayers: 2,
-    dropout: 0.5,
-    engine: createEngine({ kind: "wasm" }),
-  });
+Deno.test("wasm: invalid chunks and states fail with clear errors before any kernel runs", () => {
+  const m = createModel(
+    { kind: "lstm", vocabSize: 4, hiddenSize: 3, numLayers: 2, dropout: 0.5 },
+    new Rng(1),
+    { backend: createBackend({ kind: "wasm" }) },
+  );
   const ids = Int32Array.from([0, 1, 2, 3]);
   assertThrows(() => m.backward(), /call forward first/);
   assertThrows(
@@ -190,7 +198,7 @@ Deno.test("fast stacked: invalid chunks and states fail with clear errors", () =
   assertThrows(
     () =>
       createModel({ kind: "gru", vocabSize: 4, hiddenSize: 3, dropout: 0.5 }, new Rng(1), {
-        engine: createEngine({ kind: "ts" }),
+        backend: createBackend({ kind: "ts" }),
       }),
     /2 or more layers/,
   );
@@ -217,7 +225,9 @@ function trainer(model: CharModel, overrides: Partial<TrainConfig> = {}): Traine
     ...overrides,
   });
   const data = splitData(encode(vocab, TEXT), config.valFraction);
-  const optimizer = createOptimizer(config.optimizer as OptimizerName, model.params);
+  const optimizer = createOptimizer(config.optimizer as OptimizerName, model.params, {
+    backend: model.backend,
+  });
   return new Trainer(model, { vocab, data, config, optimizer, rng: new Rng(5) });
 }
 
@@ -228,17 +238,23 @@ async function lossCurve(model: CharModel, overrides: Partial<TrainConfig> = {})
   return { losses, val: t.evaluate() };
 }
 
-const TRAINED: { kind: ModelKind; L: number; dropout: number }[] = [
+const TRAINED: { kind: ModelKind; L: number; dropout: number; over?: Partial<TrainConfig> }[] = [
   { kind: "lstm", L: 2, dropout: 0.2 },
   { kind: "gru", L: 1, dropout: 0 },
   { kind: "rnn", L: 2, dropout: 0.1 },
+  {
+    kind: "rnn",
+    L: 1,
+    dropout: 0,
+    over: { optimizer: "adagrad", clipMode: "value", learningRate: 0.1 },
+  },
 ];
 
-backendTest("fast stacked: a short run reaches StackedRnn's loss", async (engine) => {
-  for (const { kind, L, dropout } of TRAINED) {
+backendTest("float32: a short run reaches the f64 model's loss", async (engine) => {
+  for (const { kind, L, dropout, over } of TRAINED) {
     const config = { kind, vocabSize: V, hiddenSize: 24, numLayers: L, dropout };
-    const fast = await lossCurve(new FastStackedRnn(new Rng(12), { ...config, engine }));
-    const plain = await lossCurve(new StackedRnn(new Rng(12), config));
+    const fast = await lossCurve(createModel(config, new Rng(12), { backend: engine }), over);
+    const plain = await lossCurve(createModel(config, new Rng(12), { backend: f64() }), over);
     const tail = (c: number[]) => c.slice(-10).reduce((a, b) => a + b, 0) / 10;
     const [f, p] = [tail(fast.losses), tail(plain.losses)];
     assertOk(p < 0.75 * Math.log(V), `${kind}: the reference did not learn (${p})`);
@@ -247,7 +263,7 @@ backendTest("fast stacked: a short run reaches StackedRnn's loss", async (engine
   }
 });
 
-backendTest("fast stacked: the same seed gives the identical loss curve", async (engine) => {
+backendTest("float32: the same seed gives the identical loss curve", async (engine) => {
   const config = {
     kind: "lstm" as const,
     vocabSize: V,
@@ -258,24 +274,23 @@ backendTest("fast stacked: the same seed gives the identical loss curve", async 
   const curves = [];
   for (let run = 0; run < 2; run++) {
     curves.push(
-      (await lossCurve(new FastStackedRnn(new Rng(11), { ...config, engine }), { steps: 20 }))
+      (await lossCurve(createModel(config, new Rng(11), { backend: engine }), { steps: 20 }))
         .losses,
     );
   }
   assertEquals(curves[0], curves[1]);
 });
 
-Deno.test("fast stacked: checkpoints move between engines and the float64 model", async () => {
-  const wasm = createEngine({ kind: "wasm" });
+Deno.test("checkpoints move between every backend", async () => {
+  const wasm = createBackend({ kind: "wasm" });
   const others = [
-    createEngine({ kind: "ts" }),
-    ...(HAS_BLAS ? [createEngine({ kind: "openblas" })] : []),
+    createBackend({ kind: "ts" }),
+    f64(),
+    ...(HAS_BLAS ? [createBackend({ kind: "openblas" })] : []),
   ];
   for (const kind of CELLS) {
     const config = { kind, vocabSize: V, hiddenSize: 12, numLayers: 2, dropout: 0.25 };
-    const model = createModel(config, new Rng(3), { engine: wasm });
-    assertOk(model instanceof FastStackedRnn);
-    assertOk(createModel(config, new Rng(3)) instanceof StackedRnn);
+    const model = createModel(config, new Rng(3), { backend: wasm });
     const t = trainer(model, { steps: 5 });
     await t.run();
     const bytes = encodeCheckpoint({
@@ -294,9 +309,9 @@ Deno.test("fast stacked: checkpoints move between engines and the float64 model"
     const { inputs, targets } = randomChunk(V, 8, 2, new Rng(4));
     const lossOf = (m: CharModel) => m.forward(inputs, targets, m.initialState(2));
     const reference = lossOf(model);
-    for (const engine of [wasm, ...others, undefined]) {
-      const ckpt = decodeCheckpoint(bytes, { engine });
-      assertOk(ckpt.model instanceof (engine ? FastStackedRnn : StackedRnn));
+    for (const backend of [wasm, ...others, undefined]) {
+      const ckpt = decodeCheckpoint(bytes, { backend });
+      assertEquals(ckpt.model.backend.kind, backend?.kind ?? (HAS_BLAS ? "openblas" : "wasm"));
       for (const [name, p] of Object.entries(model.params)) {
         assertEquals(Array.from(ckpt.model.params[name]!.data), Array.from(p.data));
       }
@@ -304,8 +319,8 @@ Deno.test("fast stacked: checkpoints move between engines and the float64 model"
         assertEquals(Array.from(ckpt.optimizer.state[name]!.data), Array.from(s.data));
       }
       assertEquals(
-        (ckpt.model as FastStackedRnn | StackedRnn).dropoutRng.getState(),
-        (model as FastStackedRnn).dropoutRng.getState(),
+        (ckpt.model as StackedRnn).dropoutRng.getState(),
+        model.dropoutRng.getState(),
       );
       assertSame(ckpt.state, t.state, 0, `${kind}: carried state`);
       const loss = lossOf(ckpt.model);
@@ -334,4 +349,44 @@ Deno.test("bench: the LSTM config runs the fast LSTM and counts 24 H^2 + 6 V H F
   assertEquals([line.name, line.config], ["deno-lstm-wasm", "H512_T50_B64_V100"]);
   assertEquals(line.flops_per_char, 24 * 512 * 512 + 6 * 100 * 512);
   assertOk(line.chars_per_s > 0 && line.segments.length === 3);
+});
+
+backendTest("float32 vs f64: every optimizer and clipping mode, step by step", (engine) => {
+  const rng = new Rng(21);
+  const pair = (n: number, scale: number) => {
+    const a = engine.alloc(n), b = f64().alloc(n);
+    for (let i = 0; i < n; i++) b[i] = a[i] = Math.fround(rng.normal() * scale);
+    return [a, b] as const;
+  };
+  const tensors = (scale: number): [Params, Params] => {
+    const [a1, a2] = pair(35, scale), [b1, b2] = pair(3, scale);
+    return [
+      { a: { shape: [5, 7], data: a1 }, b: { shape: [3], data: b1 } },
+      { a: { shape: [5, 7], data: a2 }, b: { shape: [3], data: b2 } },
+    ];
+  };
+  const ref = f64();
+  for (const name of ["sgd", "adagrad", "rmsprop", "adam"] as const) {
+    const [fastP, refP] = tensors(1), [fastG, refG] = tensors(3);
+    const fast = createOptimizer(name, fastP, { backend: engine });
+    const plain = createOptimizer(name, refP, { backend: ref });
+    for (const t of Object.values(fast.state)) {
+      assertOk(t.data instanceof Float32Array, `${name}: state is float32 on ${engine.kind}`);
+    }
+    for (let step = 0; step < 3; step++) {
+      const mode = step === 1 ? "norm" : "value";
+      const a = clipGradients(fastG, { mode, limit: 2, backend: engine });
+      const b = clipGradients(refG, { mode, limit: 2, backend: ref });
+      assertEquals(a.clipped, b.clipped);
+      assertOk(Math.abs(a.gradNorm - b.gradNorm) <= 1e-6 * b.gradNorm, `${name}: norm`);
+      fast.update(fastP, fastG, 0.05);
+      plain.update(refP, refG, 0.05);
+    }
+    assertEquals(fast.steps, plain.steps);
+    for (const [k, t] of Object.entries(refP)) {
+      maxDiff(`${engine.kind} ${name} ${k}`, fastP[k]!.data, t.data, 1e-5);
+    }
+    assertSame(fastP, refP, 1e-5, `${name} parameters`);
+    assertSame(fast.state, plain.state, 1e-5, `${name} state`);
+  }
 });

@@ -1,6 +1,7 @@
 /**
- * Shared command-line parsing for the CLI commands: a table of flags, strict
- * number parsing, one-line usage errors and `--help` text.
+ * Shared command-line parsing for the CLI commands: a typed table of flags (see
+ * `flags.ts`) in, typed values with their defaults out; strict number parsing and
+ * one-line usage errors.
  *
  * Exit codes of every command: 0 success, 1 bad input (files, corpus,
  * checkpoint, prime text), 2 bad command line ({@linkcode UsageError}),
@@ -9,6 +10,16 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { describeRange, fitsRange } from "../lib/train/config.ts";
+import {
+  type FlagTable,
+  type FlagValues,
+  listFlags,
+  type NamedFlag,
+  type NumberFlag,
+  type StringFlag,
+  valueNameOf,
+} from "./flags.ts";
 
 /** A mistake on the command line (unknown flag, bad value, missing flag): exit code 2. */
 export class UsageError extends Error {
@@ -21,35 +32,13 @@ export class UsageError extends Error {
   }
 }
 
-/** How a flag's value is read. */
-export type FlagType = "int" | "number" | "string" | "boolean";
-
-/** One command-line flag: its parsing, checks and help line. */
-export interface FlagSpec {
-  /** Kebab-case name without the dashes, e.g. `"hidden-size"`. */
-  name: string;
-  /** Value type; `int` and `number` are parsed strictly. */
-  type: FlagType;
-  /** One-line description for `--help`. */
-  description: string;
-  /** Placeholder in `--help`, e.g. `"N"` or `"PATH"`. */
-  valueName?: string;
-  /** Default shown in `--help` (the command applies it). */
-  default?: string | number;
-  /** Smallest accepted number. */
-  min?: number;
-  /** Whether `min` itself is rejected. */
-  exclusiveMin?: boolean;
-  /** Largest accepted number. */
-  max?: number;
-  /** Accepted strings. */
-  choices?: readonly string[];
-  /** One-letter alias, e.g. `"h"`. */
-  short?: string;
+/** The result of {@linkcode parseFlags}. */
+export interface ParsedFlags<T extends FlagTable> {
+  /** Every flag's value, defaults applied. */
+  readonly values: FlagValues<T>;
+  /** The flags given on the command line. */
+  readonly given: ReadonlySet<keyof T>;
 }
-
-/** Parsed flags: only those given on the command line, by flag name. */
-export type FlagValues = Map<string, string | number | boolean>;
 
 /** Strict decimal syntax: optional sign, digits with optional fraction, optional exponent. */
 const NUMBER_SYNTAX = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -60,123 +49,138 @@ const NUMBER_SYNTAX = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
  * is needed, and values out of range.
  *
  * @param text The flag's value.
- * @param spec The flag (name, type and range are used).
+ * @param name The flag's name, for the message.
+ * @param spec The flag (type and range are used).
  * @returns The number.
  * @throws {UsageError} naming the flag, the value and what is expected.
  * @example
  * ```ts
  * import { assertEquals, assertThrows } from "../tests/assert.ts";
- * const spec = { name: "steps", type: "int", description: "", min: 1 } as const;
- * assertEquals(parseNumberFlag("1e3", spec), 1000);
- * assertThrows(() => parseNumberFlag("12abc", spec), /--steps "12abc"/);
+ * const spec = { type: "int", description: "", min: 1 } as const;
+ * assertEquals(parseNumberFlag("1e3", "steps", spec), 1000);
+ * assertThrows(() => parseNumberFlag("12abc", "steps", spec), /--steps "12abc"/);
  * ```
  */
-export function parseNumberFlag(text: string, spec: FlagSpec): number {
-  const isInt = spec.type === "int";
-  const expected = describeRange(spec);
-  const bad = (why: string) =>
-    new UsageError(`Invalid --${spec.name} ${JSON.stringify(text)}: ${why}; expected ${expected}`);
-  if (!NUMBER_SYNTAX.test(text)) throw bad("not a number");
-  const v = Number(text);
-  if (!Number.isFinite(v)) throw bad("too large");
-  if (isInt && !Number.isSafeInteger(v)) {
-    throw bad(Number.isInteger(v) ? "too large" : "not an integer");
-  }
-  const { min, max, exclusiveMin } = spec;
-  if (min !== undefined && (exclusiveMin ? v <= min : v < min)) throw bad("out of range");
-  if (max !== undefined && v > max) throw bad("out of range");
-  return v;
+export function parseNumberFlag(text: string, name: string, spec: NumberFlag): number {
+  const problem = numberProblem(text, spec);
+  if (problem === undefined) return Number(text);
+  throw new UsageError(
+    `Invalid --${name} ${JSON.stringify(text)}: ${problem}; expected ${describeRange(spec)}`,
+  );
 }
 
-/** E.g. `an integer >= 1`, `a number > 0 and <= 10`. */
-function describeRange(spec: FlagSpec): string {
-  const parts: string[] = [];
-  if (spec.min !== undefined) parts.push(`${spec.exclusiveMin ? ">" : ">="} ${spec.min}`);
-  if (spec.max !== undefined) parts.push(`<= ${spec.max}`);
-  const kind = spec.type === "int" ? "an integer" : "a number";
-  return parts.length > 0 ? `${kind} ${parts.join(" and ")}` : kind;
+/** Why a number flag's text is rejected, or `undefined` when it is fine. */
+function numberProblem(text: string, spec: NumberFlag): string | undefined {
+  if (!NUMBER_SYNTAX.test(text)) return "not a number";
+  const v = Number(text);
+  if (!Number.isFinite(v)) return "too large";
+  if (spec.type === "int" && !Number.isSafeInteger(v)) {
+    return Number.isInteger(v) ? "too large" : "not an integer";
+  }
+  return fitsRange(spec, v) ? undefined : "out of range";
 }
 
 /**
  * Parses `argv` against a flag table (kebab-case `--name value` or `--name=value`,
- * no positional arguments). Numbers are checked strictly, choices against their list.
+ * no positional arguments). Numbers are checked strictly, choices against their list,
+ * and every absent flag with a default gets it.
  *
  * @param argv Command-line arguments (`Deno.args`).
- * @param specs The command's flags.
- * @returns The flags given, by name, with numbers already parsed.
+ * @param table The command's flags.
+ * @returns The values by property name, and which flags were given.
  * @throws {UsageError} for an unknown flag (suggesting the closest one), a missing or bad value,
  * or a positional argument.
  * @example
  * ```ts
  * import { assertEquals } from "../tests/assert.ts";
- * const specs = [{ name: "steps", type: "int", description: "Steps" }] as const;
- * assertEquals(parseFlags(["--steps", "30"], specs).get("steps"), 30);
+ * const table = {
+ *   steps: { type: "int", description: "Steps", default: 9 },
+ *   seed: { type: "int", description: "Seed" },
+ * } as const;
+ * assertEquals(parseFlags(["--seed", "3"], table).values, { steps: 9, seed: 3 });
  * ```
  */
-export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]): FlagValues {
-  const byName = new Map(specs.map((s) => [s.name, s]));
+export function parseFlags<T extends FlagTable>(
+  argv: readonly string[],
+  table: T,
+): ParsedFlags<T> {
+  const flags = listFlags(table);
+  const byName = new Map(flags.map((f) => [f.name, f]));
+  const raw = readArgs(argv, flags, byName);
+  const values: Record<string, unknown> = {};
+  const given = new Set<keyof T>();
+  for (const { key, name, spec } of flags) {
+    const text = raw[name];
+    if (text === undefined) {
+      values[key] = spec.type === "boolean" ? false : spec.default;
+      continue;
+    }
+    given.add(key);
+    if (typeof text === "boolean") values[key] = text;
+    else if (spec.type === "string") values[key] = checkString(text, name, spec);
+    else if (spec.type !== "boolean") values[key] = parseNumberFlag(text, name, spec);
+  }
+  return { values: values as FlagValues<T>, given };
+}
+
+/** Checks a text flag against its choices and, for a path, that it is not empty. */
+function checkString(text: string, name: string, spec: StringFlag): string {
+  if (spec.choices && !spec.choices.includes(text)) {
+    throw new UsageError(
+      `Invalid --${name} ${JSON.stringify(text)}: expected one of ${spec.choices.join(", ")}`,
+    );
+  }
+  if (spec.path && text === "") throw new UsageError(`Empty --${name}; pass a path`);
+  return text;
+}
+
+/** Splits `argv` with node:util parseArgs into raw strings and booleans by flag name. */
+function readArgs(
+  argv: readonly string[],
+  flags: readonly NamedFlag[],
+  byName: ReadonlyMap<string, NamedFlag>,
+): Record<string, string | boolean | undefined> {
   // `--steps -5` would be "ambiguous" to parseArgs; join it so the range check names the problem.
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!, next = argv[i + 1];
-    const spec = arg.startsWith("--") ? byName.get(arg.slice(2)) : undefined;
-    if (spec && spec.type !== "boolean" && next !== undefined && /^-[\d.]/.test(next)) {
+    const flag = arg.startsWith("--") ? byName.get(arg.slice(2)) : undefined;
+    if (flag && flag.spec.type !== "boolean" && next !== undefined && /^-[\d.]/.test(next)) {
       args.push(`${arg}=${next}`);
       i++;
     } else args.push(arg);
   }
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
-  for (const s of specs) {
-    options[s.name] = { type: s.type === "boolean" ? "boolean" : "string" };
-    if (s.short) options[s.name]!.short = s.short;
+  for (const { name, spec } of flags) {
+    options[name] = { type: spec.type === "boolean" ? "boolean" : "string" };
+    if (spec.short) options[name]!.short = spec.short;
   }
-  let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<
-      string,
-      string | boolean | undefined
-    >;
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw translateParseError(error, specs);
+    throw translateParseError(error, flags);
   }
-  const out: FlagValues = new Map();
-  for (const [name, raw] of Object.entries(values)) {
-    const spec = byName.get(name);
-    if (spec === undefined || raw === undefined) continue;
-    if (typeof raw === "boolean") out.set(name, raw);
-    else if (spec.type === "int" || spec.type === "number") {
-      out.set(name, parseNumberFlag(raw, spec));
-    } else {
-      if (spec.choices && !spec.choices.includes(raw)) {
-        throw new UsageError(
-          `Invalid --${name} ${JSON.stringify(raw)}: expected one of ${spec.choices.join(", ")}`,
-        );
-      }
-      out.set(name, raw);
-    }
-  }
-  return out;
 }
 
 /** Turns a node:util parseArgs error into a one-line UsageError. */
-function translateParseError(error: unknown, specs: readonly FlagSpec[]): Error {
+function translateParseError(error: unknown, flags: readonly NamedFlag[]): Error {
   if (!(error instanceof Error)) return new UsageError(String(error));
   const code = (error as { code?: string }).code;
   const quoted = /'([^']*)'/.exec(error.message)?.[1] ?? "";
   const help = "run with --help to list the options";
   switch (code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
-      const guess = closestFlag(quoted.replace(/^-+/, "").split("=")[0]!, specs);
+      const guess = closestName(quoted.replace(/^-+/, "").split("=")[0]!, flags);
       const hint = guess ? ` (did you mean --${guess}?)` : "";
       return new UsageError(`Unknown option ${quoted}${hint}; ${help}`);
     }
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
       const name = /--([\w-]+)/.exec(error.message)?.[1] ?? quoted;
-      const spec = specs.find((s) => s.name === name);
+      const spec = flags.find((f) => f.name === name)?.spec;
       if (spec?.type === "boolean") {
         return new UsageError(`Option --${name} takes no value; write just --${name}`);
       }
-      const value = spec?.valueName ?? "VALUE";
+      const value = spec ? valueNameOf(spec) : "VALUE";
       return new UsageError(`Missing value for --${name}; pass it as --${name} ${value}`);
     }
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
@@ -193,20 +197,25 @@ function translateParseError(error: unknown, specs: readonly FlagSpec[]): Error 
  * The flag name closest to a misspelt one (edit distance at most a third of its length).
  *
  * @param name The unknown name without dashes.
- * @param specs Known flags.
+ * @param table Known flags.
  * @returns The closest known name, or `undefined`.
  * @example
  * ```ts
  * import { assertEquals } from "../tests/assert.ts";
- * const specs = [{ name: "hidden-size", type: "int", description: "" }] as const;
- * assertEquals(closestFlag("hiden-size", specs), "hidden-size");
+ * const table = { hiddenSize: { type: "int", description: "" } } as const;
+ * assertEquals(closestFlag("hiden-size", table), "hidden-size");
  * ```
  */
-export function closestFlag(name: string, specs: readonly FlagSpec[]): string | undefined {
+export function closestFlag(name: string, table: FlagTable): string | undefined {
+  return closestName(name, listFlags(table));
+}
+
+/** {@linkcode closestFlag} over named flags. */
+function closestName(name: string, flags: readonly NamedFlag[]): string | undefined {
   let best: string | undefined, bestDist = Math.max(1, Math.floor(name.length / 3)) + 1;
-  for (const s of specs) {
-    const d = editDistance(name.replaceAll("_", "-").toLowerCase(), s.name);
-    if (d < bestDist) [best, bestDist] = [s.name, d];
+  for (const f of flags) {
+    const d = editDistance(name.replaceAll("_", "-").toLowerCase(), f.name);
+    if (d < bestDist) [best, bestDist] = [f.name, d];
   }
   return best;
 }
@@ -223,31 +232,4 @@ function editDistance(a: string, b: string): number {
     prev = row;
   }
   return prev[b.length]!;
-}
-
-/**
- * `--help` text: a usage line, then one line per flag with its description and default.
- *
- * @param usage The usage line and any paragraphs shown before the flags.
- * @param specs The flags.
- * @param footer Text shown after the flags.
- * @returns The help text.
- * @example
- * ```ts
- * import { assertOk } from "../tests/assert.ts";
- * const specs = [{ name: "steps", type: "int", description: "Steps", valueName: "N", default: 9 }] as const;
- * assertOk(formatHelp("Usage: x", specs).includes("--steps N"));
- * ```
- */
-export function formatHelp(usage: string, specs: readonly FlagSpec[], footer = ""): string {
-  const heads = specs.map((s) => {
-    const short = s.short ? `-${s.short}, ` : "    ";
-    return `  ${short}--${s.name}${s.type === "boolean" ? "" : ` ${s.valueName ?? "VALUE"}`}`;
-  });
-  const width = Math.max(...heads.map((h) => h.length)) + 2;
-  const lines = specs.map((s, i) => {
-    const dflt = s.default === undefined ? "" : ` (default: ${s.default})`;
-    return `${heads[i]!.padEnd(width)}${s.description}${dflt}`;
-  });
-  return [usage, "", "Options:", ...lines, ...(footer ? ["", footer] : [])].join("\n");
 }

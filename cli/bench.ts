@@ -15,16 +15,15 @@
 import { makeConfig } from "../lib/train/config.ts";
 import { loadCorpus } from "../lib/text/corpus.ts";
 import { splitData } from "../lib/text/data.ts";
-import { createBackend } from "../lib/backend/create.ts";
-import type { BackendKind } from "../lib/backend/types.ts";
-import { createOptimizer, type OptimizerName } from "../lib/train/optim.ts";
 import type { ModelKind } from "../lib/model/char_model.ts";
-import { createModel } from "../lib/model/create.ts";
+import { createOptimizer, type OptimizerName } from "../lib/train/optim.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { Trainer } from "../lib/train/trainer.ts";
 import { buildVocab, encode } from "../lib/text/vocab.ts";
-import { type FlagSpec, formatHelp, parseFlags, UsageError } from "./args.ts";
-import { ENGINE_FLAG, THREADS_FLAG } from "./train_flags.ts";
+import { parseFlags, UsageError } from "./args.ts";
+import { buildModel, ENGINE_FLAGS, openBackend } from "./engine.ts";
+import type { FlagTable } from "./flags.ts";
+import { formatHelp } from "./help.ts";
 import { runMain } from "./main_error.ts";
 
 /** The benchmark configurations of the training-speed issue. */
@@ -37,10 +36,9 @@ export const BENCH_CONFIGS: Readonly<
   LSTM: { H: 512, T: 50, B: 64, kind: "lstm" }, // the PyTorch LSTM anchor (1 layer)
 };
 
-/** Every flag of `deno task bench`. */
-export const BENCH_FLAGS: readonly FlagSpec[] = [
-  {
-    name: "seconds",
+/** Every flag of `deno task bench`, in help order. */
+export const BENCH_FLAGS = {
+  seconds: {
     type: "number",
     valueName: "S",
     min: 0,
@@ -49,8 +47,7 @@ export const BENCH_FLAGS: readonly FlagSpec[] = [
     default: 4,
     description: "Measured seconds per config (3 segments; the median is reported)",
   },
-  {
-    name: "warmup",
+  warmup: {
     type: "number",
     valueName: "S",
     min: 0,
@@ -58,26 +55,26 @@ export const BENCH_FLAGS: readonly FlagSpec[] = [
     default: 1,
     description: "Warm-up seconds per config before measuring",
   },
-  ENGINE_FLAG,
-  { ...THREADS_FLAG, description: "OpenBLAS threads for large products (B = 1 configs use 1)" },
-  {
-    name: "configs",
+  engine: ENGINE_FLAGS.engine,
+  threads: {
+    ...ENGINE_FLAGS.threads,
+    description: "OpenBLAS threads for large products (B = 1 configs use 1)",
+  },
+  configs: {
     type: "string",
     valueName: "LIST",
     default: "A,B,C",
     description: "Comma-separated configs: A (H100 T25 B1), B (H512 T50 B1), C (H512 T50 B64), " +
       "LSTM (1-layer LSTM H512 T50 B64)",
   },
-  {
-    name: "optimizer",
+  optimizer: {
     type: "string",
     valueName: "NAME",
     choices: ["adagrad", "adam"],
     default: "adagrad",
     description: "adagrad as the NumPy peers, adam as the PyTorch peer",
   },
-  {
-    name: "vocab-size",
+  vocabSize: {
     type: "int",
     valueName: "V",
     min: 0,
@@ -85,8 +82,8 @@ export const BENCH_FLAGS: readonly FlagSpec[] = [
     default: 100,
     description: "Output symbols (padded up from the corpus's own; 0 = the corpus's own)",
   },
-  { name: "help", short: "h", type: "boolean", description: "Show this help and exit" },
-];
+  help: { type: "boolean", short: "h", description: "Show this help and exit" },
+} as const satisfies FlagTable;
 
 /** One measured config, as printed on a JSON line. */
 export interface BenchResult {
@@ -119,20 +116,12 @@ export interface BenchResult {
  * @returns The exit code.
  */
 export async function benchMain(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, BENCH_FLAGS);
-  if (flags.get("help") === true) {
+  const { values: flags } = parseFlags(argv, BENCH_FLAGS);
+  if (flags.help) {
     console.log(formatHelp("Usage: deno task bench [options]", BENCH_FLAGS));
     return 0;
   }
-  const seconds = (flags.get("seconds") as number | undefined) ?? 4;
-  const warmup = (flags.get("warmup") as number | undefined) ?? 1;
-  const flag = (flags.get("engine") as BackendKind | "auto" | "plain" | undefined) ?? "auto";
-  const kind = flag === "plain" ? "f64" : flag;
-  const threads = flags.get("threads") as number | undefined;
-  const optimizer = (flags.get("optimizer") as OptimizerName | undefined) ?? "adagrad";
-  const names = ((flags.get("configs") as string | undefined) ?? "A,B,C").split(",").map((s) =>
-    s.trim().toUpperCase()
-  );
+  const names = flags.configs.split(",").map((s) => s.trim().toUpperCase());
   for (const n of names) {
     if (!BENCH_CONFIGS[n]) {
       throw new UsageError(
@@ -144,18 +133,12 @@ export async function benchMain(argv: string[]): Promise<number> {
   }
   const { text } = await loadCorpus("brown");
   const vocab = buildVocab(text);
-  const V = Math.max(vocab.chars.length, (flags.get("vocab-size") as number | undefined) ?? 100);
+  const V = Math.max(vocab.chars.length, flags.vocabSize);
   const data = splitData(encode(vocab, text), 0);
   const results: BenchResult[] = [];
   for (const n of names) {
     const { H, T, B, kind: cell } = BENCH_CONFIGS[n]!;
-    const rng = new Rng(1);
-    const backend = createBackend({ kind, threads: B === 1 ? 1 : threads });
-    const model = createModel({ kind: cell, vocabSize: V, hiddenSize: H }, rng, {
-      initScale: 0.01,
-      backend,
-    });
-    const engineText = backend.detail, label = backend.kind;
+    const { optimizer } = flags;
     const config = makeConfig({
       model: cell,
       hiddenSize: H,
@@ -166,10 +149,14 @@ export async function benchMain(argv: string[]): Promise<number> {
       optimizer,
       clipMode: "value",
       clip: 5,
+      initScale: 0.01,
       valFraction: 0,
       evalEvery: 0,
       sampleEvery: 0,
     });
+    const backend = openBackend(flags.engine, B === 1 ? 1 : flags.threads);
+    const rng = new Rng(1);
+    const model = buildModel(config, V, rng, backend);
     const trainer = new Trainer(model, {
       vocab,
       data,
@@ -178,22 +165,10 @@ export async function benchMain(argv: string[]): Promise<number> {
       rng,
     });
     const rssBefore = Deno.memoryUsage().rss;
-    const t0 = performance.now();
-    while (performance.now() - t0 < warmup * 1000) trainer.trainStep();
-    const segments: number[] = [];
-    for (let s = 0; s < 3; s++) {
-      let steps = 0, elapsed = 0;
-      const t1 = performance.now();
-      do {
-        trainer.trainStep();
-        steps++;
-        elapsed = performance.now() - t1;
-      } while (elapsed < (seconds * 1000) / 3);
-      segments.push((steps * T * B) / (elapsed / 1000));
-    }
-    segments.sort((a, b) => a - b);
+    const segments = measure(trainer, flags.warmup, flags.seconds).map((steps) => steps * T * B);
     const median = segments[1]!;
     const fpc = (cell === "lstm" ? 24 : 6) * H * H + 6 * V * H;
+    const { kind: label, detail } = backend;
     const result: BenchResult = {
       name: `deno-${cell}-${label}`,
       config: `H${H}_T${T}_B${B}_V${V}`,
@@ -203,7 +178,7 @@ export async function benchMain(argv: string[]): Promise<number> {
       segments: segments.map((r) => round(r, 1)),
       loss_per_char: round(trainer.smoothLoss, 3),
       optimizer,
-      engine: engineText,
+      engine: detail,
       rss_mib: [mib(rssBefore), mib(Deno.memoryUsage().rss)],
     };
     results.push(result);
@@ -211,6 +186,28 @@ export async function benchMain(argv: string[]): Promise<number> {
   }
   console.error(formatTable(results, names));
   return 0;
+}
+
+/**
+ * Trains for a warm-up, then for `seconds` in 3 segments.
+ *
+ * @returns Steps per second of each segment, ascending.
+ */
+function measure(trainer: Trainer, warmup: number, seconds: number): number[] {
+  const t0 = performance.now();
+  while (performance.now() - t0 < warmup * 1000) trainer.trainStep();
+  const rates: number[] = [];
+  for (let s = 0; s < 3; s++) {
+    let steps = 0, elapsed = 0;
+    const t1 = performance.now();
+    do {
+      trainer.trainStep();
+      steps++;
+      elapsed = performance.now() - t1;
+    } while (elapsed < (seconds * 1000) / 3);
+    rates.push(steps / (elapsed / 1000));
+  }
+  return rates.sort((a, b) => a - b);
 }
 
 /**

@@ -7,18 +7,17 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../lib/io/checkpoint.ts";
-import { makeConfig, modelConfigOf, type TrainConfig } from "../lib/train/config.ts";
-import { createBackend } from "../lib/backend/create.ts";
+import { makeConfig, type TrainConfig } from "../lib/train/config.ts";
 import type { Backend } from "../lib/backend/types.ts";
 import { loadCorpus } from "../lib/text/corpus.ts";
 import { type Split, splitData } from "../lib/text/data.ts";
-import { createModel } from "../lib/model/create.ts";
 import { createOptimizer } from "../lib/train/optim.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { countParams } from "../lib/core/tensor.ts";
 import { Trainer, type TrainEvent } from "../lib/train/trainer.ts";
 import { buildVocab, describeChar, encode, type Vocab } from "../lib/text/vocab.ts";
 import { UsageError } from "./args.ts";
+import { buildModel, openBackend } from "./engine.ts";
 import { runMain } from "./main_error.ts";
 import {
   formatCount,
@@ -39,8 +38,6 @@ interface Run {
   corpusRef: string;
   /** Header line describing the corpus. */
   corpusLine: string;
-  /** Header line naming the engine the model runs on. */
-  engineLine: string;
   outDir: string;
   bestValLoss: number | null;
   resumedFrom?: string;
@@ -58,12 +55,11 @@ export async function trainMain(argv: string[]): Promise<number> {
     console.log(trainHelp());
     return 0;
   }
-  const kind = args.engine === "plain" ? "f64" : args.engine;
-  const backend = createBackend({ kind, threads: args.threads });
-  const run = args.resume
+  const backend = openBackend(args.engine, args.threads);
+  const run = args.resume !== undefined
     ? await prepareResume(args, args.resume, backend)
     : await prepareFresh(args, backend);
-  return await train(run, args);
+  return await train(run, args, `Engine: ${backend.detail}`);
 }
 
 /** Validates the config; a bad combination of flags is a usage error (exit code 2). */
@@ -75,31 +71,28 @@ function configFromFlags(overrides: Partial<TrainConfig>): TrainConfig {
   }
 }
 
+/** A new run: config from the flags, a fresh model. */
 async function prepareFresh(args: TrainArgs, backend: Backend): Promise<Run> {
   const config = configFromFlags(args.overrides);
-  const spec = args.corpus ?? "brown";
+  const spec = args.corpus;
   const corpus = await loadCorpus(spec);
   const vocab = buildVocab(corpus.text);
   const data = splitData(encode(vocab, corpus.text), config.valFraction);
   checkLength(spec, data, config);
   const rng = new Rng(config.seed);
-  const model = createModel(
-    modelConfigOf(config, vocab.chars.length),
-    rng,
-    { initScale: config.initScale, backend },
-  );
+  const model = buildModel(config, vocab.chars.length, rng, backend);
   const optimizer = createOptimizer(config.optimizer, model.params, { backend });
   return {
     trainer: new Trainer(model, { vocab, data, config, optimizer, rng }),
     data,
     corpusRef: spec === "brown" ? "brown" : resolve(spec),
     corpusLine: describeCorpus(corpus.name, vocab, data),
-    engineLine: `Engine: ${backend.detail}`,
     outDir: args.out ?? join("runs", corpus.name),
     bestValLoss: null,
   };
 }
 
+/** A resumed run: the checkpoint's model, optimizer, data position and RNG. */
 async function prepareResume(args: TrainArgs, path: string, backend: Backend): Promise<Run> {
   const ckpt = await loadCheckpoint(path, { backend });
   const config = configFromFlags(resumeConfig(ckpt.config, args.overrides, path));
@@ -109,7 +102,7 @@ async function prepareResume(args: TrainArgs, path: string, backend: Backend): P
         `pass a larger --steps to continue, e.g. --steps ${ckpt.step + config.steps}`,
     );
   }
-  const spec = args.corpus ?? ckpt.corpus;
+  const spec = args.corpusGiven ? args.corpus : ckpt.corpus;
   const corpus = await loadCorpus(spec);
   checkVocab(spec, buildVocab(corpus.text), ckpt, path);
   const data = splitData(encode(ckpt.vocab, corpus.text), config.valFraction);
@@ -138,7 +131,6 @@ async function prepareResume(args: TrainArgs, path: string, backend: Backend): P
     data,
     corpusRef: spec === "brown" ? "brown" : resolve(spec),
     corpusLine: describeCorpus(corpus.name, vocab, data),
-    engineLine: `Engine: ${backend.detail}`,
     outDir: args.out ?? dirname(path),
     bestValLoss: ckpt.bestValLoss,
     resumedFrom: path,
@@ -172,6 +164,7 @@ function checkLength(spec: string, data: Split, config: TrainConfig): void {
   );
 }
 
+/** The header line describing the corpus and its split. */
 function describeCorpus(name: string, vocab: Vocab, data: Split): string {
   return `Corpus ${name}: ${formatCount(data.train.length + data.val.length)} characters, ` +
     `${vocab.chars.length} distinct (train ${formatCount(data.train.length)}, ` +
@@ -179,7 +172,7 @@ function describeCorpus(name: string, vocab: Vocab, data: Split): string {
 }
 
 /** Trains with progress output, checkpoints and Ctrl-C handling; returns the exit code. */
-async function train(run: Run, args: TrainArgs): Promise<number> {
+async function train(run: Run, args: TrainArgs, engineLine: string): Promise<number> {
   const { trainer, outDir } = run;
   const { config, vocab } = trainer;
   const out = new Output();
@@ -214,7 +207,7 @@ async function train(run: Run, args: TrainArgs): Promise<number> {
 
   const m = trainer.model;
   out.log(run.corpusLine);
-  out.log(run.engineLine);
+  out.log(engineLine);
   out.log(
     `Model ${m.config.kind}: hidden size ${m.config.hiddenSize}` +
       `${config.numLayers > 1 ? `, ${config.numLayers} layers, dropout ${config.dropout}` : ""}, ` +
@@ -326,6 +319,7 @@ async function keptBest(run: Run, bestPath: string): Promise<boolean> {
   return await isFile(bestPath);
 }
 
+/** Whether a path is an existing file. */
 async function isFile(path: string): Promise<boolean> {
   try {
     return (await Deno.stat(path)).isFile;

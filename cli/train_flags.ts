@@ -1,214 +1,138 @@
 /**
- * The flags of `deno task train`: one per {@linkcode TrainConfig} field plus the
- * run's corpus, output, reporting and resume options.
+ * The flags of `deno task train`: one per {@linkcode TrainConfig} field (range, choices
+ * and help from `CONFIG_FIELDS`, default from `DEFAULT_CONFIG`) plus the run's corpus,
+ * output, reporting and resume options.
  *
  * @module
  */
-import { BACKEND_KINDS } from "../lib/backend/create.ts";
-import type { BackendKind } from "../lib/backend/types.ts";
-import { DEFAULT_CONFIG, type TrainConfig } from "../lib/train/config.ts";
-import { MODEL_KINDS } from "../lib/model/char_model.ts";
-import { OPTIMIZERS } from "../lib/train/optim.ts";
-import { LR_SCHEDULES } from "../lib/train/schedule.ts";
-import { type FlagSpec, formatHelp, parseFlags, UsageError } from "./args.ts";
+import {
+  type Choices,
+  CONFIG_FIELDS,
+  DEFAULT_CONFIG,
+  type NumberRange,
+  type TrainConfig,
+} from "../lib/train/config.ts";
+import { parseFlags, UsageError } from "./args.ts";
+import { ENGINE_FLAGS } from "./engine.ts";
+import {
+  type FlagSpec,
+  type FlagTable,
+  type FlagValues,
+  listFlags,
+  type NumberFlag,
+  type StringFlag,
+} from "./flags.ts";
+import { formatHelp } from "./help.ts";
 
-/** A training flag; `key` ties it to a config field, `fixed` ones cannot change on resume. */
-export interface TrainFlag extends FlagSpec {
-  /** The config field it sets. */
-  key?: keyof TrainConfig;
-  /** Whether the value is fixed by the checkpoint when resuming. */
-  fixed?: boolean;
-}
-
-const D = DEFAULT_CONFIG;
-
-/** `--engine`: the model backend (shared with `deno task bench`). */
-export const ENGINE_FLAG: FlagSpec = {
-  name: "engine",
-  type: "string",
-  valueName: "KIND",
-  choices: [...BACKEND_KINDS, "plain"],
-  default: "auto",
-  description: "Backend: auto | openblas | wasm | ts (float32), f64 (float64 reference; plain = f64)",
-};
-
-/** `--threads`: OpenBLAS threads (shared with `deno task bench`). */
-export const THREADS_FLAG: FlagSpec = {
-  name: "threads",
-  type: "int",
-  valueName: "N",
-  min: 1,
-  max: 256,
-  default: "min(2, cores)",
-  description: "OpenBLAS threads for large matrix products (--engine auto or openblas)",
-};
+/** A flag that sets a config field; `fixed` ones cannot change on resume. */
+export type ConfigFlag<K extends keyof TrainConfig> =
+  & ([TrainConfig[K]] extends [number] ? NumberFlag
+    : StringFlag & { readonly choices: readonly TrainConfig[K][] })
+  & {
+    /** The config field it sets. */
+    readonly key: K;
+    /** Whether the value is fixed by the checkpoint when resuming. */
+    readonly fixed?: boolean;
+  };
 
 /** Every flag of `deno task train`, in help order. */
-export const TRAIN_FLAGS: readonly TrainFlag[] = [
-  {
-    name: "corpus",
+export const TRAIN_FLAGS = {
+  corpus: {
     type: "string",
     valueName: "PATH|brown",
     default: "brown",
+    path: true,
     description: "Training text: a UTF-8 file, or brown for the bundled Brown fiction",
   },
-  configFlag(
-    "model",
-    { type: "string", choices: MODEL_KINDS, fixed: true, valueName: "KIND" },
-    `Recurrent cell: ${MODEL_KINDS.join(", ")} (rnn is the seed's vanilla RNN)`,
-  ),
-  configFlag("hiddenSize", { type: "int", min: 1, max: 4096, fixed: true }, "Hidden units H"),
-  configFlag("numLayers", { type: "int", min: 1, max: 8, fixed: true }, "Stacked recurrent layers"),
-  configFlag(
-    "dropout",
-    { type: "number", min: 0, max: 0.95, fixed: true, valueName: "P" },
-    "Dropout between layers while training (needs --num-layers 2 or more)",
-  ),
-  configFlag(
-    "seqLength",
-    { type: "int", min: 1, max: 100_000, fixed: true },
-    "Characters per chunk T (truncated BPTT length)",
-  ),
-  configFlag(
-    "batchSize",
-    { type: "int", min: 1, max: 4096, fixed: true },
-    "Parallel text streams B per step",
-  ),
-  configFlag(
-    "steps",
-    { type: "int", min: 1 },
-    "Total optimizer steps (with --resume: continue up to N)",
-  ),
-  configFlag(
-    "learningRate",
-    { type: "number", min: 0, exclusiveMin: true, max: 10 },
-    "Base learning rate",
-  ),
-  configFlag(
-    "lrSchedule",
-    { type: "string", choices: LR_SCHEDULES, valueName: "KIND" },
-    "step: multiply by --lr-decay every --lr-decay-every steps; cosine: anneal to lr*--lr-decay",
-  ),
-  configFlag(
-    "lrDecay",
-    { type: "number", min: 0, max: 1 },
-    "Step: factor per --lr-decay-every steps (1 = constant); cosine: final fraction of the rate",
-  ),
-  configFlag("lrDecayEvery", { type: "int", min: 1 }, "Steps between learning-rate decays"),
-  configFlag(
-    "optimizer",
-    { type: "string", choices: OPTIMIZERS, fixed: true, valueName: "NAME" },
-    `Optimizer: ${OPTIMIZERS.join(", ")}`,
-  ),
-  configFlag(
-    "clip",
-    { type: "number", min: 0, exclusiveMin: true },
-    "Clip limit: max global norm (norm) or max |entry| (value)",
-  ),
-  configFlag(
-    "clipMode",
-    { type: "string", choices: ["norm", "value", "none"], valueName: "MODE" },
-    "Gradient clipping: norm, value or none",
-  ),
-  configFlag(
-    "initScale",
-    { type: "number", min: 0, max: 10, fixed: true },
-    "Std of the initial weights (0 = 1/sqrt(H))",
-  ),
-  configFlag(
-    "valFraction",
-    { type: "number", min: 0, max: 0.5, fixed: true, valueName: "F" },
-    "Fraction of the text held out at its end for validation",
-  ),
-  configFlag("evalEvery", { type: "int", min: 0 }, "Steps between validation passes (0 = never)"),
-  configFlag("sampleEvery", { type: "int", min: 0 }, "Steps between samples (0 = never)"),
-  configFlag("sampleLength", { type: "int", min: 1 }, "Characters per training sample"),
-  configFlag(
-    "sampleTemperature",
-    { type: "number", min: 0, max: 100, name: "temperature", valueName: "T" },
-    "Temperature of training samples (0 = always the most likely)",
-  ),
-  configFlag(
-    "seed",
-    { type: "int", min: 0, fixed: true },
-    "Seed of the initial weights and the samples",
-  ),
-  {
-    name: "print-every",
+  model: configFlag("model", { fixed: true, valueName: "KIND" }),
+  hiddenSize: configFlag("hiddenSize", { fixed: true }),
+  numLayers: configFlag("numLayers", { fixed: true }),
+  dropout: configFlag("dropout", { fixed: true, valueName: "P" }),
+  seqLength: configFlag("seqLength", { fixed: true }),
+  batchSize: configFlag("batchSize", { fixed: true }),
+  steps: configFlag("steps"),
+  learningRate: configFlag("learningRate"),
+  lrSchedule: configFlag("lrSchedule", { valueName: "KIND" }),
+  lrDecay: configFlag("lrDecay"),
+  lrDecayEvery: configFlag("lrDecayEvery"),
+  optimizer: configFlag("optimizer", { fixed: true, valueName: "NAME" }),
+  clip: configFlag("clip"),
+  clipMode: configFlag("clipMode", { valueName: "MODE" }),
+  initScale: configFlag("initScale", { fixed: true }),
+  valFraction: configFlag("valFraction", { fixed: true, valueName: "F" }),
+  evalEvery: configFlag("evalEvery"),
+  sampleEvery: configFlag("sampleEvery"),
+  sampleLength: configFlag("sampleLength"),
+  sampleTemperature: configFlag("sampleTemperature", { name: "temperature", valueName: "T" }),
+  seed: configFlag("seed", { fixed: true }),
+  printEvery: {
     type: "int",
-    valueName: "N",
     min: 1,
     default: 100,
     description: "Steps between kept progress lines (plain lines when stderr is not a terminal)",
   },
-  {
-    name: "save-every",
+  saveEvery: {
     type: "int",
-    valueName: "N",
     min: 0,
-    default: "same as --sample-every",
+    defaultText: "same as --sample-every",
     description: "Steps between saves of latest.safetensors (0 = only at the end)",
   },
-  {
-    name: "out",
+  out: {
     type: "string",
     valueName: "DIR",
-    default: "runs/<corpus name>, or the folder of the --resume checkpoint",
+    path: true,
+    defaultText: "runs/<corpus name>, or the folder of the --resume checkpoint",
     description: "Folder for latest.safetensors and best.safetensors",
   },
-  {
-    name: "resume",
+  resume: {
     type: "string",
     valueName: "CKPT",
+    path: true,
     description: "Continue a run from its checkpoint (config, optimizer, data position, RNG)",
   },
-  ENGINE_FLAG,
-  THREADS_FLAG,
-  {
-    name: "max-minutes",
+  ...ENGINE_FLAGS,
+  maxMinutes: {
     type: "number",
     valueName: "M",
     min: 0,
     exclusiveMin: true,
     description: "Stop after M minutes of wall time (saves latest; exit 0), e.g. for a time budget",
   },
-  { name: "help", short: "h", type: "boolean", description: "Show this help and exit" },
-];
+  help: { type: "boolean", short: "h", description: "Show this help and exit" },
+} as const satisfies FlagTable;
 
-/** A config flag: kebab-case name from the key, `X` or `N` placeholder, the default value. */
-function configFlag(
-  key: keyof TrainConfig,
-  spec: Partial<TrainFlag> & Pick<TrainFlag, "type">,
-  description: string,
-): TrainFlag {
-  const name = spec.name ?? key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
-  const valueName = spec.valueName ?? (spec.type === "int" ? "N" : "X");
-  return { ...spec, name, key, valueName, description, default: D[key] };
+/** The flag of a config field: range, choices and description from `CONFIG_FIELDS`. */
+function configFlag<K extends keyof TrainConfig>(
+  key: K,
+  options: { fixed?: boolean; valueName?: string; name?: string } = {},
+): ConfigFlag<K> {
+  const rule: (NumberRange | Choices) & { description: string } = CONFIG_FIELDS[key];
+  const spec: FlagSpec = rule.type === "choice"
+    ? { type: "string", choices: rule.choices, description: rule.description }
+    : rule;
+  const flag = { ...spec, ...options, key, defaultText: String(DEFAULT_CONFIG[key]) };
+  return flag as unknown as ConfigFlag<K>; // the rule's type decides the conditional type
 }
 
-/** The parsed command line of `deno task train`. */
-export interface TrainArgs {
-  /** `--help` was given. */
-  help: boolean;
-  /** `--corpus`, when given. */
-  corpus?: string;
-  /** Config fields given on the command line. */
+/** The flags of `deno task train` that set a config field, with their names, in help order. */
+export const CONFIG_FLAGS: readonly {
+  /** The property in {@linkcode TRAIN_FLAGS}. */
+  prop: string;
+  /** The kebab-case flag name. */
+  name: string;
+  /** The flag. */
+  spec: ConfigFlag<keyof TrainConfig>;
+}[] = listFlags(TRAIN_FLAGS).flatMap(({ key, name, spec }) =>
+  "key" in spec ? [{ prop: key, name, spec: spec as ConfigFlag<keyof TrainConfig> }] : []
+);
+
+/** The parsed command line of `deno task train`: every flag, plus the config overrides. */
+export type TrainArgs = FlagValues<typeof TRAIN_FLAGS> & {
+  /** Config fields given on the command line (the rest come from the defaults or checkpoint). */
   overrides: Partial<TrainConfig>;
-  /** `--print-every` (default 100). */
-  printEvery: number;
-  /** `--save-every`, when given. */
-  saveEvery?: number;
-  /** `--out`, when given. */
-  out?: string;
-  /** `--resume`, when given. */
-  resume?: string;
-  /** `--engine` (default `"auto"`): a fast engine kind, or `"plain"` for the float64 model. */
-  engine: BackendKind | "auto" | "plain";
-  /** `--threads`, when given. */
-  threads?: number;
-  /** `--max-minutes`, when given. */
-  maxMinutes?: number;
-}
+  /** Whether `--corpus` was given (else a resumed run uses the checkpoint's). */
+  corpusGiven: boolean;
+};
 
 /**
  * Parses the command line of `deno task train`.
@@ -219,32 +143,18 @@ export interface TrainArgs {
  * @example
  * ```ts
  * import { assertEquals } from "../tests/assert.ts";
- * assertEquals(parseTrainArgs(["--hidden-size", "16"]).overrides, { hiddenSize: 16 });
+ * const args = parseTrainArgs(["--hidden-size", "16"]);
+ * assertEquals([args.overrides, args.printEvery, args.engine], [{ hiddenSize: 16 }, 100, "auto"]);
  * ```
  */
 export function parseTrainArgs(argv: readonly string[]): TrainArgs {
-  const values = parseFlags(argv, TRAIN_FLAGS);
+  const { values, given } = parseFlags(argv, TRAIN_FLAGS);
   const overrides: Record<string, unknown> = {};
-  for (const flag of TRAIN_FLAGS) {
-    const v = values.get(flag.name);
-    if (flag.key && v !== undefined) overrides[flag.key] = v;
+  for (const { prop, spec } of CONFIG_FLAGS) {
+    const v = values[prop as keyof typeof values];
+    if (v !== undefined) overrides[spec.key] = v;
   }
-  const str = (name: string) => values.get(name) as string | undefined;
-  for (const name of ["corpus", "out", "resume"]) {
-    if (str(name) === "") throw new UsageError(`Empty --${name}; pass a path`);
-  }
-  return {
-    help: values.get("help") === true,
-    corpus: str("corpus"),
-    overrides: overrides as Partial<TrainConfig>,
-    printEvery: (values.get("print-every") as number | undefined) ?? 100,
-    saveEvery: values.get("save-every") as number | undefined,
-    out: str("out"),
-    resume: str("resume"),
-    engine: (str("engine") ?? "auto") as TrainArgs["engine"],
-    threads: values.get("threads") as number | undefined,
-    maxMinutes: values.get("max-minutes") as number | undefined,
-  };
+  return { ...values, overrides, corpusGiven: given.has("corpus") };
 }
 
 /**
@@ -269,16 +179,13 @@ export function resumeConfig(
   overrides: Partial<TrainConfig>,
   checkpointPath: string,
 ): TrainConfig {
-  for (const flag of TRAIN_FLAGS) {
-    if (!flag.fixed || !flag.key) continue;
-    const given = overrides[flag.key];
-    if (given !== undefined && given !== saved[flag.key]) {
-      throw new UsageError(
-        `Cannot change --${flag.name} when resuming: "${checkpointPath}" was trained with ` +
-          `--${flag.name} ${saved[flag.key]}; drop --${flag.name}, or start a new run ` +
-          `without --resume`,
-      );
-    }
+  for (const { name, spec } of CONFIG_FLAGS) {
+    const given = overrides[spec.key];
+    if (!spec.fixed || given === undefined || given === saved[spec.key]) continue;
+    throw new UsageError(
+      `Cannot change --${name} when resuming: "${checkpointPath}" was trained with ` +
+        `--${name} ${saved[spec.key]}; drop --${name}, or start a new run without --resume`,
+    );
   }
   return { ...saved, ...overrides };
 }
@@ -289,7 +196,8 @@ export function resumeConfig(
  * @returns The text.
  */
 export function trainHelp(): string {
-  const fixed = TRAIN_FLAGS.filter((f) => f.fixed).map((f) => `--${f.name}`).join(", ");
+  const fixed = CONFIG_FLAGS.filter(({ spec }) => spec.fixed)
+    .map(({ name }) => `--${name}`).join(", ");
   return formatHelp(
     [
       "Usage: deno task train [options]",

@@ -15,7 +15,6 @@
  * @module
  */
 import type { FloatArray } from "../core/tensor.ts";
-import type { Backend } from "./types.ts";
 
 /**
  * The logistic sigmoid `1 / (1 + e^-x)`, stable for large |x|.

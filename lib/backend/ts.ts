@@ -7,13 +7,14 @@
  * @module
  */
 import type { FloatArray } from "../core/tensor.ts";
+import { gruStepBackward, gruStepForward, lstmStepBackward, lstmStepForward } from "./cells_ts.ts";
 import {
-  gruStepBackward,
-  gruStepForward,
-  lstmStepBackward,
-  lstmStepForward,
-} from "./cells_ts.ts";
-import { type GemmKernel, type GemmPlan, resolveGemmPlan, type ResolvedGemmPlan, tsGemm } from "./gemm.ts";
+  type GemmKernel,
+  type GemmPlan,
+  type ResolvedGemmPlan,
+  resolveGemmPlan,
+  tsGemm,
+} from "./gemm.ts";
 import type { AdamStep, Backend, BackendKind } from "./types.ts";
 
 /** What a {@linkcode TsBackend} is: its kind, description, float type and matrix products. */

@@ -11,8 +11,8 @@ import type { FloatArray } from "../core/tensor.ts";
 import {
   type GemmKernel,
   type GemmPlan,
-  resolveGemmPlan,
   type ResolvedGemmPlan,
+  resolveGemmPlan,
   tsGemm,
 } from "./gemm.ts";
 import type { AdamStep, Backend, BackendKind } from "./types.ts";

@@ -21,7 +21,7 @@ import {
 } from "../model/char_model.ts";
 import type { Backend } from "../backend/types.ts";
 import { createModel } from "../model/create.ts";
-import { VANILLA_TO_STACKED, type VanillaRnn } from "../model/vanilla_rnn.ts";
+import { VANILLA_TO_STACKED } from "../model/vanilla_rnn.ts";
 import { createOptimizer, type Optimizer, type OptimizerName } from "../train/optim.ts";
 import { Rng, type RngState } from "../core/rng.ts";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "./safetensors.ts";

@@ -38,5 +38,9 @@ export function createModel(
   options: { initScale?: number; backend?: Backend } = {},
 ): StackedRnn {
   const initScale = options.initScale || undefined;
-  return new StackedRnn(rng, { ...resolveModelConfig(config), initScale, backend: options.backend });
+  return new StackedRnn(rng, {
+    ...resolveModelConfig(config),
+    initScale,
+    backend: options.backend,
+  });
 }

@@ -128,7 +128,7 @@ export class OutputHead {
     const old = this.#chunk;
     if (old && old.N === N) return old;
     const backend = this.#backend, V = this.#V, H = this.#H;
-    if (old) for (const a of [old.ys, old.logits, old.stats]) backend.free(a);
+    if (old) { for (const a of [old.ys, old.logits, old.stats]) backend.free(a); }
     return this.#chunk = {
       N,
       ys: backend.allocInt32(N),

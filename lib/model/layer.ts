@@ -29,7 +29,6 @@ import type { ModelKind } from "./char_model.ts";
 /** Gate blocks G per cell kind: rnn 1, lstm 4 (i, f, o, g), gru 3 (r, z, n). */
 export const CELL_GATES: Readonly<Record<ModelKind, number>> = { rnn: 1, lstm: 4, gru: 3 };
 
-
 /** Buffers and planned products of one chunk shape `(T, B)`. */
 interface Run {
   T: number;

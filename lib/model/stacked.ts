@@ -249,7 +249,7 @@ export class StackedRnn implements CharModel {
       return m;
     }
     if (!m || m.T !== T || m.B !== B) {
-      if (m) for (const a of [...m.masks, ...m.masked]) this.backend.free(a);
+      if (m) { for (const a of [...m.masks, ...m.masked]) this.backend.free(a); }
       const N = T * B * this.config.hiddenSize, L = this.layers.length;
       const alloc = () => Array.from({ length: L }, () => this.backend.alloc(N));
       m = this.#masks = { T, B, masks: alloc(), masked: alloc() };

@@ -1,6 +1,7 @@
 /**
- * One flat training configuration with documented defaults. Unknown keys and
- * invalid values throw a clear error before any work starts.
+ * One flat training configuration with documented defaults and one table of the
+ * accepted values of each field. Unknown keys and invalid values throw a clear error
+ * before any work starts.
  *
  * @module
  */
@@ -85,8 +86,182 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   seed: 42,
 });
 
+/** A numeric field's range; the command-line flags use the same shape. */
+export interface NumberRange {
+  /** `"int"`: a safe integer; `"number"`: any finite number. */
+  readonly type: "int" | "number";
+  /** Smallest accepted value. */
+  readonly min?: number;
+  /** Whether `min` itself is rejected. */
+  readonly exclusiveMin?: boolean;
+  /** Largest accepted value. */
+  readonly max?: number;
+  /** Whether `max` itself is rejected. */
+  readonly exclusiveMax?: boolean;
+}
+
+/** A string field that takes one of a fixed list of values. */
+export interface Choices<T extends string = string> {
+  /** Marks a choice field. */
+  readonly type: "choice";
+  /** The accepted values. */
+  readonly choices: readonly T[];
+}
+
+/** How one field of {@linkcode TrainConfig} is checked, and its one-line description. */
+export type ConfigField<T> = ([T] extends [number] ? NumberRange : Choices<T & string>) & {
+  /** What the field does, as shown by `deno task train --help`. */
+  readonly description: string;
+};
+
+/** The rule of every {@linkcode TrainConfig} field. */
+export type ConfigFields = { readonly [K in keyof TrainConfig]: ConfigField<TrainConfig[K]> };
+
 /**
- * Merges overrides into the defaults and validates every value.
+ * The accepted values of every config field: {@linkcode makeConfig} validates against this
+ * table, and `deno task train` builds its flags (ranges, choices, help) from it. Rules
+ * between fields (dropout needs 2 or more layers, the step schedule needs `lrDecay > 0`)
+ * are checked by {@linkcode makeConfig} on top.
+ */
+export const CONFIG_FIELDS: ConfigFields = Object.freeze({
+  model: {
+    type: "choice",
+    choices: MODEL_KINDS,
+    description: `Recurrent cell: ${MODEL_KINDS.join(", ")} (rnn is the seed's vanilla RNN)`,
+  },
+  hiddenSize: { type: "int", min: 1, max: 4096, description: "Hidden units H" },
+  numLayers: { type: "int", min: 1, max: 8, description: "Stacked recurrent layers" },
+  dropout: {
+    type: "number",
+    min: 0,
+    max: 1,
+    exclusiveMax: true,
+    description: "Dropout between layers while training (needs --num-layers 2 or more)",
+  },
+  seqLength: {
+    type: "int",
+    min: 1,
+    max: 100_000,
+    description: "Characters per chunk T (truncated BPTT length)",
+  },
+  batchSize: { type: "int", min: 1, max: 4096, description: "Parallel text streams B per step" },
+  steps: {
+    type: "int",
+    min: 1,
+    description: "Total optimizer steps (with --resume: continue up to N)",
+  },
+  learningRate: {
+    type: "number",
+    min: 0,
+    exclusiveMin: true,
+    max: 10,
+    description: "Base learning rate",
+  },
+  lrSchedule: {
+    type: "choice",
+    choices: LR_SCHEDULES,
+    description:
+      "step: multiply by --lr-decay every --lr-decay-every steps; cosine: anneal to lr*--lr-decay",
+  },
+  lrDecay: {
+    type: "number",
+    min: 0,
+    max: 1,
+    description:
+      "Step: factor per --lr-decay-every steps (1 = constant); cosine: final fraction of the rate",
+  },
+  lrDecayEvery: { type: "int", min: 1, description: "Steps between learning-rate decays" },
+  optimizer: {
+    type: "choice",
+    choices: OPTIMIZERS,
+    description: `Optimizer: ${OPTIMIZERS.join(", ")}`,
+  },
+  clipMode: {
+    type: "choice",
+    choices: ["norm", "value", "none"],
+    description: "Gradient clipping: norm, value or none",
+  },
+  clip: {
+    type: "number",
+    min: 0,
+    exclusiveMin: true,
+    description: "Clip limit: max global norm (norm) or max |entry| (value)",
+  },
+  initScale: {
+    type: "number",
+    min: 0,
+    max: 10,
+    description: "Std of the initial weights (0 = 1/sqrt(H))",
+  },
+  valFraction: {
+    type: "number",
+    min: 0,
+    max: 0.5,
+    description: "Fraction of the text held out at its end for validation",
+  },
+  evalEvery: {
+    type: "int",
+    min: 0,
+    description: "Steps between validation passes (0 = never)",
+  },
+  sampleEvery: { type: "int", min: 0, description: "Steps between samples (0 = never)" },
+  sampleLength: { type: "int", min: 1, description: "Characters per training sample" },
+  sampleTemperature: {
+    type: "number",
+    min: 0,
+    max: 100,
+    description: "Temperature of training samples (0 = always the most likely)",
+  },
+  seed: {
+    type: "int",
+    min: 0,
+    description: "Seed of the initial weights and the samples",
+  },
+});
+
+/**
+ * Whether a value is a number of the range's type within its bounds.
+ *
+ * @param range The range.
+ * @param value Any value.
+ * @returns `true` for a finite number (a safe integer for `"int"`) inside the bounds.
+ * @example
+ * ```ts
+ * import { assertEquals } from "../../tests/assert.ts";
+ * assertEquals(fitsRange(CONFIG_FIELDS.hiddenSize, 64), true);
+ * assertEquals(fitsRange(CONFIG_FIELDS.dropout, 1), false);
+ * ```
+ */
+export function fitsRange(range: NumberRange, value: unknown): value is number {
+  if (typeof value !== "number" || !Number.isFinite(value)) return false;
+  if (range.type === "int" && !Number.isSafeInteger(value)) return false;
+  const { min, max } = range;
+  if (min !== undefined && (range.exclusiveMin ? value <= min : value < min)) return false;
+  return max === undefined || (range.exclusiveMax ? value < max : value <= max);
+}
+
+/**
+ * What a range accepts, for error messages.
+ *
+ * @param range The range.
+ * @returns E.g. `an integer >= 1 and <= 4096`, `a number > 0`.
+ * @example
+ * ```ts
+ * import { assertEquals } from "../../tests/assert.ts";
+ * assertEquals(describeRange(CONFIG_FIELDS.dropout), "a number >= 0 and < 1");
+ * ```
+ */
+export function describeRange(range: NumberRange): string {
+  const parts: string[] = [];
+  if (range.min !== undefined) parts.push(`${range.exclusiveMin ? ">" : ">="} ${range.min}`);
+  if (range.max !== undefined) parts.push(`${range.exclusiveMax ? "<" : "<="} ${range.max}`);
+  const kind = range.type === "int" ? "an integer" : "a number";
+  return parts.length > 0 ? `${kind} ${parts.join(" and ")}` : kind;
+}
+
+/**
+ * Merges overrides into the defaults and validates every value against
+ * {@linkcode CONFIG_FIELDS}, then the rules between fields.
  *
  * @param overrides Values to change.
  * @returns A complete, valid configuration.
@@ -103,56 +278,30 @@ export function makeConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
     if (!Object.hasOwn(DEFAULT_CONFIG, key)) throw new RangeError(`Unknown config key "${key}"`);
   }
   const c: TrainConfig = { ...DEFAULT_CONFIG, ...overrides };
-  const positiveInts = [
-    "hiddenSize",
-    "numLayers",
-    "seqLength",
-    "batchSize",
-    "lrDecayEvery",
-  ] as const;
-  for (const k of positiveInts) requireInt(k, c[k], 1);
-  for (const k of ["steps", "evalEvery", "sampleEvery", "sampleLength"] as const) {
-    requireInt(k, c[k], 0);
+  for (const key of Object.keys(CONFIG_FIELDS) as (keyof TrainConfig)[]) {
+    checkField(key, c[key]);
   }
-  requireInt("seed", c.seed, 0);
-  requireRange("learningRate", c.learningRate, 0, 10, false);
-  requireRange("lrDecay", c.lrDecay, 0, 1, c.lrSchedule === "cosine");
-  requireRange("clip", c.clip, 0, Infinity, false);
-  requireRange("initScale", c.initScale, 0, 10, true);
-  requireRange("valFraction", c.valFraction, 0, 0.5, true);
-  requireRange("sampleTemperature", c.sampleTemperature, 0, 100, true);
-  if (!OPTIMIZERS.includes(c.optimizer)) {
+  if (c.lrSchedule === "step" && c.lrDecay === 0) {
     throw new RangeError(
-      `Invalid optimizer "${c.optimizer}": expected one of ${OPTIMIZERS.join(", ")}`,
-    );
-  }
-  if (!MODEL_KINDS.includes(c.model)) {
-    throw new RangeError(`Invalid model "${c.model}": expected one of ${MODEL_KINDS.join(", ")}`);
-  }
-  if (!LR_SCHEDULES.includes(c.lrSchedule)) {
-    throw new RangeError(
-      `Invalid lrSchedule "${c.lrSchedule}": expected one of ${LR_SCHEDULES.join(", ")}`,
+      `Invalid lrDecay 0: expected a number > 0 and <= 1 with the step schedule ` +
+        `(0 works only with lrSchedule cosine)`,
     );
   }
   resolveModelConfig(modelConfigOf(c, 1)); // checks dropout against numLayers
-  if (!["norm", "value", "none"].includes(c.clipMode)) {
-    throw new RangeError(`Invalid clipMode "${c.clipMode}": expected norm, value or none`);
-  }
   return c;
 }
 
-function requireInt(key: string, v: number, min: number): void {
-  if (!Number.isSafeInteger(v) || v < min) {
-    throw new RangeError(`Invalid ${key} ${v}: expected an integer >= ${min}`);
-  }
-}
-
-function requireRange(key: string, v: number, lo: number, hi: number, loInclusive: boolean) {
-  const ok = (loInclusive ? v >= lo : v > lo) && v <= hi && Number.isFinite(v);
-  if (!ok) {
-    throw new RangeError(
-      `Invalid ${key} ${v}: expected a number ${loInclusive ? ">=" : ">"} ${lo} and <= ${hi}`,
-    );
+/** Checks one field against its rule in {@linkcode CONFIG_FIELDS}. */
+function checkField(key: keyof TrainConfig, value: unknown): void {
+  const rule: NumberRange | Choices = CONFIG_FIELDS[key];
+  if (rule.type === "choice") {
+    if (!rule.choices.includes(value as string)) {
+      throw new RangeError(
+        `Invalid ${key} ${JSON.stringify(value)}: expected one of ${rule.choices.join(", ")}`,
+      );
+    }
+  } else if (!fitsRange(rule, value)) {
+    throw new RangeError(`Invalid ${key} ${value}: expected ${describeRange(rule)}`);
   }
 }
 

@@ -104,7 +104,14 @@ export function createOptimizer(
         if (name === "sgd") backend.sgd(w, g, lr);
         else if (name === "adagrad") backend.adagrad(w, g, moment("mem", k), { lr, eps });
         else if (name === "rmsprop") backend.rmsprop(w, g, moment("ms", k), { lr, rho, eps });
-        else backend.adam(w, g, [moment("m", k), moment("v", k)], { lr, beta1, beta2, c1, c2, eps });
+        else {backend.adam(w, g, [moment("m", k), moment("v", k)], {
+            lr,
+            beta1,
+            beta2,
+            c1,
+            c2,
+            eps,
+          });}
       }
     },
   };

@@ -53,7 +53,7 @@ Deno.test("bench: bad flags are one-line usage errors", async () => {
   );
   const e = await run("bench.ts", ["--engine", "gpu"], BENCH);
   assertOk(
-    /^error: Invalid --engine "gpu": expected one of auto, openblas, wasm, ts, plain/.test(
+    /^error: Invalid --engine "gpu": expected one of auto, openblas, wasm, ts, f64, plain/.test(
       e.stderr,
     ),
     e.stderr,
@@ -80,7 +80,7 @@ Deno.test("train: prints the engine in use and honours --engine", async () => {
     assertOk(/Engine: wasm \(/.test(wasm.stderr + wasm.stdout), wasm.stderr);
     const plain = await run("train.ts", [...common, "--engine", "plain", "--threads", "1"], BENCH);
     assertEquals(plain.code, 0, plain.stderr);
-    assertOk(/Engine: plain \(float64/.test(plain.stderr + plain.stdout));
+    assertOk(/Engine: f64 \(float64/.test(plain.stderr + plain.stdout)); // plain = f64
     const noFfi = await run("train.ts", [...common, "--engine", "openblas"], [
       "--allow-read",
       "--allow-write",
@@ -88,7 +88,7 @@ Deno.test("train: prints the engine in use and honours --engine", async () => {
     ]);
     assertEquals(noFfi.code, 1);
     assertOk(
-      /^error: Cannot use the openblas engine: .*--allow-ffi/.test(noFfi.stderr),
+      /^error: Cannot use the openblas backend: .*--allow-ffi/.test(noFfi.stderr),
       noFfi.stderr,
     );
   } finally {

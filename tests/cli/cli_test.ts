@@ -6,9 +6,18 @@
 import { join } from "node:path";
 import { assertEquals, assertOk, assertThrows } from "../assert.ts";
 import { closestFlag, parseFlags, parseNumberFlag, UsageError } from "../../cli/args.ts";
-import { resumeConfig, TRAIN_FLAGS, trainHelp } from "../../cli/train_flags.ts";
+import { listFlags } from "../../cli/flags.ts";
+import { formatHelp } from "../../cli/help.ts";
+import { SAMPLE_FLAGS } from "../../cli/sample.ts";
+import {
+  CONFIG_FLAGS,
+  parseTrainArgs,
+  resumeConfig,
+  TRAIN_FLAGS,
+  trainHelp,
+} from "../../cli/train_flags.ts";
 import { loadCheckpoint } from "../../lib/io/checkpoint.ts";
-import { DEFAULT_CONFIG, makeConfig } from "../../lib/train/config.ts";
+import { CONFIG_FIELDS, DEFAULT_CONFIG, makeConfig } from "../../lib/train/config.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const PERMISSIONS = {
@@ -76,21 +85,81 @@ function assertCleanError(r: Result, what: string): void {
 }
 
 Deno.test("flags: strict numbers, negative values, suggestions", () => {
-  const steps = TRAIN_FLAGS.find((f) => f.name === "steps")!;
-  assertEquals(parseNumberFlag("30", steps), 30);
-  assertEquals(parseNumberFlag("1e3", steps), 1000);
+  const steps = TRAIN_FLAGS.steps;
+  assertEquals(parseNumberFlag("30", "steps", steps), 30);
+  assertEquals(parseNumberFlag("1e3", "steps", steps), 1000);
   for (const bad of ["", " 5", "12abc", "0x10", "NaN", "Infinity", "1e999", "2.5", "0", "-5"]) {
-    assertThrows(() => parseNumberFlag(bad, steps), /^UsageError: Invalid --steps/);
+    assertThrows(() => parseNumberFlag(bad, "steps", steps), /^UsageError: Invalid --steps/);
   }
-  assertEquals(parseFlags(["--seed=7", "--clip", "0.5"], TRAIN_FLAGS).get("clip"), 0.5);
+  assertEquals(parseFlags(["--seed=7", "--clip", "0.5"], TRAIN_FLAGS).values.clip, 0.5);
   assertThrows(() => parseFlags(["--steps", "-5"], TRAIN_FLAGS), /"-5": out of range/);
   assertThrows(() => parseFlags(["--stepz", "5"], TRAIN_FLAGS), /did you mean --steps\?/);
   assertEquals(closestFlag("zzzzzz", TRAIN_FLAGS), undefined);
 });
 
+Deno.test("flags: typed values with every default applied once, from the spec", () => {
+  const args = parseTrainArgs([]);
+  assertEquals(args.overrides, {});
+  assertEquals([args.corpus, args.printEvery, args.engine, args.help], [
+    "brown",
+    100,
+    "auto",
+    false,
+  ]);
+  assertEquals([args.corpusGiven, args.saveEvery, args.out, args.hiddenSize], [
+    false,
+    undefined,
+    undefined,
+    undefined,
+  ]);
+  const given = parseTrainArgs(["--corpus", "x.txt", "--temperature", "0", "--model", "gru"]);
+  assertEquals([given.corpus, given.corpusGiven], ["x.txt", true]);
+  assertEquals(given.overrides, { sampleTemperature: 0, model: "gru" });
+  const sample = parseFlags(["--checkpoint", "c"], SAMPLE_FLAGS).values;
+  assertEquals(sample, {
+    checkpoint: "c",
+    prime: "",
+    length: 500,
+    temperature: 0.8,
+    topK: 0,
+    seed: undefined,
+    help: false,
+  });
+  const help = formatHelp("", SAMPLE_FLAGS);
+  assertOk(help.includes('(default: "")') && help.includes("(default: 500)"), help);
+  assertThrows(() => parseTrainArgs(["--out", ""]), /^UsageError: Empty --out; pass a path$/);
+});
+
+Deno.test("flags: config flags take their ranges, choices and defaults from the config", () => {
+  const help = trainHelp();
+  for (const { name, spec } of CONFIG_FLAGS) {
+    const { type, description, ...checks } = CONFIG_FIELDS[spec.key];
+    assertEquals(spec.type, type === "choice" ? "string" : type, name);
+    for (const [k, v] of Object.entries(checks)) {
+      assertEquals((spec as unknown as Record<string, unknown>)[k], v, `${name} ${k}`);
+    }
+    const line = help.split("\n").find((l) => l.trimStart().startsWith(`--${name} `))!;
+    assertOk(line.endsWith(`${description} (default: ${DEFAULT_CONFIG[spec.key]})`), line);
+  }
+  // the same limit whichever way the value comes in
+  for (
+    const [flag, text, key, value] of [
+      ["--hidden-size", "4097", "hiddenSize", 4097],
+      ["--num-layers", "9", "numLayers", 9],
+      ["--dropout", "1", "dropout", 1],
+      ["--sample-length", "0", "sampleLength", 0],
+    ] as const
+  ) {
+    assertThrows(() => parseTrainArgs([flag, text]), new RegExp(`Invalid ${flag} "${text}"`));
+    assertThrows(() => makeConfig({ [key]: value }), new RegExp(`Invalid ${key} ${value}`));
+  }
+  assertEquals(parseTrainArgs(["--hidden-size", "4096"]).overrides, { hiddenSize: 4096 });
+  assertEquals(parseTrainArgs(["--dropout", "0.99"]).overrides, { dropout: 0.99 });
+});
+
 Deno.test("flags: every config field has a flag and resume refuses fixed changes", () => {
-  const keys = TRAIN_FLAGS.map((f) => f.key).filter((k) => k !== undefined).sort();
-  assertEquals(keys, Object.keys(DEFAULT_CONFIG).sort());
+  const keys = CONFIG_FLAGS.map(({ spec }) => spec.key);
+  assertEquals(keys.sort(), Object.keys(DEFAULT_CONFIG).sort());
   const saved = makeConfig({ hiddenSize: 16 });
   assertEquals(resumeConfig(saved, { steps: 50, hiddenSize: 16 }, "c").steps, 50);
   try {
@@ -99,7 +168,7 @@ Deno.test("flags: every config field has a flag and resume refuses fixed changes
   } catch (e) {
     assertOk(e instanceof UsageError && /--hidden-size 16/.test(e.message));
   }
-  for (const f of TRAIN_FLAGS) assertOk(trainHelp().includes(`--${f.name}`), f.name);
+  for (const f of listFlags(TRAIN_FLAGS)) assertOk(trainHelp().includes(`--${f.name}`), f.name);
 });
 
 Deno.test("train: a tiny model learns and writes checkpoints", async () => {
@@ -249,7 +318,7 @@ Deno.test("train: Ctrl-C stops after the step, saves latest and exits 130", asyn
 Deno.test("help: every flag with its default, exit 0", async () => {
   const [t, s] = await Promise.all([cli("train", ["--help"]), cli("sample", ["-h"])]);
   assertEquals([t.code, s.code], [0, 0]);
-  for (const f of TRAIN_FLAGS) assertOk(t.stdout.includes(`--${f.name}`), f.name);
+  for (const f of listFlags(TRAIN_FLAGS)) assertOk(t.stdout.includes(`--${f.name}`), f.name);
   assertOk(t.stdout.includes(`--hidden-size N`) && t.stdout.includes("(default: 256)"));
   for (const name of ["checkpoint", "prime", "length", "temperature", "top-k", "seed"]) {
     assertOk(s.stdout.includes(`--${name}`), name);

@@ -1,6 +1,13 @@
 // The flat training config: defaults, and loud failures naming the key.
 import { assertEquals, assertOk, assertThrows } from "../assert.ts";
-import { DEFAULT_CONFIG, makeConfig, type TrainConfig } from "../../lib/train/config.ts";
+import {
+  CONFIG_FIELDS,
+  DEFAULT_CONFIG,
+  describeRange,
+  fitsRange,
+  makeConfig,
+  type TrainConfig,
+} from "../../lib/train/config.ts";
 
 Deno.test("makeConfig returns the defaults and applies overrides", () => {
   assertEquals(makeConfig(), { ...DEFAULT_CONFIG });
@@ -31,25 +38,43 @@ Deno.test("keys inherited from Object.prototype are unknown keys too", () => {
 });
 
 Deno.test("non-integers are rejected where integers are required, naming the key", () => {
-  const intKeys = [
-    "hiddenSize",
-    "seqLength",
-    "batchSize",
-    "lrDecayEvery",
-    "steps",
-    "evalEvery",
-    "sampleEvery",
-    "sampleLength",
-    "seed",
-  ] as const;
-  for (const key of intKeys) {
+  const expected = {
+    hiddenSize: "an integer >= 1 and <= 4096",
+    numLayers: "an integer >= 1 and <= 8",
+    seqLength: "an integer >= 1 and <= 100000",
+    batchSize: "an integer >= 1 and <= 4096",
+    lrDecayEvery: "an integer >= 1",
+    steps: "an integer >= 1",
+    evalEvery: "an integer >= 0",
+    sampleEvery: "an integer >= 0",
+    sampleLength: "an integer >= 1",
+    seed: "an integer >= 0",
+  } as const;
+  for (const [key, range] of Object.entries(expected)) {
     for (const v of [1.5, NaN, Infinity, "8" as unknown as number]) {
       assertThrows(
         () => makeConfig({ [key]: v }),
-        new RegExp(`^RangeError: Invalid ${key} ${v}: expected an integer >= [01]$`),
+        new RegExp(`^RangeError: Invalid ${key} ${v}: expected ${range}$`),
       );
     }
   }
+});
+
+Deno.test("every config field has exactly one rule, and the defaults pass it", () => {
+  assertEquals(Object.keys(CONFIG_FIELDS).sort(), Object.keys(DEFAULT_CONFIG).sort());
+  for (const [key, rule] of Object.entries(CONFIG_FIELDS)) {
+    const value = DEFAULT_CONFIG[key as keyof TrainConfig];
+    assertOk(rule.description.length > 0, key);
+    assertOk(
+      rule.type === "choice"
+        ? (rule.choices as readonly unknown[]).includes(value)
+        : fitsRange(rule, value),
+      key,
+    );
+  }
+  assertEquals(describeRange(CONFIG_FIELDS.learningRate), "a number > 0 and <= 10");
+  assertEquals(describeRange(CONFIG_FIELDS.dropout), "a number >= 0 and < 1");
+  assertEquals(describeRange(CONFIG_FIELDS.clip), "a number > 0");
 });
 
 Deno.test("out-of-range values are rejected, naming the key and the range", () => {
@@ -58,7 +83,15 @@ Deno.test("out-of-range values are rejected, naming the key and the range", () =
     ["seqLength", -3, /Invalid seqLength -3: expected an integer >= 1/],
     ["batchSize", 0, /Invalid batchSize 0/],
     ["lrDecayEvery", 0, /Invalid lrDecayEvery 0/],
-    ["steps", -1, /Invalid steps -1: expected an integer >= 0/],
+    ["hiddenSize", 4097, /Invalid hiddenSize 4097: expected an integer >= 1 and <= 4096/],
+    ["numLayers", 9, /Invalid numLayers 9: expected an integer >= 1 and <= 8/],
+    ["seqLength", 100_001, /Invalid seqLength 100001: expected an integer >= 1 and <= 100000/],
+    ["batchSize", 4097, /Invalid batchSize 4097: expected an integer >= 1 and <= 4096/],
+    ["steps", -1, /Invalid steps -1: expected an integer >= 1/],
+    ["steps", 0, /Invalid steps 0: expected an integer >= 1/],
+    ["sampleLength", 0, /Invalid sampleLength 0: expected an integer >= 1/],
+    ["dropout", 1, /Invalid dropout 1: expected a number >= 0 and < 1/],
+    ["dropout", -0.1, /Invalid dropout -0.1: expected a number >= 0 and < 1/],
     ["evalEvery", -1, /Invalid evalEvery -1/],
     ["seed", -5, /Invalid seed -5: expected an integer >= 0/],
     ["learningRate", 0, /Invalid learningRate 0: expected a number > 0 and <= 10/],
@@ -66,7 +99,8 @@ Deno.test("out-of-range values are rejected, naming the key and the range", () =
     ["learningRate", "0.1", /Invalid learningRate 0.1/],
     ["lrDecay", 0, /Invalid lrDecay 0: expected a number > 0 and <= 1/],
     ["lrDecay", 1.5, /Invalid lrDecay 1.5/],
-    ["clip", 0, /Invalid clip 0: expected a number > 0 and <= Infinity/],
+    ["clip", 0, /Invalid clip 0: expected a number > 0$/],
+    ["clip", Infinity, /Invalid clip Infinity: expected a number > 0$/],
     ["clip", NaN, /Invalid clip NaN/],
     ["initScale", -0.1, /Invalid initScale -0.1: expected a number >= 0 and <= 10/],
     ["valFraction", 0.6, /Invalid valFraction 0.6: expected a number >= 0 and <= 0.5/],
@@ -80,7 +114,7 @@ Deno.test("out-of-range values are rejected, naming the key and the range", () =
     ["model", "transformer", /Invalid model "transformer": expected one of rnn, lstm, gru/],
     ["numLayers", 0, /Invalid numLayers 0: expected an integer >= 1/],
     ["lrSchedule", "linear", /Invalid lrSchedule "linear": expected one of step, cosine/],
-    ["clipMode", "both", /Invalid clipMode "both": expected norm, value or none/],
+    ["clipMode", "both", /Invalid clipMode "both": expected one of norm, value, none/],
   ];
   for (const [key, value, pattern] of cases) {
     assertThrows(() => makeConfig({ [key]: value } as Partial<TrainConfig>), pattern);
@@ -89,10 +123,10 @@ Deno.test("out-of-range values are rejected, naming the key and the range", () =
 
 Deno.test("boundary values are accepted", () => {
   const c = makeConfig({
-    steps: 0,
+    steps: 1,
     evalEvery: 0,
     sampleEvery: 0,
-    sampleLength: 0,
+    sampleLength: 1,
     seed: 0,
     initScale: 0,
     valFraction: 0.5,
@@ -103,4 +137,13 @@ Deno.test("boundary values are accepted", () => {
   });
   assertEquals(c.valFraction, 0.5);
   assertEquals(makeConfig({ clipMode: "none", optimizer: "adagrad" }).clipMode, "none");
+  const big = makeConfig({ hiddenSize: 4096, numLayers: 8, batchSize: 4096, seqLength: 100_000 });
+  assertEquals([big.hiddenSize, big.numLayers], [4096, 8]);
+  assertEquals(makeConfig({ numLayers: 2, dropout: 0.99 }).dropout, 0.99);
+});
+
+Deno.test("rules between fields: lrDecay 0 needs the cosine schedule, dropout 2+ layers", () => {
+  assertEquals(makeConfig({ lrSchedule: "cosine", lrDecay: 0 }).lrDecay, 0);
+  assertThrows(() => makeConfig({ lrDecay: 0 }), /Invalid lrDecay 0: .*step schedule/);
+  assertThrows(() => makeConfig({ dropout: 0.5 }), /2 or more layers/);
 });

@@ -1,6 +1,6 @@
 // Each optimizer step against values computed by hand (arithmetic in the comments).
 import { createBackend } from "../../lib/backend/create.ts";
-import { assertClose, assertEquals, assertOk, assertThrows } from "../assert.ts";
+import { assertClose, assertEquals, assertThrows } from "../assert.ts";
 import { createOptimizer, type OptimizerName, OPTIMIZERS } from "../../lib/train/optim.ts";
 import type { Params } from "../../lib/core/tensor.ts";
 

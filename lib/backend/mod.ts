@@ -5,6 +5,7 @@
  * @module
  */
 export * from "./types.ts";
+export * from "./base.ts";
 export * from "./gemm.ts";
 export * from "./create.ts";
 export * from "./cells_ts.ts";

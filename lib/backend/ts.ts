@@ -8,45 +8,21 @@
  */
 import type { FloatArray } from "../core/tensor.ts";
 import { gruStepBackward, gruStepForward, lstmStepBackward, lstmStepForward } from "./cells_ts.ts";
-import {
-  type GemmKernel,
-  type GemmPlan,
-  type ResolvedGemmPlan,
-  resolveGemmPlan,
-  tsGemm,
-} from "./gemm.ts";
-import type { AdamStep, Backend, BackendKind } from "./types.ts";
+import { tsGemm } from "./gemm.ts";
+import { BackendBase, type BackendSetup } from "./base.ts";
+import type { AdamStep, Backend, RmsPropStep } from "./types.ts";
 
-/** What a {@linkcode TsBackend} is: its kind, description, float type and matrix products. */
-export interface TsBackendOptions {
-  /** `"ts"` (float32), `"f64"`, or `"openblas"` when OpenBLAS runs the products. */
-  kind: BackendKind;
-  /** Human-readable description. */
-  detail: string;
+/** The setup of a {@linkcode TsBackend}: its identity, array type and matrix products. */
+export interface TsBackendOptions extends BackendSetup {
   /** Storage: `Float32Array` or `Float64Array`. */
   array: Float32ArrayConstructor | Float64ArrayConstructor;
-  /** Threads of the matrix products; default 1. */
-  threads?: number;
-  /** Why faster backends were skipped. */
-  skipped?: readonly string[];
-  /** Planner of the matrix products; default {@linkcode tsGemm}. */
-  gemm?: (plan: ResolvedGemmPlan) => GemmKernel;
 }
 
 /** A backend on plain typed arrays with TypeScript loops; see the module doc. */
-export class TsBackend implements Backend {
-  /** See {@linkcode Backend.kind}. */
-  readonly kind: BackendKind;
-  /** See {@linkcode Backend.detail}. */
-  readonly detail: string;
-  /** See {@linkcode Backend.threads}. */
-  readonly threads: number;
-  /** See {@linkcode Backend.skipped}. */
-  readonly skipped: readonly string[];
+export class TsBackend extends BackendBase implements Backend {
   /** See {@linkcode Backend.float}. */
   readonly float: "f32" | "f64";
   #array: Float32ArrayConstructor | Float64ArrayConstructor;
-  #gemm: (plan: ResolvedGemmPlan) => GemmKernel;
 
   /**
    * Creates a backend.
@@ -63,13 +39,9 @@ export class TsBackend implements Backend {
    * ```
    */
   constructor(options: TsBackendOptions) {
-    this.kind = options.kind;
-    this.detail = options.detail;
-    this.threads = options.threads ?? 1;
-    this.skipped = options.skipped ?? [];
+    super(options, tsGemm);
     this.#array = options.array;
     this.float = options.array === Float64Array ? "f64" : "f32";
-    this.#gemm = options.gemm ?? tsGemm;
   }
 
   /** See {@linkcode Backend.alloc}. @param n Elements. @returns Zeros. */
@@ -84,11 +56,6 @@ export class TsBackend implements Backend {
 
   /** Nothing to do: the garbage collector frees plain arrays. */
   free(): void {}
-
-  /** See {@linkcode Backend.gemm}. @param plan The product. @returns Its kernel. */
-  gemm(plan: GemmPlan): GemmKernel {
-    return this.#gemm(resolveGemmPlan(plan));
-  }
 
   /** See {@linkcode Backend.tanh}. @param a Values. */
   tanh(a: FloatArray): void {
@@ -232,12 +199,7 @@ export class TsBackend implements Backend {
    * See {@linkcode Backend.rmsprop}.
    * @param w Parameters. @param g Gradients. @param ms Mean squares. @param options Settings.
    */
-  rmsprop(
-    w: FloatArray,
-    g: FloatArray,
-    ms: FloatArray,
-    options: { lr: number; rho: number; eps: number },
-  ): void {
+  rmsprop(w: FloatArray, g: FloatArray, ms: FloatArray, options: RmsPropStep): void {
     const { lr, rho, eps } = options;
     for (let i = 0; i < w.length; i++) {
       ms[i] = rho * ms[i]! + (1 - rho) * g[i]! * g[i]!; // ms = rho ms + (1 - rho) g^2

@@ -12,10 +12,26 @@
  * @module
  */
 import type { FloatArray } from "../core/tensor.ts";
+import type {
+  gruStepBackward,
+  gruStepForward,
+  lstmStepBackward,
+  lstmStepForward,
+} from "./cells_ts.ts";
 import type { GemmKernel, GemmPlan } from "./gemm.ts";
 
 /** The backends, fastest first; `f64` is the float64 reference. */
 export type BackendKind = "openblas" | "wasm" | "ts" | "f64";
+
+/** Hyperparameters of {@linkcode Backend.rmsprop}. */
+export interface RmsPropStep {
+  /** Learning rate. */
+  lr: number;
+  /** Decay of the mean square. */
+  rho: number;
+  /** Added to the denominator. */
+  eps: number;
+}
 
 /** Hyperparameters of {@linkcode Backend.adam}. */
 export interface AdamStep {
@@ -185,12 +201,7 @@ export interface Backend {
    * @param ms Mean squares.
    * @param options Learning rate, decay and eps.
    */
-  rmsprop(
-    w: FloatArray,
-    g: FloatArray,
-    ms: FloatArray,
-    options: { lr: number; rho: number; eps: number },
-  ): void;
+  rmsprop(w: FloatArray, g: FloatArray, ms: FloatArray, options: RmsPropStep): void;
   /**
    * Adam: `m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; w -= lr (m / c1) / (sqrt(v / c2) + eps)`.
    *
@@ -228,82 +239,12 @@ export interface Backend {
    * @param b Factors.
    */
   multiply(dst: FloatArray, a: FloatArray, b: FloatArray): void;
-  /**
-   * One LSTM step's gates and states (equations in `cells_ts.ts`, `lstmStepForward`).
-   *
-   * @param gates `(B, 4H)` pre-activations, replaced by the activations i, f, o, g.
-   * @param cPrev `(B, H)` c_{t-1}.
-   * @param c `(B, H)` output c_t.
-   * @param tanhC `(B, H)` output tanh(c_t).
-   * @param h `(B, H)` output h_t.
-   * @param H Hidden size.
-   */
-  lstmForward(
-    gates: FloatArray,
-    cPrev: FloatArray,
-    c: FloatArray,
-    tanhC: FloatArray,
-    h: FloatArray,
-    H: number,
-  ): void;
-  /**
-   * One LSTM step's backward (`cells_ts.ts`, `lstmStepBackward`).
-   *
-   * @param gates `(B, 4H)` activations.
-   * @param cPrev `(B, H)` c_{t-1}.
-   * @param tanhC `(B, H)` tanh(c_t).
-   * @param dh `(B, H)` dL/dh_t.
-   * @param dc `(B, H)` dL/dc_t, replaced by dL/dc_{t-1}.
-   * @param dGates `(B, 4H)` output.
-   * @param H Hidden size.
-   */
-  lstmBackward(
-    gates: FloatArray,
-    cPrev: FloatArray,
-    tanhC: FloatArray,
-    dh: FloatArray,
-    dc: FloatArray,
-    dGates: FloatArray,
-    H: number,
-  ): void;
-  /**
-   * One GRU step (`cells_ts.ts`, `gruStepForward`).
-   *
-   * @param gates `(B, 3H)` input side, replaced by the activations r, z, n.
-   * @param ah `(B, 3H)` hidden side.
-   * @param bhn `(H)` hidden-side bias of n.
-   * @param hPrev `(B, H)` h_{t-1}.
-   * @param h `(B, H)` output h_t.
-   * @param hn `(B, H)` output: `Wh_n h_{t-1} + bhn`.
-   */
-  gruForward(
-    gates: FloatArray,
-    ah: FloatArray,
-    bhn: FloatArray,
-    hPrev: FloatArray,
-    h: FloatArray,
-    hn: FloatArray,
-  ): void;
-  /**
-   * One GRU step's backward (`cells_ts.ts`, `gruStepBackward`).
-   *
-   * @param gates `(B, 3H)` activations.
-   * @param hn `(B, H)` the reset's operand.
-   * @param hPrev `(B, H)` h_{t-1}.
-   * @param dh `(B, H)` dL/dh_t.
-   * @param dax `(B, 3H)` output, input side.
-   * @param dah `(B, 3H)` output, hidden side.
-   * @param dbhn `(H)` accumulator.
-   * @param dhPrev `(B, H)` accumulator of the direct path `z dh`.
-   */
-  gruBackward(
-    gates: FloatArray,
-    hn: FloatArray,
-    hPrev: FloatArray,
-    dh: FloatArray,
-    dax: FloatArray,
-    dah: FloatArray,
-    dbhn: FloatArray,
-    dhPrev: FloatArray,
-  ): void;
+  /** One LSTM step's gates and states: {@linkcode lstmStepForward}'s arguments and equations. */
+  lstmForward(...args: Parameters<typeof lstmStepForward>): void;
+  /** One LSTM step's backward: {@linkcode lstmStepBackward}'s arguments and equations. */
+  lstmBackward(...args: Parameters<typeof lstmStepBackward>): void;
+  /** One GRU step: {@linkcode gruStepForward}'s arguments and equations. */
+  gruForward(...args: Parameters<typeof gruStepForward>): void;
+  /** One GRU step's backward: {@linkcode gruStepBackward}'s arguments and equations. */
+  gruBackward(...args: Parameters<typeof gruStepBackward>): void;
 }

@@ -15,7 +15,8 @@ import {
   resolveGemmPlan,
   tsGemm,
 } from "./gemm.ts";
-import type { AdamStep, Backend, BackendKind } from "./types.ts";
+import { BackendBase, type BackendSetup } from "./base.ts";
+import type { AdamStep, Backend, RmsPropStep } from "./types.ts";
 import { KERNELS_WASM_RELAXED, KERNELS_WASM_STRICT } from "./wasm/kernels_wasm.ts";
 
 const PAGE = 65536;
@@ -114,39 +115,16 @@ function wasmGemm(ex: Exports, plan: ResolvedGemmPlan): GemmKernel {
     ex.sgemm(m, n, k, a.byteOffset, ars, acs, b.byteOffset, ldb, c.byteOffset, ldc, beta);
 }
 
-/** What a {@linkcode WasmBackend} is besides its kernels. */
-export interface WasmBackendOptions {
-  /** `"wasm"`, or `"openblas"` when OpenBLAS runs the products. */
-  kind: BackendKind;
-  /** Human-readable description. */
-  detail: string;
-  /** Threads of the matrix products; default 1. */
-  threads?: number;
-  /** Why faster backends were skipped. */
-  skipped?: readonly string[];
-  /** Planner of the matrix products; default the wasm kernels. */
-  gemm?: (plan: ResolvedGemmPlan) => GemmKernel;
-}
-
 /**
  * A backend whose float32 buffers live in one shared WebAssembly memory, with first-fit reuse
  * of freed blocks. The memory (and everything in it) is released with the backend.
  */
-export class WasmBackend implements Backend {
-  /** See {@linkcode Backend.kind}. */
-  readonly kind: BackendKind;
-  /** See {@linkcode Backend.detail}. */
-  readonly detail: string;
-  /** See {@linkcode Backend.threads}. */
-  readonly threads: number;
-  /** See {@linkcode Backend.skipped}. */
-  readonly skipped: readonly string[];
+export class WasmBackend extends BackendBase implements Backend {
   /** Always float32. */
   readonly float = "f32" as const;
   #memory: WebAssembly.Memory;
   #buffers = new WeakSet<ArrayBufferLike>(); // every buffer object of #memory handed out
   #ex: Exports;
-  #gemm: (plan: ResolvedGemmPlan) => GemmKernel;
   #top = ALIGN; // first never-used byte; offset 0 is kept unused
   #free: { ptr: number; size: number }[] = []; // sorted by ptr
   #sizes = new Map<number, number>(); // ptr -> block size of live blocks
@@ -165,18 +143,16 @@ export class WasmBackend implements Backend {
    * assert.equal(wasm.sumSquares(a), 25);
    * ```
    */
-  constructor(options: WasmBackendOptions) {
+  constructor(options: BackendSetup) {
     const s = wasmSupport();
     if (!s.module) throw new Error(`Cannot use the wasm backend: ${s.reason}`);
-    this.kind = options.kind;
-    this.detail = options.detail;
-    this.threads = options.threads ?? 1;
-    this.skipped = options.skipped ?? [];
-    this.#memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
-    const instance = new WebAssembly.Instance(s.module, { env: { memory: this.#memory } });
-    const ex = this.#ex = instance.exports as unknown as Exports;
-    this.#gemm = options.gemm ?? ((plan) => wasmGemm(ex, plan));
-    this.#buffers.add(this.#memory.buffer);
+    const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
+    const instance = new WebAssembly.Instance(s.module, { env: { memory } });
+    const ex = instance.exports as unknown as Exports;
+    super(options, (plan) => wasmGemm(ex, plan));
+    this.#memory = memory;
+    this.#ex = ex;
+    this.#buffers.add(memory.buffer);
   }
 
   #allocBytes(bytes: number): number {
@@ -236,11 +212,6 @@ export class WasmBackend implements Backend {
     if (next && ptr + size === next.ptr) (list[i]!.size += next.size, list.splice(i + 1, 1));
     const prev = list[i - 1];
     if (prev && prev.ptr + prev.size === ptr) (prev.size += list[i]!.size, list.splice(i, 1));
-  }
-
-  /** See {@linkcode Backend.gemm}. @param plan The product. @returns Its kernel. */
-  gemm(plan: GemmPlan): GemmKernel {
-    return this.#gemm(resolveGemmPlan(plan));
   }
 
   /** See {@linkcode Backend.tanh}. @param a Values. */
@@ -358,12 +329,7 @@ export class WasmBackend implements Backend {
    * See {@linkcode Backend.rmsprop}.
    * @param w Parameters. @param g Gradients. @param ms Mean squares. @param options Settings.
    */
-  rmsprop(
-    w: FloatArray,
-    g: FloatArray,
-    ms: FloatArray,
-    options: { lr: number; rho: number; eps: number },
-  ): void {
+  rmsprop(w: FloatArray, g: FloatArray, ms: FloatArray, options: RmsPropStep): void {
     const { lr, rho, eps } = options;
     this.#ex.rmsprop(w.byteOffset, g.byteOffset, ms.byteOffset, w.length, lr, rho, 1 - rho, eps);
   }
@@ -430,96 +396,32 @@ export class WasmBackend implements Backend {
     this.#ex.multiply(dst.byteOffset, a.byteOffset, b.byteOffset, dst.length);
   }
 
-  /**
-   * See {@linkcode Backend.lstmForward}.
-   * @param gates Gates. @param cPrev c_{t-1}. @param c c_t. @param tanhC tanh(c_t).
-   * @param h h_t. @param H Hidden size.
-   */
-  lstmForward(
-    gates: FloatArray,
-    cPrev: FloatArray,
-    c: FloatArray,
-    tanhC: FloatArray,
-    h: FloatArray,
-    H: number,
-  ): void {
-    const o = (a: FloatArray) => a.byteOffset;
-    this.#ex.lstmForward(o(gates), o(cPrev), o(c), o(tanhC), o(h), c.length / H, H, 1);
+  /** See {@linkcode Backend.lstmForward}; `c.length / H` streams. */
+  lstmForward(...args: Parameters<Backend["lstmForward"]>): void {
+    const [gates, cPrev, c, tanhC, h, H] = args;
+    this.#ex.lstmForward(...offsets(gates, cPrev, c, tanhC, h), c.length / H, H, 1);
   }
 
-  /**
-   * See {@linkcode Backend.lstmBackward}.
-   * @param gates Activations. @param cPrev c_{t-1}. @param tanhC tanh(c_t). @param dh dL/dh_t.
-   * @param dc dL/dc, carried back. @param dGates Output. @param H Hidden size.
-   */
-  lstmBackward(
-    gates: FloatArray,
-    cPrev: FloatArray,
-    tanhC: FloatArray,
-    dh: FloatArray,
-    dc: FloatArray,
-    dGates: FloatArray,
-    H: number,
-  ): void {
-    const o = (a: FloatArray) => a.byteOffset;
-    this.#ex.lstmBackward(
-      o(gates),
-      o(cPrev),
-      o(tanhC),
-      o(dh),
-      o(dc),
-      o(dGates),
-      dc.length / H,
-      H,
-      1,
-    );
+  /** See {@linkcode Backend.lstmBackward}; `dc.length / H` streams. */
+  lstmBackward(...args: Parameters<Backend["lstmBackward"]>): void {
+    const [gates, cPrev, tanhC, dh, dc, dGates, H] = args;
+    this.#ex.lstmBackward(...offsets(gates, cPrev, tanhC, dh, dc, dGates), dc.length / H, H, 1);
   }
 
-  /**
-   * See {@linkcode Backend.gruForward}.
-   * @param gates Gates. @param ah Hidden side. @param bhn Bias. @param hPrev h_{t-1}.
-   * @param h h_t. @param hn The reset's operand.
-   */
-  gruForward(
-    gates: FloatArray,
-    ah: FloatArray,
-    bhn: FloatArray,
-    hPrev: FloatArray,
-    h: FloatArray,
-    hn: FloatArray,
-  ): void {
-    const o = (a: FloatArray) => a.byteOffset, H = bhn.length;
-    this.#ex.gruForward(o(gates), o(ah), o(bhn), o(hPrev), o(h), o(hn), h.length / H, H, 1);
+  /** See {@linkcode Backend.gruForward}; H = `bhn.length`. */
+  gruForward(...args: Parameters<Backend["gruForward"]>): void {
+    const H = args[2].length;
+    this.#ex.gruForward(...offsets(...args), args[4].length / H, H, 1);
   }
 
-  /**
-   * See {@linkcode Backend.gruBackward}.
-   * @param gates Activations. @param hn Reset operand. @param hPrev h_{t-1}. @param dh dL/dh_t.
-   * @param dax Input side. @param dah Hidden side. @param dbhn Accumulator. @param dhPrev Accumulator.
-   */
-  gruBackward(
-    gates: FloatArray,
-    hn: FloatArray,
-    hPrev: FloatArray,
-    dh: FloatArray,
-    dax: FloatArray,
-    dah: FloatArray,
-    dbhn: FloatArray,
-    dhPrev: FloatArray,
-  ): void {
-    const o = (a: FloatArray) => a.byteOffset, H = dbhn.length;
-    this.#ex.gruBackward(
-      o(gates),
-      o(hn),
-      o(hPrev),
-      o(dh),
-      o(dax),
-      o(dah),
-      o(dbhn),
-      o(dhPrev),
-      dh.length / H,
-      H,
-      1,
-    );
+  /** See {@linkcode Backend.gruBackward}; H = `dbhn.length`. */
+  gruBackward(...args: Parameters<Backend["gruBackward"]>): void {
+    const H = args[6].length;
+    this.#ex.gruBackward(...offsets(...args), args[3].length / H, H, 1);
   }
+}
+
+/** The byte offsets of arrays in the module's memory (its kernels' pointers). */
+function offsets(...arrays: FloatArray[]): number[] {
+  return arrays.map((a) => a.byteOffset);
 }

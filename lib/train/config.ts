@@ -227,9 +227,9 @@ export const CONFIG_FIELDS: ConfigFields = Object.freeze({
  * @returns `true` for a finite number (a safe integer for `"int"`) inside the bounds.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(fitsRange(CONFIG_FIELDS.hiddenSize, 64), true);
- * assertEquals(fitsRange(CONFIG_FIELDS.dropout, 1), false);
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(fitsRange(CONFIG_FIELDS.hiddenSize, 64), true);
+ * assert.deepEqual(fitsRange(CONFIG_FIELDS.dropout, 1), false);
  * ```
  */
 export function fitsRange(range: NumberRange, value: unknown): value is number {
@@ -247,8 +247,8 @@ export function fitsRange(range: NumberRange, value: unknown): value is number {
  * @returns E.g. `an integer >= 1 and <= 4096`, `a number > 0`.
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/assert.ts";
- * assertEquals(describeRange(CONFIG_FIELDS.dropout), "a number >= 0 and < 1");
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(describeRange(CONFIG_FIELDS.dropout), "a number >= 0 and < 1");
  * ```
  */
 export function describeRange(range: NumberRange): string {

@@ -22,6 +22,13 @@ export const OPENBLAS_PATHS: readonly string[] = [
  */
 export const THREADED_MIN_MACS: number = 1 << 24;
 
+/**
+ * Matrix-vector products of at least this many multiply-adds use all the backend's threads:
+ * they read every weight once, so two cores stream them from cache about twice as fast
+ * (measured on 2 cores: a (2048, 512) sgemv, one LSTM layer's step, 1.9x faster).
+ */
+export const THREADED_GEMV_MIN_MACS: number = 1 << 19;
+
 // OpenBLAS reads these at load time; they pin older, slower kernels (e.g. CORETYPE=Haswell
 // forces AVX2 on an AVX-512 machine, 1.8x slower), so they are dropped before dlopen.
 const PINNING_ENV = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"];
@@ -142,9 +149,9 @@ function planGemm(
   threads: number,
 ): GemmKernel {
   const { m, n, k, transA, transB, lda, ldb, ldc, beta } = plan;
-  const want = m * n * k >= THREADED_MIN_MACS ? threads : 1;
   const setThreads = s.openblas_set_num_threads;
   if (m === 1 && (!transA || lda === 1)) {
+    const want = n * k >= THREADED_GEMV_MIN_MACS ? threads : 1;
     // a row vector times op(B) is a matrix-vector product on B (B stored (n,k) or (k,n))
     const trans = transB ? NO_TRANS : TRANS, rows = transB ? n : k, cols = transB ? k : n;
     return function sgemv(a, b, c) {
@@ -152,6 +159,7 @@ function planGemm(
       s.cblas_sgemv(ROW_MAJOR, trans, rows, cols, 1, b, ldb, a, 1, beta, c, 1);
     };
   }
+  const want = m * n * k >= THREADED_MIN_MACS ? threads : 1;
   const tA = transA ? TRANS : NO_TRANS, tB = transB ? TRANS : NO_TRANS;
   return function sgemm(a, b, c) {
     if (currentThreads !== want) setThreads(currentThreads = want);

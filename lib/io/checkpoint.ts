@@ -1,6 +1,7 @@
 /**
  * Checkpoints as safetensors files: parameters, optimizer moments and the
- * carried hidden state as float64 tensors; vocabulary, model and training
+ * carried hidden state as tensors in the model's precision (F32 from a float32
+ * backend, F64 from the f64 one: no rounding either way); vocabulary, model and training
  * config, step, data position and RNG state as metadata. Saving is atomic;
  * loading validates everything and names what is wrong, and puts the model on
  * any backend (float32 or float64: the file is the same).
@@ -86,11 +87,9 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
   const tensors: Record<string, SafeTensor> = {};
   const put = (prefix: string, record: Params) => {
     for (const [name, t] of Object.entries(record)) {
-      tensors[`${prefix}.${name}`] = {
-        dtype: "F64",
-        shape: [...t.shape],
-        data: Float64Array.from(t.data),
-      };
+      tensors[`${prefix}.${name}`] = t.data instanceof Float32Array
+        ? { dtype: "F32", shape: [...t.shape], data: t.data.slice() }
+        : { dtype: "F64", shape: [...t.shape], data: Float64Array.from(t.data) };
     }
   };
   put("param", ckpt.model.params);
@@ -152,7 +151,7 @@ export function decodeCheckpoint(
         `the ${vocab.chars.length} saved characters`,
     );
   }
-  const model = createModel(modelConfig, new Rng(0), { backend: options.backend });
+  const model = createModel(modelConfig, null, { backend: options.backend }); // weights below
   fill("param", model.params, tensors);
   const opt = parseJson<{ name: OptimizerName; steps: number }>(meta("optimizer"), "optimizer");
   const optimizer = createOptimizer(opt.name, model.params, { backend: model.backend });

@@ -32,6 +32,9 @@ const TENSOR_KEYS = ["dtype", "shape", "data_offsets"];
 const show = JSON.stringify;
 const OWN = { enumerable: true, writable: true, configurable: true };
 
+/** Whether this machine stores numbers little-endian, as safetensors files do. */
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /** Per-dtype item size, typed-array class and DataView accessors. */
 const DTYPES = {
   F32: { size: 4, ctor: Float32Array, get: "getFloat32", set: "setFloat32" },
@@ -138,6 +141,11 @@ export function encodeSafetensors(
   for (const name of names) {
     const t = tensors[name]!;
     const spec = DTYPES[t.dtype];
+    if (LITTLE_ENDIAN) { // the file's byte order: copy the bytes as they are
+      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), pos);
+      pos += t.data.byteLength;
+      continue;
+    }
     const setter = view[spec.set].bind(view) as (at: number, value: number, le: boolean) => void;
     for (let i = 0; i < t.data.length; i++, pos += spec.size) setter(pos, t.data[i]!, true);
   }
@@ -274,9 +282,14 @@ export function decodeSafetensors(
   for (const e of entries) {
     const spec = DTYPES[e.dtype];
     const count = (e.end - e.begin) / spec.size;
+    let pos = dataStart + e.begin;
+    if (LITTLE_ENDIAN) { // a copy of the bytes is the array (and aligned, unlike a view)
+      const data = new spec.ctor(bytes.slice(pos, pos + e.end - e.begin).buffer);
+      setOwn(tensors, e.name, { dtype: e.dtype, shape: e.shape, data });
+      continue;
+    }
     const data = new spec.ctor(count);
     const getter = view[spec.get].bind(view) as (at: number, le: boolean) => number;
-    let pos = dataStart + e.begin;
     for (let i = 0; i < count; i++, pos += spec.size) data[i] = getter(pos, true);
     setOwn(tensors, e.name, { dtype: e.dtype, shape: e.shape, data });
   }

@@ -13,7 +13,7 @@ import { StackedRnn } from "./stacked.ts";
  * Creates a freshly initialised model.
  *
  * @param config Kind, sizes, `numLayers` (default 1) and `dropout` (default 0).
- * @param rng Source of the initial weights.
+ * @param rng Source of the initial weights; `null` leaves them zero (a checkpoint fills them).
  * @param options `initScale`: standard deviation of the initial weights (0 or omitted:
  * `1 / sqrt(H)`); `backend`: where it runs (default `createBackend()`, the fastest here; pass
  * `createBackend({ kind: "f64" })` for the float64 reference).
@@ -34,7 +34,7 @@ import { StackedRnn } from "./stacked.ts";
  */
 export function createModel(
   config: ModelConfig,
-  rng: Rng,
+  rng: Rng | null,
   options: { initScale?: number; backend?: Backend } = {},
 ): StackedRnn {
   const initScale = options.initScale || undefined;

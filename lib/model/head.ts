@@ -44,7 +44,7 @@ export class OutputHead {
    * Creates `Why` with Gaussian values from `rng` and a zero `by`.
    *
    * @param backend The model's backend.
-   * @param rng Source of the initial weights.
+   * @param rng Source of the initial weights; `null` leaves them zero (to be loaded).
    * @param options Vocabulary size V, hidden size H, init scale (default `1 / sqrt(H)`).
    * @example
    * ```ts
@@ -59,7 +59,7 @@ export class OutputHead {
    */
   constructor(
     backend: Backend,
-    rng: Rng,
+    rng: Rng | null,
     options: { vocabSize: number; hiddenSize: number; initScale?: number },
   ) {
     const { vocabSize: V, hiddenSize: H } = options;
@@ -68,7 +68,7 @@ export class OutputHead {
     this.#V = V;
     this.#H = H;
     this.params = {
-      Why: backendTensor(backend, [V, H], { scale, rng }), // top layer to output
+      Why: backendTensor(backend, [V, H], rng ? { scale, rng } : undefined), // top to output
       by: backendTensor(backend, [V]), // output bias
     };
     this.grads = { Why: backendTensor(backend, [V, H]), by: backendTensor(backend, [V]) };

@@ -96,7 +96,7 @@ export class RecurrentLayer {
    * LSTM's forget-gate bias 1), in the backend's float type.
    *
    * @param backend The model's backend.
-   * @param rng Source of the initial weights.
+   * @param rng Source of the initial weights; `null` leaves them zero (to be loaded).
    * @param options Cell kind, sizes and init scale.
    * @example
    * ```ts
@@ -110,7 +110,7 @@ export class RecurrentLayer {
    * layer.step(backend.allocInt32(1), [h]);
    * ```
    */
-  constructor(backend: Backend, rng: Rng, options: RecurrentLayerOptions) {
+  constructor(backend: Backend, rng: Rng | null, options: RecurrentLayerOptions) {
     const { kind, inputSize: I, hiddenSize: H } = options;
     for (const [name, v] of [["inputSize", I], ["hiddenSize", H]] as const) {
       if (!Number.isInteger(v) || v < 1) {
@@ -124,7 +124,8 @@ export class RecurrentLayer {
     this.hiddenSize = H;
     this.stateNames = kind === "lstm" ? ["h", "c"] : ["h"];
     const tensor = (shape: number[]) => backendTensor(backend, shape);
-    const gaussian = (shape: number[]) => backendTensor(backend, shape, { scale, rng });
+    const gaussian = (shape: number[]) =>
+      backendTensor(backend, shape, rng ? { scale, rng } : undefined);
     this.params = { Wx: gaussian([R, I]), Wh: gaussian([R, H]), b: tensor([R]) };
     if (kind === "lstm") this.params.b!.data.fill(1, H, 2 * H); // forget-gate bias 1
     if (kind === "gru") this.params.bhn = tensor([H]); // hidden-side bias of n

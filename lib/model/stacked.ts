@@ -84,7 +84,8 @@ export class StackedRnn implements CharModel {
    * Creates the layers (bottom first: Gaussian `Wx` then `Wh` each), then `Why`, from `rng`,
    * then seeds the dropout generator from it.
    *
-   * @param rng Source of the initial weights, then of the dropout generator's seed.
+   * @param rng Source of the initial weights, then of the dropout generator's seed; `null`
+   *   leaves every weight zero, for a model whose weights are loaded next.
    * @param options Kind, sizes, `numLayers`, `dropout`, init scale, backend.
    * @example
    * ```ts
@@ -99,7 +100,7 @@ export class StackedRnn implements CharModel {
    * assert.ok(Math.abs(m.forward(ids, ids, m.initialState(1)) - Math.log(4)) < 0.5);
    * ```
    */
-  constructor(rng: Rng, options: StackedRnnOptions) {
+  constructor(rng: Rng | null, options: StackedRnnOptions) {
     const config = resolveModelConfig(options);
     const { kind, vocabSize: V, hiddenSize: H, numLayers: L } = config;
     const { initScale } = options;
@@ -120,7 +121,7 @@ export class StackedRnn implements CharModel {
     });
     Object.assign(this.params, this.head.params);
     Object.assign(this.grads, this.head.grads);
-    this.dropoutRng = new Rng(rng.nextU32());
+    this.dropoutRng = new Rng(rng ? rng.nextU32() : 0);
     this.#stateNames = layers.map((layer, k) => layer.stateNames.map((s) => `${s}.${k}`));
   }
 

@@ -1,5 +1,6 @@
 /**
- * Reporting: Plotly figures and Jupyter bundles, live plots, tables, and the progress text the CLI and notebooks share.
+ * Reporting: Plotly figures and Jupyter bundles, live plots, tables, the progress text the CLI and
+ * notebooks share, and the notebooks' training monitor.
  *
  * @module
  */
@@ -8,3 +9,4 @@ export * from "./plot_bundle.ts";
 export * from "./plot_live.ts";
 export * from "./table.ts";
 export * from "./progress.ts";
+export * from "./monitor.ts";

@@ -56,7 +56,10 @@ export function formatCell(value: unknown, digits = 4): string {
       ? value.toExponential(digits - 1)
       : value.toPrecision(digits);
     // drop trailing zeros of the fraction, like printf's %g: 0.5000 -> 0.5, 2.500e-7 -> 2.5e-7
-    return text.includes(".") ? text.replace(/\.?0+(?=e|$)/, "") : text;
+    // (only of the mantissa: 1.80626e-10 keeps its exponent's zero)
+    const [mantissa, exponent] = text.split("e") as [string, string?];
+    const trimmed = mantissa.includes(".") ? mantissa.replace(/\.?0+$/, "") : mantissa;
+    return exponent === undefined ? trimmed : `${trimmed}e${exponent}`;
   }
   if (Array.isArray(value)) return `[${value.map((v) => formatCell(v, digits)).join(", ")}]`;
   return value === undefined || value === null ? "" : String(value);

@@ -25,11 +25,11 @@ export const ARTIFACTS = `${ROOT}test-artifacts`;
 export const IN_CI = envVar("CI") === "true";
 
 /**
- * A call of a plot display helper: a code cell containing one must leave a plot output. Cells
- * tagged "no-plot" are exempt; cells tagged "plot" must plot whatever they call. Extend this
- * when lib/ gains another display helper.
+ * A call of a plot display helper (a `TrainingMonitor` draws a live plot): a code cell containing
+ * one must leave a plot output. Cells tagged "no-plot" are exempt; cells tagged "plot" must plot
+ * whatever they call. Extend this when lib/ gains another display helper.
  */
-export const PLOT_CALL = /\b(figureBundle|plotlyDisplay|livePlot)\s*\(/;
+export const PLOT_CALL = /\b(figureBundle|plotlyDisplay|livePlot|TrainingMonitor)\s*\(/;
 
 /** One output of an executed cell (nbformat 4). */
 export interface Output {
@@ -253,9 +253,7 @@ export async function executeNotebook(path: string): Promise<Executed> {
 
 async function inputsHash(notebookPath: string): Promise<string> {
   const files = [notebookPath, `${ROOT}tests/notebooks/notebook_runner.py`, `${ROOT}deno.json`];
-  for (const entry of Deno.readDirSync(`${ROOT}lib`)) {
-    if (entry.isFile) files.push(`${ROOT}lib/${entry.name}`);
-  }
+  files.push(...libFiles(`${ROOT}lib`));
   const parts: string[] = [];
   for (const file of files.slice(0, 3).concat(files.slice(3).sort())) {
     const bytes = await Deno.readFile(file).catch(() => new Uint8Array());
@@ -264,6 +262,17 @@ async function inputsHash(notebookPath: string): Promise<string> {
   }
   const all = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(parts.join("\n")));
   return toHex(new Uint8Array(all));
+}
+
+/** Every file under `dir`, its subfolders included (lib/ is split into folders by concept). */
+function libFiles(dir: string): string[] {
+  const files: string[] = [];
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) files.push(...libFiles(path));
+    else if (entry.isFile) files.push(path);
+  }
+  return files;
 }
 
 function toHex(bytes: Uint8Array): string {

@@ -12,6 +12,11 @@ Deno.test("formatCell formats integers, decimals, tiny numbers, arrays and blank
   assertEquals(formatCell(999.99), "1000");
   assertEquals(formatCell(2.5e-7), "2.5e-7");
   assertEquals(formatCell(1.0e-4, 2), "1e-4");
+  // an exponent ending in 0 keeps it: the gradient check's 1.8e-10 is not 0.18
+  assertEquals(formatCell(1.80626e-10, 6), "1.80626e-10");
+  assertEquals(formatCell(3e-20), "3e-20");
+  assertEquals(formatCell(12_345_678_901.5), "1.235e+10");
+  assertEquals(formatCell(1e-10, 6), "1e-10");
   assertEquals(formatCell(-0.0033582), "-0.003358");
   assertEquals(formatCell(NaN), "NaN");
   assertEquals(formatCell([2, 3]), "[2, 3]");

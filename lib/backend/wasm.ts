@@ -8,13 +8,7 @@
  * @module
  */
 import type { FloatArray } from "../core/tensor.ts";
-import {
-  type GemmKernel,
-  type GemmPlan,
-  type ResolvedGemmPlan,
-  resolveGemmPlan,
-  tsGemm,
-} from "./gemm.ts";
+import { type GemmKernel, type ResolvedGemmPlan, tsGemm } from "./gemm.ts";
 import { BackendBase, type BackendSetup } from "./base.ts";
 import type { AdamStep, Backend, RmsPropStep } from "./types.ts";
 import { KERNELS_WASM_RELAXED, KERNELS_WASM_STRICT } from "./wasm/kernels_wasm.ts";

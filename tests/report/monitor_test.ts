@@ -247,7 +247,7 @@ Deno.test("a real Trainer run feeds the monitor one point per step and per valid
     vocab,
     data: splitData(encode(vocab, text), config.valFraction),
     config,
-    optimizer: createOptimizer(config.optimizer, model.params),
+    optimizer: createOptimizer(config.optimizer, model.params, { backend: model.backend }),
     rng: new Rng(2),
   });
   const plot = recordingPlot();

@@ -15,7 +15,8 @@
 import { openBlas } from "./openblas.ts";
 import { TsBackend } from "./ts.ts";
 import type { Backend, BackendKind } from "./types.ts";
-import { WasmBackend, wasmSupport } from "./wasm.ts";
+import { WasmBackend } from "./wasm.ts";
+import { wasmSupport } from "./wasm_module.ts";
 
 /** The values {@linkcode createBackend}'s `kind` accepts (for CLI validation). */
 export const BACKEND_KINDS: readonly (BackendKind | "auto")[] = [

@@ -11,3 +11,4 @@ export * from "./create.ts";
 export * from "./cells_ts.ts";
 export * from "./ts.ts";
 export * from "./wasm.ts";
+export * from "./wasm_heap.ts";

@@ -1,127 +1,26 @@
 /**
  * The WebAssembly SIMD backend: the kernels of `wasm/kernels.as`, compiled once per process
- * from the embedded module, and all of a backend's buffers in one shared
- * `WebAssembly.Memory` (shared, so growing it never detaches the arrays already handed out,
- * and OpenBLAS can read the same arrays through FFI: the `openblas` backend is this one with
- * OpenBLAS's matrix products).
+ * from the embedded module, working on the buffers of one {@linkcode WasmHeap} (which
+ * OpenBLAS can read too through FFI: the `openblas` backend is this one with OpenBLAS's
+ * matrix products).
  *
  * @module
  */
 import type { FloatArray } from "../core/tensor.ts";
-import { type GemmKernel, type ResolvedGemmPlan, tsGemm } from "./gemm.ts";
 import { BackendBase, type BackendSetup } from "./base.ts";
 import type { AdamStep, Backend, RmsPropStep } from "./types.ts";
-import { KERNELS_WASM_RELAXED, KERNELS_WASM_STRICT } from "./wasm/kernels_wasm.ts";
-
-const PAGE = 65536;
-const MAX_PAGES = 16384; // 1 GiB, as declared by the module (build.ts --maximumMemory)
-const ALIGN = 64; // bytes: one cache line
-
-/** The functions exported by the kernels module (pointers are byte offsets). */
-interface Exports {
-  sgemm(...args: number[]): void;
-  sgemmNT(...args: number[]): void;
-  sgemv(...args: number[]): void;
-  sgemvT(...args: number[]): void;
-  tanhInPlace(p: number, n: number, one: number): void;
-  tanhBackward(dz: number, h: number, n: number, one: number): void;
-  gatherRows(dst: number, table: number, idx: number, bias: number, N: number, H: number): void;
-  scatterAddRows(dst: number, src: number, idx: number, N: number, H: number): void;
-  gatherCols(...args: number[]): void;
-  scatterAddCols(...args: number[]): void;
-  addRowSums(dst: number, src: number, N: number, H: number): void;
-  transpose(dst: number, src: number, R: number, C: number, add: number): void;
-  softmaxRows(...args: number[]): void;
-  softmaxBackward(...args: number[]): void;
-  sgd(w: number, g: number, n: number, lr: number): void;
-  adagrad(w: number, g: number, m: number, n: number, lr: number, eps: number): void;
-  rmsprop(...args: number[]): void;
-  adam(...args: number[]): void;
-  sumSquares(p: number, n: number): number;
-  clampInPlace(p: number, n: number, limit: number): number;
-  scaleInPlace(p: number, n: number, s: number): void;
-  multiply(dst: number, a: number, b: number, n: number): void;
-  lstmForward(...args: number[]): void;
-  lstmBackward(...args: number[]): void;
-  gruForward(...args: number[]): void;
-  gruBackward(...args: number[]): void;
-}
-
-/** The compiled kernels, or why they cannot run here. */
-export type WasmSupport = { module: WebAssembly.Module; variant: "relaxed" | "strict" } | {
-  module: null;
-  reason: string;
-};
-
-let support: WasmSupport | undefined;
+import { WasmHeap } from "./wasm_heap.ts";
+import { type Exports, wasmGemm, wasmSupport } from "./wasm_module.ts";
 
 /**
- * Compiles the embedded kernels (once): the relaxed-SIMD build when this runtime validates
- * it, else the strict one; `module: null` with a reason when neither runs (no SIMD, or no
- * shared memory).
- *
- * @returns The module and its variant, or the reason.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * const s = wasmSupport();
- * assert.ok(s.module !== null || s.reason.length > 0);
- * ```
- */
-export function wasmSupport(): WasmSupport {
-  if (support) return support;
-  try {
-    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-  } catch {
-    return support = { module: null, reason: "shared WebAssembly memory is not supported" };
-  }
-  for (
-    const [variant, b64] of [["relaxed", KERNELS_WASM_RELAXED], [
-      "strict",
-      KERNELS_WASM_STRICT,
-    ]] as const
-  ) {
-    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    if (WebAssembly.validate(bytes)) {
-      return support = { module: new WebAssembly.Module(bytes), variant };
-    }
-  }
-  return support = { module: null, reason: "WebAssembly SIMD is not supported by this runtime" };
-}
-
-/** A planned product on the wasm kernels (a `b` that is transposed in `a` needs no copy). */
-function wasmGemm(ex: Exports, plan: ResolvedGemmPlan): GemmKernel {
-  const { m, n, k, transA, transB, lda, ldb, ldc, beta } = plan;
-  if (transA && transB) return tsGemm(plan); // not used by the models; correct but slow
-  if (m === 1 && (!transA || lda === 1)) {
-    // a row vector times op(B): a matrix-vector product on B
-    if (transB) {
-      return (a, b, c) => ex.sgemv(n, k, b.byteOffset, ldb, a.byteOffset, c.byteOffset, beta);
-    }
-    return (a, b, c) => ex.sgemvT(k, n, b.byteOffset, ldb, a.byteOffset, c.byteOffset, beta);
-  }
-  if (transB) {
-    return (a, b, c) =>
-      ex.sgemmNT(m, n, k, a.byteOffset, lda, b.byteOffset, ldb, c.byteOffset, ldc, beta);
-  }
-  const ars = transA ? 1 : lda, acs = transA ? lda : 1;
-  return (a, b, c) =>
-    ex.sgemm(m, n, k, a.byteOffset, ars, acs, b.byteOffset, ldb, c.byteOffset, ldc, beta);
-}
-
-/**
- * A backend whose float32 buffers live in one shared WebAssembly memory, with first-fit reuse
- * of freed blocks. The memory (and everything in it) is released with the backend.
+ * A backend whose float32 buffers live in one shared WebAssembly memory (a {@linkcode WasmHeap}),
+ * released with the backend.
  */
 export class WasmBackend extends BackendBase implements Backend {
   /** Always float32. */
   readonly float = "f32" as const;
-  #memory: WebAssembly.Memory;
-  #buffers = new WeakSet<ArrayBufferLike>(); // every buffer object of #memory handed out
+  #heap: WasmHeap;
   #ex: Exports;
-  #top = ALIGN; // first never-used byte; offset 0 is kept unused
-  #free: { ptr: number; size: number }[] = []; // sorted by ptr
-  #sizes = new Map<number, number>(); // ptr -> block size of live blocks
 
   /**
    * Instantiates the kernels on a new memory.
@@ -140,72 +39,27 @@ export class WasmBackend extends BackendBase implements Backend {
   constructor(options: BackendSetup) {
     const s = wasmSupport();
     if (!s.module) throw new Error(`Cannot use the wasm backend: ${s.reason}`);
-    const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
-    const instance = new WebAssembly.Instance(s.module, { env: { memory } });
+    const heap = new WasmHeap();
+    const instance = new WebAssembly.Instance(s.module, { env: { memory: heap.memory } });
     const ex = instance.exports as unknown as Exports;
     super(options, (plan) => wasmGemm(ex, plan));
-    this.#memory = memory;
+    this.#heap = heap;
     this.#ex = ex;
-    this.#buffers.add(memory.buffer);
-  }
-
-  #allocBytes(bytes: number): number {
-    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
-    let ptr = -1;
-    const i = this.#free.findIndex((b) => b.size >= size);
-    if (i >= 0) {
-      const block = this.#free[i]!;
-      ptr = block.ptr;
-      if (block.size === size) this.#free.splice(i, 1);
-      else (block.ptr += size, block.size -= size);
-    } else {
-      ptr = this.#top;
-      this.#top += size;
-      const have = this.#memory.buffer.byteLength;
-      if (this.#top > have) {
-        const pages = Math.ceil((this.#top - have) / PAGE);
-        if (have / PAGE + pages > MAX_PAGES) {
-          throw new RangeError(
-            `Cannot allocate ${bytes} bytes: the wasm workspace is limited to 1 GiB; ` +
-              `use a smaller model or batch, or the ts backend`,
-          );
-        }
-        this.#memory.grow(Math.max(pages, Math.ceil(have / PAGE / 4))); // grow by >= 25%
-        this.#buffers.add(this.#memory.buffer);
-      }
-    }
-    // never-used memory is zero; a reused block is cleared
-    if (i >= 0) new Uint8Array(this.#memory.buffer, ptr, size).fill(0);
-    this.#sizes.set(ptr, size);
-    return ptr;
   }
 
   /** See {@linkcode Backend.alloc}. @param n Elements. @returns Zeros. */
   alloc(n: number): Float32Array {
-    const ptr = this.#allocBytes(n * 4); // first: it may grow the memory
-    return new Float32Array(this.#memory.buffer, ptr, n);
+    return this.#heap.float32(n);
   }
 
   /** See {@linkcode Backend.allocInt32}. @param n Elements. @returns Zeros. */
   allocInt32(n: number): Int32Array {
-    const ptr = this.#allocBytes(n * 4); // first: it may grow the memory
-    return new Int32Array(this.#memory.buffer, ptr, n);
+    return this.#heap.int32(n);
   }
 
-  /** See {@linkcode Backend.free}. @param a A buffer from this backend. */
+  /** See {@linkcode Backend.free}. @param a A buffer from this backend (others are ignored). */
   free(a: FloatArray | Int32Array): void {
-    const ptr = a.byteOffset, size = this.#sizes.get(ptr);
-    if (size === undefined || !this.#buffers.has(a.buffer)) return;
-    this.#sizes.delete(ptr);
-    const list = this.#free;
-    let i = 0;
-    while (i < list.length && list[i]!.ptr < ptr) i++;
-    list.splice(i, 0, { ptr, size });
-    // merge with the next and the previous block
-    const next = list[i + 1];
-    if (next && ptr + size === next.ptr) (list[i]!.size += next.size, list.splice(i + 1, 1));
-    const prev = list[i - 1];
-    if (prev && prev.ptr + prev.size === ptr) (prev.size += list[i]!.size, list.splice(i, 1));
+    this.#heap.free(a);
   }
 
   /** See {@linkcode Backend.tanh}. @param a Values. */

@@ -1,7 +1,9 @@
 /**
  * Gradient checking with centred differences (cs231n style): perturb one
  * parameter entry by +-h, recompute the loss, and compare the slope with the
- * analytic gradient. Float64 models only.
+ * analytic gradient. Run it on the model that trains, built on the `f64` backend
+ * (`createModel(config, rng, { backend: createBackend({ kind: "f64" }) })`): float32
+ * arithmetic cannot resolve the centred differences.
  *
  * @module
  */
@@ -42,7 +44,7 @@ export interface GradCheckOptions {
 /**
  * Compares analytic and numerical gradients for every parameter and the initial state.
  *
- * @param model A float64 model.
+ * @param model A model on the `f64` backend (or the seed's float64 `VanillaRnn`).
  * @param options The chunk, initial state, and sampling.
  * @returns One row per tensor, parameters first, then `state.<name>`.
  * @example

@@ -25,6 +25,7 @@ import { buildModel, ENGINE_FLAGS, openBackend } from "./engine.ts";
 import type { FlagTable } from "./flags.ts";
 import { formatHelp } from "./help.ts";
 import { runMain } from "./main_error.ts";
+import { benchGeneration, GEN_CONFIGS } from "./bench_gen.ts";
 
 /** The benchmark configurations of the training-speed issue. */
 export const BENCH_CONFIGS: Readonly<
@@ -65,7 +66,7 @@ export const BENCH_FLAGS = {
     valueName: "LIST",
     default: "A,B,C",
     description: "Comma-separated configs: A (H100 T25 B1), B (H512 T50 B1), C (H512 T50 B64), " +
-      "LSTM (1-layer LSTM H512 T50 B64)",
+      "LSTM (1-layer LSTM H512 T50 B64); GEN for generation (RNN 512, LSTM 2x512, B 1 and 64)",
   },
   optimizer: {
     type: "string",
@@ -121,16 +122,23 @@ export async function benchMain(argv: string[]): Promise<number> {
     console.log(formatHelp("Usage: deno task bench [options]", BENCH_FLAGS));
     return 0;
   }
-  const names = flags.configs.split(",").map((s) => s.trim().toUpperCase());
-  for (const n of names) {
-    if (!BENCH_CONFIGS[n]) {
+  const listed = flags.configs.split(",").map((s) => s.trim().toUpperCase());
+  const all = listed.flatMap((n) => (n === "GEN" ? Object.keys(GEN_CONFIGS) : [n]));
+  for (const n of all) {
+    if (!BENCH_CONFIGS[n] && !GEN_CONFIGS[n]) {
       throw new UsageError(
         `Unknown config "${n}" in --configs: expected a list of ${
-          Object.keys(BENCH_CONFIGS).join(", ")
+          [...Object.keys(BENCH_CONFIGS), "GEN", ...Object.keys(GEN_CONFIGS)].join(", ")
         }`,
       );
     }
   }
+  for (const n of all.filter((n) => GEN_CONFIGS[n])) {
+    const backend = openBackend(flags.engine, flags.threads);
+    console.log(JSON.stringify(benchGeneration(n, backend, flags)));
+  }
+  const names = all.filter((n) => BENCH_CONFIGS[n]);
+  if (names.length === 0) return 0;
   const { text } = await loadCorpus("brown");
   const vocab = buildVocab(text);
   const V = Math.max(vocab.chars.length, flags.vocabSize);

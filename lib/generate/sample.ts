@@ -1,68 +1,138 @@
 /**
- * Generating text one character at a time: prime the state with any text,
- * then draw each next character from the softmax at a temperature, optionally
- * restricted to the k most likely (top-k); temperature 0 takes the argmax.
+ * Generating text one character at a time for B streams at once: prime the state with any
+ * text, copy it to every stream, then per step draw each stream's next character from the
+ * softmax (temperature, top-k, top-p; see `pick.ts`) with that stream's own generator and run
+ * one model step for all B streams (matrix products for B > 1, matrix-vector for B = 1). A
+ * stream ends at its `stop` text or after `length` characters. Buffers are allocated once
+ * per call, not per character.
  *
  * @module
  */
-import type { CharModel, State } from "../model/char_model.ts";
-import type { Rng } from "../core/rng.ts";
-import { softmax } from "../core/softmax.ts";
-import { describeChar, type Vocab } from "../text/vocab.ts";
+import { Rng } from "../core/rng.ts";
+import type { CharModel } from "../model/char_model.ts";
+import type { Vocab } from "../text/vocab.ts";
+import { Picker, type PickOptions } from "./pick.ts";
+import { broadcastState, logSoftmaxAt, primeModel, type PrimeOptions } from "./stream_state.ts";
 
-/** How to pick the next character from the logits. */
-export interface PickOptions {
-  /** Softmax temperature; 0 means argmax; default 1. */
-  temperature?: number;
-  /** Keep only the k most likely characters; 0 (default) keeps all. */
-  topK?: number;
+/** Options of {@linkcode generate}. */
+export interface GenerateOptions extends PickOptions, PrimeOptions {
+  /** Characters to generate per stream at most (after the prime). */
+  length: number;
+  /** One random generator per stream: B = `rngs.length` (see {@linkcode streamRngs}). */
+  rngs: readonly Rng[];
+  /** End a stream when it generates this text (which is left out of its result). */
+  stop?: string;
+  /**
+   * Called with each stream's text as it is generated (in order, never a piece of the stop
+   * text): for streaming output.
+   */
+  onText?: (stream: number, text: string) => void;
+}
+
+/** One generated stream. */
+export interface Generated {
+  /** The text (without the prime and the stop text). */
+  text: string;
+  /** Whether it ended at the stop text (else at `length`). */
+  stopped: boolean;
+  /** Characters generated, the stop text included. */
+  chars: number;
+  /** Sum of the model's log-probabilities (nats, temperature 1) of those characters. */
+  logProb: number;
 }
 
 /**
- * Picks one index from a row of logits.
+ * One generator per stream, seeded `seed, seed + 1, ...`: stream i of a batch is the text a
+ * single stream with seed `seed + i` gives, whatever the batch size.
  *
- * @param logits Row of V logits (not modified).
- * @param rng Random source (unused for argmax).
- * @param options Temperature and top-k.
- * @returns The chosen index.
+ * @param seed Seed of stream 0.
+ * @param count Streams.
+ * @returns The generators.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Rng } from "../core/rng.ts";
- * assert.deepEqual(pickIndex(Float64Array.from([0, 3, 1]), new Rng(1), { temperature: 0 }), 1);
+ * assert.equal(streamRngs(7, 3)[2]!.nextU32(), streamRngs(9, 1)[0]!.nextU32());
  * ```
  */
-export function pickIndex(logits: Float64Array, rng: Rng, options: PickOptions = {}): number {
-  const { temperature = 1, topK = 0 } = options;
-  checkPickOptions({ temperature, topK });
-  const V = logits.length;
-  if (temperature === 0) return argmax(logits);
-  const p = new Float64Array(V);
-  softmax(logits, p, { n: V, temperature });
-  if (topK > 0 && topK < V) {
-    // zero everything below the k-th largest probability (ties at the threshold are kept)
-    const threshold = Float64Array.from(p).sort()[V - topK]!;
-    for (let v = 0; v < V; v++) if (p[v]! < threshold) p[v] = 0;
+export function streamRngs(seed: number, count: number): Rng[] {
+  return Array.from({ length: count }, (_, i) => new Rng(seed + i));
+}
+
+/**
+ * Generates up to `length` characters for each of B streams from one prime.
+ *
+ * @param model Any character model.
+ * @param vocab Its vocabulary.
+ * @param options Length, per-stream generators, prime, picking, stop text, streaming.
+ * @returns One result per stream.
+ * @throws {RangeError} for a prime outside the vocabulary or invalid options.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createBackend } from "../backend/create.ts";
+ * import { Rng } from "../core/rng.ts";
+ * import { createModel } from "../model/create.ts";
+ * import { buildVocab } from "../text/vocab.ts";
+ * const vocab = buildVocab("ab ba\n");
+ * const model = createModel({ kind: "lstm", vocabSize: 4, hiddenSize: 8 }, new Rng(1), {
+ *   backend: createBackend({ kind: "f64" }),
+ * });
+ * const [a, b, c] = generate(model, vocab, { length: 12, rngs: streamRngs(5, 3), stop: "\n" });
+ * const [alone] = generate(model, vocab, { length: 12, rngs: streamRngs(6, 1), stop: "\n" });
+ * assert.equal(b!.text, alone!.text); // stream 1 of seed 5 = the one stream of seed 6
+ * assert.ok([a, b, c].every((g) => !g!.text.includes("\n") && g!.logProb <= 0));
+ * ```
+ */
+export function generate(model: CharModel, vocab: Vocab, options: GenerateOptions): Generated[] {
+  const { length, rngs, stop = "", onText } = options;
+  if (!Number.isInteger(length) || length < 0) {
+    throw new RangeError(`Invalid length ${length}: expected a non-negative integer`);
   }
-  return rng.categorical(p);
+  if (rngs.length < 1) throw new RangeError("Cannot generate: give at least one stream");
+  const V = vocab.chars.length, B = rngs.length;
+  const picker = new Picker(V, options);
+  const primed = primeModel(model, vocab, options);
+  const state = B === 1 ? primed.state : broadcastState(model, primed.state, B);
+  const logits = new Float64Array(B * V); // (B, V)
+  for (let b = 0; b < B; b++) logits.set(primed.logits, b * V);
+  const x = new Int32Array(B);
+  const out: Generated[] = rngs.map(() => ({ text: "", stopped: false, chars: 0, logProb: 0 }));
+  const shown = new Int32Array(B); // UTF-16 units of each text passed to onText
+  let active = B;
+  for (let n = 0; n < length && active > 0; n++) {
+    for (let b = 0; b < B; b++) {
+      const g = out[b]!;
+      if (g.stopped) continue;
+      const id = picker.pick(logits, rngs[b]!, b * V);
+      g.logProb += logSoftmaxAt(logits, V, b, id);
+      g.text += vocab.chars[id]!;
+      g.chars++;
+      x[b] = id;
+      if (stop && g.text.endsWith(stop)) {
+        g.text = g.text.slice(0, -stop.length);
+        g.stopped = true;
+        active--;
+      }
+      if (onText) shown[b] = emit(onText, b, g.text, shown[b]!, g.stopped ? 0 : stop.length);
+    }
+    if (active > 0 && n + 1 < length) model.step(x, state, logits);
+  }
+  if (onText) out.forEach((g, b) => emit(onText, b, g.text, shown[b]!, 0));
+  return out;
 }
 
 /** Options of {@linkcode sample}. */
-export interface SampleOptions extends PickOptions {
+export interface SampleOptions extends PickOptions, PrimeOptions {
   /** Number of characters to generate (after the prime). */
   length: number;
   /** Random source: the same seed gives the same text. */
   rng: Rng;
-  /** Text to run through the model first (any length); it is not part of the result. */
-  prime?: string;
-  /** State to start from, `B = 1`; advanced in place. Default: a zero state. */
-  state?: State;
-  /** Index of the character fed first when there is no prime; default newline, space or 0. */
-  startIndex?: number;
+  /** End the sample at this text (left out of the result). */
+  stop?: string;
 }
 
 /**
- * Generates `length` characters.
+ * Generates `length` characters (one stream of {@linkcode generate}).
  *
  * @param model Any character model.
  * @param vocab Its vocabulary.
@@ -79,72 +149,25 @@ export interface SampleOptions extends PickOptions {
  * const model = new VanillaRnn(new Rng(1), { vocabSize: vocab.chars.length, hiddenSize: 8 });
  * const a = sample(model, vocab, { length: 20, rng: new Rng(42), prime: "he" });
  * const b = sample(model, vocab, { length: 20, rng: new Rng(42), prime: "he" });
- * assert.deepEqual([...a].length, 20);
- * assert.deepEqual(a, b);
+ * assert.equal([...a].length, 20);
+ * assert.equal(a, b);
  * ```
  */
 export function sample(model: CharModel, vocab: Vocab, options: SampleOptions): string {
-  const { length, rng, prime = "", temperature = 1, topK = 0 } = options;
-  if (!Number.isInteger(length) || length < 0) {
-    throw new RangeError(`Invalid length ${length}: expected a non-negative integer`);
-  }
-  checkPickOptions({ temperature, topK });
-  const V = vocab.chars.length;
-  const state = options.state ?? model.initialState(1);
-  const primeIds = encodePrime(vocab, prime);
-  const x = new Int32Array(1);
-  const logits = new Float64Array(V);
-  if (primeIds.length === 0) {
-    x[0] = options.startIndex ?? defaultStartIndex(vocab);
-    model.step(x, state, logits);
-  }
-  for (const id of primeIds) {
-    x[0] = id;
-    model.step(x, state, logits);
-  }
-  let out = "";
-  for (let n = 0; n < length; n++) {
-    const idx = pickIndex(logits, rng, { temperature, topK });
-    out += vocab.chars[idx]!;
-    if (n + 1 < length) {
-      x[0] = idx;
-      model.step(x, state, logits);
-    }
-  }
-  return out;
+  return generate(model, vocab, { ...options, rngs: [options.rng] })[0]!.text;
 }
 
-function encodePrime(vocab: Vocab, prime: string): number[] {
-  const ids: number[] = [];
-  for (const ch of prime) {
-    const id = vocab.charToIndex.get(ch);
-    if (id === undefined) {
-      throw new RangeError(
-        `Prime text contains ${describeChar(ch)}, which is not in the model's vocabulary; ` +
-          `use only characters from the training text`,
-      );
-    }
-    ids.push(id);
-  }
-  return ids;
-}
-
-function defaultStartIndex(vocab: Vocab): number {
-  return vocab.charToIndex.get("\n") ?? vocab.charToIndex.get(" ") ?? 0;
-}
-
-function checkPickOptions(options: { temperature: number; topK: number }): void {
-  const { temperature, topK } = options;
-  if (!(temperature >= 0 && Number.isFinite(temperature))) {
-    throw new RangeError(`Invalid temperature ${temperature}: expected a number >= 0`);
-  }
-  if (!Number.isInteger(topK) || topK < 0) {
-    throw new RangeError(`Invalid top-k ${topK}: expected an integer >= 0 (0 keeps all)`);
-  }
-}
-
-function argmax(a: Float64Array): number {
-  let best = 0;
-  for (let i = 1; i < a.length; i++) if (a[i]! > a[best]!) best = i;
-  return best;
+/** Passes on the part of `text` after `shown` that can no longer be the start of the stop. */
+function emit(
+  onText: (stream: number, text: string) => void,
+  stream: number,
+  text: string,
+  shown: number,
+  holdBack: number,
+): number {
+  let end = Math.max(shown, text.length - Math.max(0, holdBack - 1));
+  const unit = text.charCodeAt(end - 1);
+  if (end < text.length && unit >= 0xd800 && unit < 0xdc00) end--; // never split a pair
+  if (end > shown) onText(stream, text.slice(shown, end));
+  return end;
 }

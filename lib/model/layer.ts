@@ -170,7 +170,6 @@ export class RecurrentLayer {
     if (!r) throw new Error("Cannot run backward: call forward first");
     const { T, B } = r, { dInput, dState } = options;
     const backend = this.#backend, H = this.hiddenSize, N = T * B;
-    const data = (t: Tensor | undefined) => t!.data;
     const Wh = data(this.params.Wh), dbhn = data(this.grads.bhn ?? this.grads.b);
     if (this.kind === "lstm") r.dc.fill(0);
     r.dh0.fill(0);
@@ -232,7 +231,7 @@ export class RecurrentLayer {
   #runSteps(r: Run, input: Int32Array | FloatArray, state: FloatArray[]): void {
     const { T, B } = r, backend = this.#backend, H = this.hiddenSize, I = this.inputSize;
     const R = CELL_GATES[this.kind] * H, N = T * B;
-    const p = this.params, data = (t: Tensor | undefined) => t!.data;
+    const p = this.params;
     const Wx = data(p.Wx), Wh = data(p.Wh), bias = data(p.b);
     r.input = input;
     r.hs.set(state[0]!, 0);
@@ -327,4 +326,9 @@ export class RecurrentLayer {
 
 function addInto(acc: FloatArray, d: FloatArray): void {
   for (let k = 0; k < acc.length; k++) acc[k] = acc[k]! + d[k]!;
+}
+
+/** A tensor's data (the layer's tensors always exist; the record type allows undefined). */
+function data(t: Tensor | undefined): FloatArray {
+  return t!.data;
 }

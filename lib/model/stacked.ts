@@ -79,6 +79,7 @@ export class StackedRnn implements CharModel {
   #dropped = false; // whether the last forward applied dropout
   #masksDrawn = false; // whether #masks hold a mask for its shape
   #stepXs = new Map<number, Int32Array>(); // per B, step()'s input buffer
+  #lastViews: { state: State; views: FloatArray[][] } | null = null; // see #stateViews
 
   /**
    * Creates the layers (bottom first: Gaussian `Wx` then `Wh` each), then `Why`, from `rng`,
@@ -216,10 +217,12 @@ export class StackedRnn implements CharModel {
   }
 
   // The arrays of a state record, per layer, checked for names, type and a common (B, H).
+  // The views of the last record are kept: stepping one state allocates nothing.
   #stateViews(state: State, what: string): FloatArray[][] {
+    if (this.#lastViews?.state === state && this.#sameArrays(state)) return this.#lastViews.views;
     const H = this.config.hiddenSize;
     let size = -1;
-    return this.#stateNames.map((names) =>
+    const views = this.#stateNames.map((names) =>
       names.map((name) => {
         const data = state[name]?.data;
         if (
@@ -236,6 +239,20 @@ export class StackedRnn implements CharModel {
         return data;
       })
     );
+    if (what === "state") this.#lastViews = { state, views };
+    return views;
+  }
+
+  // Whether `state` still holds the arrays of the kept views.
+  #sameArrays(state: State): boolean {
+    const views = this.#lastViews!.views;
+    for (let k = 0; k < views.length; k++) {
+      const names = this.#stateNames[k]!;
+      for (let s = 0; s < names.length; s++) {
+        if (state[names[s]!]?.data !== views[k]![s]) return false;
+      }
+    }
+    return true;
   }
 
   #prepareMasks(T: number, B: number): Masks {

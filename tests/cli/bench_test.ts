@@ -49,7 +49,8 @@ Deno.test("bench: bad flags are one-line usage errors", async () => {
   assertEquals(r.code, 2);
   assertEquals(
     r.stderr.trim(),
-    'error: Unknown config "D" in --configs: expected a list of A, B, C, LSTM',
+    'error: Unknown config "D" in --configs: expected a list of A, B, C, LSTM, GEN, GEN-RNN, ' +
+      "GEN-RNN64, GEN-LSTM, GEN-LSTM64",
   );
   const e = await run("bench.ts", ["--engine", "gpu"], BENCH);
   assertOk(
@@ -111,4 +112,22 @@ Deno.test("bench table lists every config", () => {
   };
   const table = formatTable([row], ["A"]);
   assertOk(table.includes("1,235") && table.includes("100 -> 101") && table.includes("engine: ts"));
+});
+
+Deno.test("bench --configs GEN-RNN,GEN-LSTM64: generation speed lines in the peer's shape", async () => {
+  const r = await run("bench.ts", [
+    "--configs",
+    "GEN-RNN,GEN-LSTM64",
+    "--seconds",
+    "0.6",
+    "--warmup",
+    "0.1",
+  ], BENCH);
+  assertEquals(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assertEquals(lines.map((l) => [l.name.replace(/-[a-z0-9]+$/, ""), l.config]), [
+    ["deno-sample-rnn", "H512_L1_B1_V100"],
+    ["deno-sample-lstm", "H512_L2_B64_V100"],
+  ]);
+  for (const l of lines) assertOk(l.chars_per_s > 0 && l.segments.length === 3, JSON.stringify(l));
 });

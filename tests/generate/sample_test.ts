@@ -2,7 +2,8 @@
 import { assertEquals, assertOk, assertThrows } from "../assert.ts";
 import { Rng } from "../../lib/core/rng.ts";
 import { VanillaRnn } from "../../lib/model/vanilla_rnn.ts";
-import { pickIndex, sample } from "../../lib/generate/sample.ts";
+import { pickIndex } from "../../lib/generate/pick.ts";
+import { sample } from "../../lib/generate/sample.ts";
 import { buildVocab } from "../../lib/text/vocab.ts";
 
 const TEXT = "रामः सीता च वनं गच्छतः। Zoë 🐍 naïve café\n"; // V ~ 30, written for this test

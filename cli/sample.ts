@@ -180,8 +180,9 @@ export async function sampleMain(argv: string[]): Promise<number> {
   const out = new Output();
   if (args.beam !== undefined) {
     const best = beamSearch(ckpt.model, ckpt.vocab, { ...options(args), width: args.beam });
-    const result = { ...best, chars: [...best.text].length };
-    if (args.format === "jsonl") out.write(JSON.stringify(record(args, result, undefined)) + "\n");
+    const chars = [...best.text].length +
+      (best.stopped ? [...(options(args).stop ?? "")].length : 0);
+    if (args.format === "jsonl") out.write(JSON.stringify(record(args, { ...best, chars })) + "\n");
     else out.write(args.prime + best.text + "\n");
     console.error(
       `beam ${args.beam}: log-probability ${best.logProb.toFixed(2)} nats ` +
@@ -214,7 +215,8 @@ export async function sampleMain(argv: string[]): Promise<number> {
   return out.close();
 }
 
-function options(args: SampleArgs) {
+/** What sampling and beam search share: prime, length and the stop text. */
+function options(args: SampleArgs): { prime: string; length: number; stop?: string } {
   return {
     prime: args.prime,
     length: args.length,
@@ -222,11 +224,8 @@ function options(args: SampleArgs) {
   };
 }
 
-function record(
-  args: SampleArgs,
-  g: Omit<Generated, "stopped"> & { stopped: boolean },
-  seed?: number,
-) {
+/** The jsonl object of one sample: its text, settings and mean log-probability. */
+function record(args: SampleArgs, g: Generated, seed?: number): Record<string, unknown> {
   return {
     text: g.text,
     prime: args.prime,

@@ -72,3 +72,27 @@ export function softmaxCrossEntropy(
   for (let i = offset; i < offset + n; i++) probs[i] = probs[i]! * inv;
   return Math.log(sum) + max - picked;
 }
+
+/**
+ * `log(sum_i e^(logits[i]))` over one row, stable for large logits: the normaliser of a
+ * log-softmax (`log p_v = logits[v] - logSumExp`).
+ *
+ * @param logits Source row(s).
+ * @param options Row `offset` and length `n`.
+ * @returns The log of the sum of exponentials.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.ok(Math.abs(logSumExp(Float64Array.of(1000, 1000), { n: 2 }) - (1000 + Math.log(2))) < 1e-9);
+ * ```
+ */
+export function logSumExp(
+  logits: ArrayLike<number>,
+  options: { offset?: number; n: number },
+): number {
+  const { offset = 0, n } = options;
+  let max = -Infinity, sum = 0;
+  for (let i = offset; i < offset + n; i++) if (logits[i]! > max) max = logits[i]!;
+  for (let i = offset; i < offset + n; i++) sum += Math.exp(logits[i]! - max);
+  return max + Math.log(sum);
+}

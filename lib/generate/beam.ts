@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { logSumExp } from "../core/softmax.ts";
 import type { CharModel } from "../model/char_model.ts";
 import type { Vocab } from "../text/vocab.ts";
 import { broadcastState, gatherStateRows, primeModel, type PrimeOptions } from "./stream_state.ts";
@@ -127,11 +128,7 @@ export function beamSearch(model: CharModel, vocab: Vocab, options: BeamOptions)
 
 /** `logp` row b = log softmax of `logits` row b. */
 function logSoftmaxRow(logits: Float64Array, logp: Float64Array, b: number, V: number): void {
-  const o = b * V;
-  let max = -Infinity, sum = 0;
-  for (let v = 0; v < V; v++) max = Math.max(max, logits[o + v]!);
-  for (let v = 0; v < V; v++) sum += Math.exp(logits[o + v]! - max);
-  const lse = max + Math.log(sum);
+  const o = b * V, lse = logSumExp(logits, { offset: o, n: V });
   for (let v = 0; v < V; v++) logp[o + v] = logits[o + v]! - lse;
 }
 

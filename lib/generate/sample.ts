@@ -12,7 +12,8 @@ import { Rng } from "../core/rng.ts";
 import type { CharModel } from "../model/char_model.ts";
 import type { Vocab } from "../text/vocab.ts";
 import { Picker, type PickOptions } from "./pick.ts";
-import { broadcastState, logSoftmaxAt, primeModel, type PrimeOptions } from "./stream_state.ts";
+import { logSumExp } from "../core/softmax.ts";
+import { broadcastState, primeModel, type PrimeOptions } from "./stream_state.ts";
 
 /** Options of {@linkcode generate}. */
 export interface GenerateOptions extends PickOptions, PrimeOptions {
@@ -104,7 +105,7 @@ export function generate(model: CharModel, vocab: Vocab, options: GenerateOption
       const g = out[b]!;
       if (g.stopped) continue;
       const id = picker.pick(logits, rngs[b]!, b * V);
-      g.logProb += logSoftmaxAt(logits, V, b, id);
+      g.logProb += logits[b * V + id]! - logSumExp(logits, { offset: b * V, n: V }); // log p
       g.text += vocab.chars[id]!;
       g.chars++;
       x[b] = id;

@@ -104,28 +104,6 @@ export function gatherStateRows(dst: State, src: State, rows: Int32Array): void 
   }
 }
 
-/**
- * The natural log of the softmax of row `row` at index `v`: `y_v - logsumexp(y)`.
- *
- * @param logits `(B, V)` logits.
- * @param V Row length.
- * @param row Row.
- * @param v Index in the row.
- * @returns The log-probability.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.ok(Math.abs(logSoftmaxAt(new Float64Array(4), 4, 0, 2) + Math.log(4)) < 1e-15);
- * ```
- */
-export function logSoftmaxAt(logits: ArrayLike<number>, V: number, row: number, v: number): number {
-  const o = row * V;
-  let max = -Infinity, sum = 0;
-  for (let k = 0; k < V; k++) max = Math.max(max, logits[o + k]!);
-  for (let k = 0; k < V; k++) sum += Math.exp(logits[o + k]! - max);
-  return logits[o + v]! - max - Math.log(sum);
-}
-
 function encodePrime(vocab: Vocab, prime: string): number[] {
   const ids: number[] = [];
   for (const ch of prime) {

@@ -1,4 +1,4 @@
-// AssemblyScript source of the WebAssembly SIMD kernels of the fast engine (lib/backend/wasm.ts).
+// AssemblyScript source of the WebAssembly SIMD kernels of the wasm and openblas backends (lib/backend/wasm.ts).
 // It is compiled by `deno task build:wasm` (lib/backend/wasm/build.ts) into lib/backend/wasm/kernels_wasm.ts;
 // Deno never type-checks it (the .as extension keeps deno fmt/lint/check away: they would reject
 // AssemblyScript's types and decorators).

@@ -3,7 +3,7 @@
 
 /** SHA-256 (hex) of the `lib/backend/wasm/kernels.as` these modules were built from. */
 export const KERNELS_SOURCE_SHA256 =
-  "70c6fa47a85bdc51629e0c508a19525d0b9a77ae70666262fd13f59e730389cc";
+  "ea2d08dbf038157700dfa928596f98f94bba6f3edf03c18874023829faaeca3b";
 
 /** The relaxed-SIMD build of the kernels (16955 bytes), base64. */
 export const KERNELS_WASM_RELAXED: string = [

@@ -1,6 +1,7 @@
-"""The workbench's char-RNN in PyTorch: load, sample and keep training a model exported with
-`deno task export --format torch`, on GPUs or across machines, then bring it back with
-`deno task import --from torch`.
+"""The workbench's char-RNN in PyTorch: sample and train it on GPUs or across machines.
+
+Loads a model exported with `deno task export --format torch` (or starts a new one), samples
+from it, keeps training it, and saves a file that `deno task import --from torch` brings back.
 
 Standard library + torch only. PyTorch 1.13 cannot read safetensors by itself, so this file
 carries a small reader and writer of the format (8-byte little-endian header length, JSON
@@ -17,11 +18,13 @@ Commands (shapes: T = sequence length, B = batch size per process, V = vocabular
     python3 python/charrnn_torch.py sample --checkpoint model.safetensors --prime "The "
     python3 python/charrnn_torch.py train --checkpoint model.safetensors --text data/big.txt \\
         --out trained.safetensors --steps 1000
-    torchrun --nproc_per_node 2 python/charrnn_torch.py train --ddp \\
-        --checkpoint model.safetensors --text data/big.txt --out trained.safetensors
+    torchrun --standalone --nproc_per_node 2 --redirects 1 --tee 1 python/charrnn_torch.py \\
+        train --ddp --checkpoint model.safetensors --text data/big.txt --out trained.safetensors
 
 With --ddp every process trains on its own B streams of the text under
 DistributedDataParallel (gloo on CPU, nccl on GPUs); process 0 saves the result.
+`--redirects 1 --tee 1` only copies each process's output to a log file; Debian's torchrun
+(PyTorch 1.13 on Python 3.11) needs it, as its default value "0" fails there.
 """
 
 import argparse
@@ -132,6 +135,9 @@ def load(path, device="cpu"):
     if meta.get("format") != FORMAT or meta.get("version") != VERSION:
         raise ValueError(f"{path}: not a {FORMAT} v{VERSION} file; export one with "
                          "deno task export --format torch")
+    missing = [key for key in ("config", "vocab") if key not in meta]
+    if missing:
+        raise ValueError(f"{path}: metadata {missing[0]!r} is missing")
     config, vocab = json.loads(meta["config"]), json.loads(meta["vocab"])
     if len(vocab) != config["vocab_size"]:
         raise ValueError(f"{path}: {len(vocab)} characters for vocab_size {config['vocab_size']}")
@@ -147,12 +153,11 @@ def save(path, model, vocab, metadata=None):
     tensors = {k.removeprefix("rnn."): v.float() for k, v in model.state_dict().items()}
     config = model.config
     meta = {k: str(v) for k, v in (metadata or {}).items()}
-    cls = CELLS[config["cell"]].__name__
+    V, H, L, p = (config[k] for k in ("vocab_size", "hidden_size", "num_layers", "dropout"))
+    cls, drop = CELLS[config["cell"]].__name__, f", dropout={p}" if p > 0 else ""
     meta.update(format=FORMAT, version=VERSION, config=json.dumps(config),
                 vocab=json.dumps(vocab, ensure_ascii=False),
-                module=f"nn.{cls}({config['vocab_size']}, {config['hidden_size']}, "
-                       f"num_layers={config['num_layers']}) + nn.Linear("
-                       f"{config['hidden_size']}, {config['vocab_size']})")
+                module=f"nn.{cls}({V}, {H}, num_layers={L}{drop}) + nn.Linear({H}, {V})")
     write_safetensors(path, tensors, meta)
 
 
@@ -206,7 +211,7 @@ def train(args):
     else:
         rank, world = 0, 1
     torch.manual_seed(args.seed)
-    with open(args.text, encoding="utf-8") as f:
+    with open(args.text, encoding="utf-8-sig") as f:  # no BOM; \r\n read as \n
         text = f.read()
     shape = dict(cell=args.cell, hidden_size=args.hidden_size, num_layers=args.num_layers,
                  dropout=args.dropout)
@@ -271,7 +276,7 @@ def main(argv=None):
     s = sub.add_parser("sample", help="print the prime and --length generated characters")
     s.add_argument("--checkpoint", required=True, help="a charrnn-torch .safetensors file")
     s.add_argument("--prime", default="")
-    s.add_argument("--length", type=int, default=500)
+    s.add_argument("--length", type=int, default=500, help="characters after the prime")
     s.add_argument("--temperature", type=float, default=0.8, help="0 = the most likely")
     s.add_argument("--top-k", type=int, default=0, help="draw from the K most likely (0 = all)")
     s.add_argument("--seed", type=int, default=42)
@@ -283,13 +288,13 @@ def main(argv=None):
     t.add_argument("--hidden-size", type=int, help="new model: H (default 256)")
     t.add_argument("--num-layers", type=int, help="new model: L (default 2)")
     t.add_argument("--dropout", type=float, help="new model: dropout (default 0)")
-    t.add_argument("--steps", type=int, default=1000)
+    t.add_argument("--steps", type=int, default=1000, help="optimizer steps (Adam)")
     t.add_argument("--seq-length", type=int, default=64, help="T, characters per chunk")
     t.add_argument("--batch-size", type=int, default=32, help="B, streams per process")
-    t.add_argument("--learning-rate", type=float, default=2e-3)
+    t.add_argument("--learning-rate", type=float, default=2e-3, help="Adam's learning rate")
     t.add_argument("--clip", type=float, default=5.0, help="max global gradient norm")
-    t.add_argument("--print-every", type=int, default=100)
-    t.add_argument("--seed", type=int, default=42)
+    t.add_argument("--print-every", type=int, default=100, help="steps between loss lines")
+    t.add_argument("--seed", type=int, default=42, help="seed of a new model's weights")
     t.add_argument("--device", help="cpu, cuda (default: cuda when available)")
     t.add_argument("--ddp", action="store_true", help="DistributedDataParallel under torchrun")
     args = parser.parse_args(argv)
@@ -301,7 +306,7 @@ def main(argv=None):
             print(args.prime + text)
         else:
             train(args)
-    except (OSError, ValueError, KeyError, RuntimeError) as e:
+    except (OSError, ValueError, RuntimeError) as e:  # bad files or text: one line
         print(f"error: {e}", file=sys.stderr)
         return 1
     return 0

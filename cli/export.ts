@@ -93,8 +93,8 @@ export async function exportMain(argv: string[]): Promise<number> {
   }
   // float64 reading: the weights reach the float32 file rounded once, whatever they were saved in
   const ckpt = await loadCheckpoint(path, { backend: createBackend({ kind: "f64" }) });
-  const { model, vocab } = ckpt;
-  await saveTorchFile(out, model, vocab, {
+  const { model } = ckpt;
+  await saveTorchFile(out, ckpt, {
     metadata: {
       source: `deno task export of ${basename(path)}`,
       step: String(ckpt.step),

@@ -88,7 +88,7 @@ def write_safetensors(path, tensors, metadata):
         t = tensors[name]
         dtype = next(k for k, v in DTYPES.items() if v == t.dtype)
         size = t.numel() * t.element_size()
-        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + size]}
+        header[name] = dict(dtype=dtype, shape=list(t.shape), data_offsets=[offset, offset + size])
         offset += size
     text = json.dumps(header, ensure_ascii=False).encode("utf-8")
     text += b" " * (-len(text) % 8)  # the data starts 8-byte aligned

@@ -50,6 +50,14 @@ export interface TorchFile {
   metadata: Record<string, string>;
 }
 
+/** What an export needs: the model's config and parameters, and its vocabulary. */
+export interface TorchSource {
+  /** The model (any `CharModel` with our parameter names). */
+  model: { config: ModelConfig; params: Params };
+  /** Its vocabulary. */
+  vocab: Vocab;
+}
+
 /**
  * The PyTorch modules a model config maps to, for messages and the file's metadata.
  *
@@ -73,8 +81,8 @@ export function describeTorchModules(config: ModelConfig): string {
 /**
  * Serialises a model in the PyTorch layout.
  *
- * @param model The model's config and parameters (our names).
- * @param vocab Its vocabulary.
+ * @param source The model (its config and parameters, our names) and its vocabulary: a
+ *   {@linkcode Checkpoint} will do.
  * @param options `dtype` of the tensors (default `"F32"`); extra `metadata` strings.
  * @returns The file contents.
  * @example
@@ -84,17 +92,19 @@ export function describeTorchModules(config: ModelConfig): string {
  * import { Rng } from "../core/rng.ts";
  * import { buildVocab } from "../text/vocab.ts";
  * const vocab = buildVocab("ab");
- * const model = createModel({ kind: "lstm", vocabSize: 2, hiddenSize: 3, numLayers: 2 }, new Rng(1));
- * const file = decodeTorchFile(encodeTorchFile(model, vocab, { dtype: "F64" }));
- * assert.deepEqual(file.params["l1.Wh"], { shape: [12, 3], data: Float64Array.from(model.params["l1.Wh"]!.data) });
+ * const config = { kind: "lstm" as const, vocabSize: 2, hiddenSize: 3, numLayers: 2 };
+ * const model = createModel(config, new Rng(1));
+ * const file = decodeTorchFile(encodeTorchFile({ model, vocab }, { dtype: "F64" }));
+ * const Wh = model.params["l1.Wh"]!;
+ * assert.deepEqual(file.params["l1.Wh"], { shape: [12, 3], data: Float64Array.from(Wh.data) });
  * assert.equal(file.metadata.module, "nn.LSTM(2, 3, num_layers=2) + nn.Linear(3, 2)");
  * ```
  */
 export function encodeTorchFile(
-  model: { config: ModelConfig; params: Params },
-  vocab: Vocab,
+  source: TorchSource,
   options: { dtype?: TorchDtype; metadata?: Record<string, string> } = {},
 ): Uint8Array {
+  const { model, vocab } = source;
   const config = resolveModelConfig(model.config);
   const { kind, vocabSize: V, hiddenSize, numLayers, dropout } = config;
   if (vocab.chars.length !== V) {
@@ -102,7 +112,7 @@ export function encodeTorchFile(
       `Cannot export: the vocabulary has ${vocab.chars.length} characters, the model ${V}`,
     );
   }
-  const tensors = toTorchTensors(config, model.params, options.dtype ?? "F32");
+  const tensors = toTorchTensors(config, model.params, { dtype: options.dtype });
   const torchConfig = { cell: kind, vocab_size: V, hidden_size: hiddenSize, num_layers: numLayers };
   return encodeSafetensors(tensors, {
     ...options.metadata,
@@ -196,7 +206,7 @@ export function decodeTorchFile(bytes: Uint8Array): TorchFile {
  * import { buildVocab } from "../text/vocab.ts";
  * const vocab = buildVocab("xyz");
  * const model = createModel({ kind: "gru", vocabSize: 3, hiddenSize: 4 }, new Rng(1));
- * const file = decodeTorchFile(encodeTorchFile(model, vocab));
+ * const file = decodeTorchFile(encodeTorchFile({ model, vocab }));
  * const ckpt = torchFileCheckpoint(file, { backend: createBackend({ kind: "ts" }) });
  * assert.deepEqual([ckpt.step, ckpt.optimizer.name, ckpt.config.model], [0, "adam", "gru"]);
  * assert.deepEqual(ckpt.model.params["l0.Wh"], model.params["l0.Wh"]); // float32 both ways
@@ -235,17 +245,15 @@ export function torchFileCheckpoint(
  * Writes a model in the PyTorch layout atomically (temp file + rename).
  *
  * @param path Destination, e.g. `runs/brown/torch.safetensors`.
- * @param model The model's config and parameters.
- * @param vocab Its vocabulary.
+ * @param source The model and its vocabulary, as in {@linkcode encodeTorchFile}.
  * @param options As in {@linkcode encodeTorchFile}.
  */
 export async function saveTorchFile(
   path: string,
-  model: { config: ModelConfig; params: Params },
-  vocab: Vocab,
+  source: TorchSource,
   options: { dtype?: TorchDtype; metadata?: Record<string, string> } = {},
 ): Promise<void> {
-  await writeFileAtomic(path, encodeTorchFile(model, vocab, options));
+  await writeFileAtomic(path, encodeTorchFile(source, options));
 }
 
 /**

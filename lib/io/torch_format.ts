@@ -29,7 +29,7 @@
  * @module
  */
 import type { FloatArray, Params } from "../core/tensor.ts";
-import { type ModelConfig, resolveModelConfig } from "../model/char_model.ts";
+import { type ModelConfig, type ModelKind, resolveModelConfig } from "../model/char_model.ts";
 import { CELL_GATES } from "../model/layer.ts";
 import type { SafeTensor } from "./safetensors.ts";
 
@@ -85,7 +85,7 @@ export function torchTensorSpecs(config: ModelConfig): TorchTensorSpec[] {
  *
  * @param config The model config.
  * @param params Our parameters `l<k>.Wx`, `l<k>.Wh`, `l<k>.b` (GRU: `l<k>.bhn`), `Why`, `by`.
- * @param dtype Element type of the result; default `"F32"` (PyTorch's default).
+ * @param options `dtype` of the result; default `"F32"` (PyTorch's default).
  * @returns The tensors by PyTorch name.
  * @throws {TypeError} when a parameter is missing or has another shape.
  * @example
@@ -102,9 +102,10 @@ export function torchTensorSpecs(config: ModelConfig): TorchTensorSpec[] {
 export function toTorchTensors(
   config: ModelConfig,
   params: Params,
-  dtype: TorchDtype = "F32",
+  options: { dtype?: TorchDtype } = {},
 ): Record<string, SafeTensor> {
   const { kind, vocabSize: V, hiddenSize: H, numLayers: L } = resolveModelConfig(config);
+  const dtype = options.dtype ?? "F32";
   const array = dtype === "F32" ? Float32Array : Float64Array;
   const take = (name: string, shape: number[]): FloatArray => {
     const p = params[name];
@@ -150,7 +151,8 @@ export function toTorchTensors(
  * ```ts
  * import assert from "node:assert/strict";
  * const config = { kind: "rnn" as const, vocabSize: 2, hiddenSize: 1 };
- * const f = (...v: number[]) => ({ dtype: "F32" as const, shape: [v.length], data: Float32Array.from(v) });
+ * const f = (...v: number[]) =>
+ *   ({ dtype: "F32" as const, shape: [v.length], data: Float32Array.from(v) });
  * const params = fromTorchTensors(config, {
  *   weight_ih_l0: { ...f(1, 2), shape: [1, 2] }, weight_hh_l0: { ...f(3), shape: [1, 1] },
  *   bias_ih_l0: f(0.5), bias_hh_l0: f(0.25), "decoder.weight": { ...f(4, 5), shape: [2, 1] },
@@ -219,7 +221,7 @@ function invalid(detail: string): TypeError {
  * Rows of a `(G*H, cols)` gate matrix in the other framework's block order: the LSTM's blocks
  * 2 and 3 swap (o, g <-> g, o); rnn and gru rows are the same in both.
  */
-function gateRows(kind: string, src: FloatArray, H: number, cols: number): FloatArray {
+function gateRows(kind: ModelKind, src: FloatArray, H: number, cols: number): FloatArray {
   if (kind !== "lstm") return src;
   const out = new Float64Array(src.length), block = H * cols;
   LSTM_BLOCKS.forEach((from, to) => {

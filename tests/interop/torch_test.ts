@@ -287,7 +287,7 @@ Deno.test({
     const vocab = buildVocab(corpusText);
     const start = randomCheckpoint("lstm", 2, vocab);
     const input = join(work, "ddp-in.safetensors"), output = join(work, "ddp-out.safetensors");
-    await saveTorchFile(input, start.model, vocab, { metadata: { step: "100" } });
+    await saveTorchFile(input, start, { metadata: { step: "100" } });
     const t0 = performance.now();
     const r = await run(TORCHRUN, [
       "--standalone",
@@ -326,8 +326,8 @@ Deno.test({
     assertEquals(imported.code, 0, imported.stderr);
     const { model } = await loadCheckpoint(ckptPath);
     for (const [name, p] of Object.entries(model.params)) {
-      const float32 = Float64Array.from(Float32Array.from(file.params[name]!.data)); // b_ih + b_hh rounded
-      assertEquals(Float64Array.from(p.data), float32, name);
+      const float32 = Float32Array.from(file.params[name]!.data); // b_ih + b_hh, rounded
+      assertEquals(Float64Array.from(p.data), Float64Array.from(float32), name);
     }
     const moved = maxDiff(
       Float64Array.from(model.params["l1.Wh"]!.data),

@@ -22,10 +22,9 @@ const TEXT = "Ada wrote: the engine weaves algebraic patterns — as the loom we
 const vocab = buildVocab(TEXT);
 const V = vocab.chars.length, H = 5;
 const F64 = createBackend({ kind: "f64" });
-const CASES: [ModelKind, number][] = [["rnn", 1], ["rnn", 2], ["lstm", 1], ["lstm", 2], [
-  "gru",
-  1,
-], ["gru", 2]];
+const CASES = (["rnn", "lstm", "gru"] as const).flatMap((kind) =>
+  [1, 2].map((L) => [kind, L] as [ModelKind, number])
+);
 
 /** A float64 model with every parameter random, biases included (they start at zero). */
 function randomModel(kind: ModelKind, numLayers: number, seed: number): StackedRnn {
@@ -140,7 +139,7 @@ Deno.test("torch layout: PyTorch's names and shapes, in state_dict order", () =>
 
 Deno.test("torch layout: LSTM gates i, f, o, g become i, f, g, o; biases go to bias_ih", () => {
   const model = randomModel("lstm", 1, 3);
-  const t = toTorchTensors(model.config, model.params, "F64");
+  const t = toTorchTensors(model.config, model.params, { dtype: "F64" });
   const b = model.params["l0.b"]!.data, Wh = model.params["l0.Wh"]!.data;
   const block = (a: ArrayLike<number>, g: number, size: number) =>
     Array.from(a).slice(g * size, (g + 1) * size);
@@ -155,7 +154,10 @@ Deno.test("torch layout: LSTM gates i, f, o, g become i, f, g, o; biases go to b
 Deno.test("torch layout: exact round trip for every cell and depth (F64), F32 rounds once", () => {
   for (const [kind, L] of CASES) {
     const model = randomModel(kind, L, 7);
-    const back = fromTorchTensors(model.config, toTorchTensors(model.config, model.params, "F64"));
+    const back = fromTorchTensors(
+      model.config,
+      toTorchTensors(model.config, model.params, { dtype: "F64" }),
+    );
     assertEquals(Object.keys(back).sort(), Object.keys(model.params).sort());
     for (const [name, p] of Object.entries(model.params)) assertEquals(back[name], p, name);
     const f32 = fromTorchTensors(model.config, toTorchTensors(model.config, model.params));
@@ -171,7 +173,7 @@ Deno.test("torch layout: exported weights under PyTorch's equations give our log
   const rows: string[] = [];
   for (const [kind, L] of CASES) {
     const model = randomModel(kind, L, 11);
-    const t = toTorchTensors(model.config, model.params, "F64");
+    const t = toTorchTensors(model.config, model.params, { dtype: "F64" });
     const ours = ourLogits(model, ids);
     const diff = maxDiff(torchReference(kind, L, t, ids), ours);
     rows.push(`${kind} L${L} ${diff.toExponential(1)}`);
@@ -209,7 +211,7 @@ Deno.test("torch layout: PyTorch weights with both biases give PyTorch's logits 
 
 Deno.test("torch file: metadata, checkpoint with a fresh optimizer, float32 kept exact", () => {
   const model = randomModel("gru", 2, 5);
-  const file = decodeTorchFile(encodeTorchFile(model, vocab, { metadata: { step: "12" } }));
+  const file = decodeTorchFile(encodeTorchFile({ model, vocab }, { metadata: { step: "12" } }));
   assertEquals(file.config, { kind: "gru", vocabSize: V, hiddenSize: H, numLayers: 2, dropout: 0 });
   assertEquals(file.vocab.chars, vocab.chars);
   assertEquals([file.dtype, file.metadata.step, file.metadata.format], [
@@ -243,7 +245,7 @@ function edited(
   change: (t: Record<string, SafeTensor>, meta: Record<string, string>) => void,
 ): Uint8Array {
   const model = randomModel("rnn", 1, 1);
-  const { tensors, metadata } = decodeSafetensors(encodeTorchFile(model, vocab));
+  const { tensors, metadata } = decodeSafetensors(encodeTorchFile({ model, vocab }));
   change(tensors, metadata);
   return encodeSafetensors(tensors, metadata);
 }
@@ -318,7 +320,10 @@ Deno.test("torch file: every kind of bad file is refused with one line naming it
     await Deno.writeFile(path, bad[11]![1]);
     await assertRejects(
       () => loadTorchFile(path),
-      /^Error: Invalid PyTorch file ".*model\.safetensors": tensor "bias_hh_l0" is missing .*; pass a file saved by python\/charrnn_torch\.py or deno task export$/,
+      new RegExp(
+        '^Error: Invalid PyTorch file ".*model\\.safetensors": tensor "bias_hh_l0" is missing .*; ' +
+          "pass a file saved by python/charrnn_torch\\.py or deno task export$",
+      ),
     );
     await assertRejects(
       () => loadTorchFile(`${dir}/none`),

@@ -225,6 +225,8 @@ def train(args):
         vocab, meta = sorted(set(text)), {}
         defaults = dict(cell="lstm", hidden_size=256, num_layers=2, dropout=0.0)
         shape = {k: defaults[k] if v is None else v for k, v in shape.items()}
+        if shape["dropout"] > 0 and shape["num_layers"] < 2:
+            raise ValueError("--dropout acts between layers: it needs --num-layers 2 or more")
         model = CharRNN(vocab_size=len(vocab), **shape).to(device)
     model.train()
     ids = encode(vocab, text)
@@ -270,6 +272,13 @@ def train(args):
         dist.destroy_process_group()
 
 
+def positive(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive integer")
+    return value
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="charrnn_torch.py", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -285,15 +294,15 @@ def main(argv=None):
     t.add_argument("--out", required=True, help="where to save the trained .safetensors")
     t.add_argument("--checkpoint", help="model to continue (default: a new one, see --cell)")
     t.add_argument("--cell", choices=sorted(CELLS), help="new model: the cell (default lstm)")
-    t.add_argument("--hidden-size", type=int, help="new model: H (default 256)")
-    t.add_argument("--num-layers", type=int, help="new model: L (default 2)")
+    t.add_argument("--hidden-size", type=positive, help="new model: H (default 256)")
+    t.add_argument("--num-layers", type=positive, help="new model: L (default 2)")
     t.add_argument("--dropout", type=float, help="new model: dropout (default 0)")
-    t.add_argument("--steps", type=int, default=1000, help="optimizer steps (Adam)")
-    t.add_argument("--seq-length", type=int, default=64, help="T, characters per chunk")
-    t.add_argument("--batch-size", type=int, default=32, help="B, streams per process")
+    t.add_argument("--steps", type=positive, default=1000, help="optimizer steps (Adam)")
+    t.add_argument("--seq-length", type=positive, default=64, help="T, characters per chunk")
+    t.add_argument("--batch-size", type=positive, default=32, help="B, streams per process")
     t.add_argument("--learning-rate", type=float, default=2e-3, help="Adam's learning rate")
     t.add_argument("--clip", type=float, default=5.0, help="max global gradient norm")
-    t.add_argument("--print-every", type=int, default=100, help="steps between loss lines")
+    t.add_argument("--print-every", type=positive, default=100, help="steps between loss lines")
     t.add_argument("--seed", type=int, default=42, help="seed of a new model's weights")
     t.add_argument("--device", help="cpu, cuda (default: cuda when available)")
     t.add_argument("--ddp", action="store_true", help="DistributedDataParallel under torchrun")

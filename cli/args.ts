@@ -38,6 +38,8 @@ export interface ParsedFlags<T extends FlagTable> {
   readonly values: FlagValues<T>;
   /** The flags given on the command line. */
   readonly given: ReadonlySet<keyof T>;
+  /** Arguments without a flag, in order (only with `options.positionals`). */
+  readonly positionals: readonly string[];
 }
 
 /** Strict decimal syntax: optional sign, digits with optional fraction, optional exponent. */
@@ -81,13 +83,14 @@ function numberProblem(text: string, spec: NumberFlag): string | undefined {
 }
 
 /**
- * Parses `argv` against a flag table (kebab-case `--name value` or `--name=value`,
- * no positional arguments). Numbers are checked strictly, choices against their list,
- * and every absent flag with a default gets it.
+ * Parses `argv` against a flag table (kebab-case `--name value` or `--name=value`;
+ * positional arguments only up to `options.positionals`). Numbers are checked strictly,
+ * choices against their list, and every absent flag with a default gets it.
  *
  * @param argv Command-line arguments (`Deno.args`).
  * @param table The command's flags.
- * @returns The values by property name, and which flags were given.
+ * @param options `positionals`: how many arguments without a flag are accepted (default 0).
+ * @returns The values by property name, which flags were given, and the positionals.
  * @throws {UsageError} for an unknown flag (suggesting the closest one), a missing or bad value,
  * or a positional argument.
  * @example
@@ -103,10 +106,19 @@ function numberProblem(text: string, spec: NumberFlag): string | undefined {
 export function parseFlags<T extends FlagTable>(
   argv: readonly string[],
   table: T,
+  options: { positionals?: number } = {},
 ): ParsedFlags<T> {
   const flags = listFlags(table);
   const byName = new Map(flags.map((f) => [f.name, f]));
-  const raw = readArgs(argv, flags, byName);
+  const { values: raw, positionals } = readArgs(argv, flags, byName);
+  const allowed = options.positionals ?? 0;
+  if (positionals.length > allowed) {
+    const extra = positionals[allowed]!;
+    throw allowed === 0 ? unexpectedPositional(extra) : new UsageError(
+      `Unexpected argument ${JSON.stringify(extra)}: expected at most ${allowed} without a ` +
+        `flag; run with --help to list the options`,
+    );
+  }
   const values: Record<string, unknown> = {};
   const given = new Set<keyof T>();
   for (const { key, name, spec } of flags) {
@@ -120,7 +132,7 @@ export function parseFlags<T extends FlagTable>(
     else if (spec.type === "string") values[key] = checkString(text, name, spec);
     else if (spec.type !== "boolean") values[key] = parseNumberFlag(text, name, spec);
   }
-  return { values: values as FlagValues<T>, given };
+  return { values: values as FlagValues<T>, given, positionals };
 }
 
 /** Checks a text flag against its choices and, for a path, that it is not empty. */
@@ -139,7 +151,7 @@ function readArgs(
   argv: readonly string[],
   flags: readonly NamedFlag[],
   byName: ReadonlyMap<string, NamedFlag>,
-): Record<string, string | boolean | undefined> {
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   // `--steps -5` would be "ambiguous" to parseArgs; join it so the range check names the problem.
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -156,7 +168,7 @@ function readArgs(
     if (spec.short) options[name]!.short = spec.short;
   }
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args, options, strict: true, allowPositionals: true });
   } catch (error) {
     throw translateParseError(error, flags);
   }
@@ -183,14 +195,17 @@ function translateParseError(error: unknown, flags: readonly NamedFlag[]): Error
       const value = spec ? valueNameOf(spec) : "VALUE";
       return new UsageError(`Missing value for --${name}; pass it as --${name} ${value}`);
     }
-    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
-      return new UsageError(
-        `Unexpected argument ${JSON.stringify(quoted)}: every value needs its flag ` +
-          `(e.g. --corpus PATH); ${help}`,
-      );
     default:
       return new UsageError(`${error.message.split("\n")[0]}; ${help}`);
   }
+}
+
+/** The usage error of an argument without a flag, for commands that take none. */
+function unexpectedPositional(arg: string): UsageError {
+  return new UsageError(
+    `Unexpected argument ${JSON.stringify(arg)}: every value needs its flag ` +
+      `(e.g. --corpus PATH); run with --help to list the options`,
+  );
 }
 
 /**

@@ -1,8 +1,12 @@
 /**
- * Files: safetensors encoding, checkpoints with full validation, atomic writes.
+ * Files: safetensors encoding, checkpoints with full validation, atomic writes, and the
+ * PyTorch layout (`nn.RNN`/`nn.LSTM`/`nn.GRU` + `nn.Linear` names, gate order and biases)
+ * for export and import.
  *
  * @module
  */
 export * from "./safetensors.ts";
 export * from "./checkpoint.ts";
 export * from "./atomic_write.ts";
+export * from "./torch_format.ts";
+export * from "./torch_file.ts";

@@ -11,7 +11,7 @@ import { BatchStream, type Split } from "../text/data.ts";
 import type { CharModel, State } from "../model/char_model.ts";
 import type { Optimizer } from "./optim.ts";
 import { learningRateAt } from "./schedule.ts";
-import type { Rng } from "../core/rng.ts";
+import { mixSeed, Rng } from "../core/rng.ts";
 import { sample } from "../generate/sample.ts";
 import type { Vocab } from "../text/vocab.ts";
 
@@ -86,7 +86,10 @@ export class Trainer {
   readonly config: TrainConfig;
   /** The optimizer (its state goes into checkpoints). */
   readonly optimizer: Optimizer;
-  /** Random source for samples. */
+  /**
+   * The run's generator (it drew the initial weights); checkpoints keep its state. Samples do
+   * not draw from it: see {@linkcode Trainer.sampleText}.
+   */
   readonly rng: Rng;
   /** Training batches; `stream.position` is the data position. */
   readonly stream: BatchStream;
@@ -102,7 +105,8 @@ export class Trainer {
    * Prepares a run; nothing trains until {@linkcode Trainer.run} or {@linkcode Trainer.trainStep}.
    *
    * @param model Model to train.
-   * @param options Vocabulary, data, config, optimizer, randomness, and an optional resume point.
+   * @param options Vocabulary, data, config, optimizer, the run's generator (default
+   * `new Rng(config.seed)`), and an optional resume point.
    */
   constructor(
     model: CharModel,
@@ -111,7 +115,7 @@ export class Trainer {
       data: Split;
       config: TrainConfig;
       optimizer: Optimizer;
-      rng: Rng;
+      rng?: Rng;
       resume?: TrainerResume;
     },
   ) {
@@ -120,7 +124,7 @@ export class Trainer {
     this.vocab = vocab;
     this.config = config;
     this.optimizer = optimizer;
-    this.rng = rng;
+    this.rng = rng ?? new Rng(config.seed);
     this.#data = data;
     this.stream = new BatchStream(data.train, {
       seqLength: config.seqLength,
@@ -207,12 +211,18 @@ export class Trainer {
   }
 
   /**
-   * A sample continuing from the hidden state of stream 0.
+   * A sample continuing from the hidden state of stream 0. Its random draws come from
+   * `new Rng(mixSeed(config.seed, step))`: the same seed and step give the same sample, whatever
+   * was sampled before, so a resumed run prints what the uninterrupted one does.
    *
    * @param length Characters to generate.
+   * @param rng Where the draws come from (default: the generator of the current step).
    * @returns The text.
    */
-  sampleText(length: number = this.config.sampleLength): string {
+  sampleText(
+    length: number = this.config.sampleLength,
+    rng: Rng = new Rng(mixSeed(this.config.seed, this.step)),
+  ): string {
     const H = this.model.config.hiddenSize;
     const state: State = {};
     for (const [name, s] of Object.entries(this.state)) {
@@ -220,7 +230,7 @@ export class Trainer {
     }
     return sample(this.model, this.vocab, {
       length,
-      rng: this.rng,
+      rng,
       state,
       temperature: this.config.sampleTemperature,
     });

@@ -83,7 +83,8 @@ function numberProblem(text: string, spec: NumberFlag): string | undefined {
 /**
  * Parses `argv` against a flag table (kebab-case `--name value` or `--name=value`,
  * no positional arguments). Numbers are checked strictly, choices against their list,
- * and every absent flag with a default gets it.
+ * and every absent flag with a default gets it; a `multiple` flag may be repeated and gives a
+ * list.
  *
  * @param argv Command-line arguments (`Deno.args`).
  * @param table The command's flags.
@@ -112,12 +113,15 @@ export function parseFlags<T extends FlagTable>(
   for (const { key, name, spec } of flags) {
     const text = raw[name];
     if (text === undefined) {
-      values[key] = spec.type === "boolean" ? false : spec.default;
+      const multiple = spec.type === "string" && spec.multiple && spec.default !== undefined;
+      values[key] = spec.type === "boolean" ? false : multiple ? [spec.default] : spec.default;
       continue;
     }
     given.add(key);
     if (typeof text === "boolean") values[key] = text;
-    else if (spec.type === "string") values[key] = checkString(text, name, spec);
+    else if (Array.isArray(text)) {
+      values[key] = text.map((t) => checkString(t, name, spec as StringFlag));
+    } else if (spec.type === "string") values[key] = checkString(text, name, spec);
     else if (spec.type !== "boolean") values[key] = parseNumberFlag(text, name, spec);
   }
   return { values: values as FlagValues<T>, given };
@@ -139,7 +143,7 @@ function readArgs(
   argv: readonly string[],
   flags: readonly NamedFlag[],
   byName: ReadonlyMap<string, NamedFlag>,
-): Record<string, string | boolean | undefined> {
+): Record<string, string | boolean | string[] | undefined> {
   // `--steps -5` would be "ambiguous" to parseArgs; join it so the range check names the problem.
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -150,13 +154,18 @@ function readArgs(
       i++;
     } else args.push(arg);
   }
-  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  const options: Record<
+    string,
+    { type: "string" | "boolean"; short?: string; multiple?: boolean }
+  > = {};
   for (const { name, spec } of flags) {
     options[name] = { type: spec.type === "boolean" ? "boolean" : "string" };
+    if (spec.type === "string" && spec.multiple) options[name]!.multiple = true;
     if (spec.short) options[name]!.short = spec.short;
   }
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+    const { values } = parseArgs({ args, options, strict: true, allowPositionals: false });
+    return values as Record<string, string | boolean | string[] | undefined>;
   } catch (error) {
     throw translateParseError(error, flags);
   }

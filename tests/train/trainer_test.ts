@@ -173,7 +173,15 @@ Deno.test("same seed gives an identical loss sequence", async () => {
     const out: (number | string)[] = [];
     await t.run({
       onEvent: (e) =>
-        void out.push(e.type === "step" ? e.loss : e.type === "eval" ? e.valLoss : e.text),
+        void out.push(
+          e.type === "step"
+            ? e.loss
+            : e.type === "eval"
+            ? e.valLoss
+            : e.type === "sample"
+            ? e.text
+            : "",
+        ),
     });
     return { out, params: t.model.params };
   };

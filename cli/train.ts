@@ -225,7 +225,7 @@ async function save(path: string, ckpt: Checkpoint): Promise<void> {
       : text;
     throw new Error(
       `Cannot save checkpoint "${path}": ${why}; the previous checkpoint there is unchanged; ` +
-        `free some space, or resume from it with --out DIR pointing to a writable folder`,
+        `free some space or pass another folder with --out DIR`,
     );
   }
 }

@@ -88,6 +88,7 @@ export async function acquireRunLock(dir: string): Promise<RunLock> {
     } catch (error) {
       throw unwritable(dir, error);
     }
+    let held = false;
     try {
       if (!(await file.tryLock(true))) {
         const owner = parseOwner(await readAll(file));
@@ -99,11 +100,12 @@ export async function acquireRunLock(dir: string): Promise<RunLock> {
         );
       }
       // a run that was finishing may have removed the file we opened: lock the one at `path`
-      const [held, current] = [await file.stat(), await Deno.stat(path).catch(() => undefined)];
-      if (current === undefined || held.ino !== current.ino) {
+      const [opened, current] = [await file.stat(), await Deno.stat(path).catch(() => undefined)];
+      if (current === undefined || opened.ino !== current.ino) {
         file.close();
         continue;
       }
+      held = true;
       const previous = parseOwner(await readAll(file));
       const me: LockOwner = { pid: Deno.pid, since: new Date().toISOString() };
       await file.truncate(0);
@@ -126,6 +128,7 @@ export async function acquireRunLock(dir: string): Promise<RunLock> {
         },
       };
     } catch (error) {
+      if (held) await Deno.remove(path).catch(() => {}); // ours, but it could not be written
       try {
         file.close();
       } catch {
@@ -166,13 +169,14 @@ function parseOwner(text: string): LockOwner {
 
 /** The one-line error for a folder that cannot be created or written. */
 function unwritable(dir: string, error: unknown): Error {
-  const why = error instanceof Deno.errors.PermissionDenied
+  const text = error instanceof Error ? error.message : String(error);
+  const why = /os error 28\b/.test(text)
+    ? "the disk is full"
+    : error instanceof Deno.errors.PermissionDenied
     ? "permission denied"
     : error instanceof Deno.errors.NotCapable
     ? "no write permission (run deno with --allow-write)"
-    : error instanceof Error
-    ? error.message.replace(/( \(os error \d+\)).*$/, "$1")
-    : String(error);
+    : text.replace(/( \(os error \d+\)).*$/, "$1");
   return new Error(
     `Cannot write to output folder "${dir}": ${why}; pass a writable folder with --out DIR`,
     { cause: error },

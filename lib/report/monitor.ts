@@ -47,7 +47,7 @@ export interface TrainingCurves {
   valBpc: number[];
   /** Steps trained and then undone by a rollback (the loss ran away). */
   rolledBackStep: number[];
-  /** Their losses per character, in nats. */
+  /** Their losses per character, in nats (`NaN` between two undone stretches: a gap). */
   rolledBackLoss: number[];
 }
 
@@ -246,6 +246,10 @@ export class TrainingMonitor {
       if (event.toStep === undefined) return;
       const keep = c.step.findIndex((s) => s > event.toStep!);
       if (keep >= 0) {
+        if (c.rolledBackStep.length > 0) { // a gap between two undone stretches
+          c.rolledBackStep.push(event.toStep);
+          c.rolledBackLoss.push(NaN);
+        }
         for (let i = keep; i < c.step.length; i++) {
           c.rolledBackStep.push(c.step[i]!);
           c.rolledBackLoss.push(c.loss[i]!);

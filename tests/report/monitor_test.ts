@@ -298,7 +298,22 @@ Deno.test("a rollback moves the undone steps to their own curve and logs one lin
     "Divergence at step 8: loss 40.00 nats/char; rolled back to step 5, learning rate x0.5 " +
     "(5.00e-4 now), rollback 1 of 3",
   ]);
+  // a second rollback: its stretch follows a gap, not a line from the first one
+  await monitor.onEvent(stepEvent(7, 50));
+  await monitor.onEvent({
+    type: "divergence",
+    step: 7,
+    loss: 50,
+    threshold: 6,
+    reason: "again",
+    action: "rollback",
+    toStep: 6,
+    lrScale: 0.25,
+    rollbacks: 2,
+  });
+  assertEquals([c.rolledBackStep, c.rolledBackLoss], [[6, 7, 8, 6, 7], [40, 40, 40, NaN, 50]]);
+  assertEquals(c.step, [1, 2, 3, 4, 5, 6]);
   const names = monitor.figure().data.map((t) => (t as { name?: string }).name);
   assertOk(names.includes("rolled back (diverged)"), names.join(", "));
-  assertOk(monitor.summary().endsWith("; 1 rollback"), monitor.summary());
+  assertOk(monitor.summary().endsWith("; 2 rollbacks"), monitor.summary());
 });

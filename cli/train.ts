@@ -7,19 +7,14 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../lib/io/checkpoint.ts";
+import { type Checkpoint, saveCheckpoint } from "../lib/io/checkpoint.ts";
 import { acquireRunLock, type RunLock } from "../lib/io/run_lock.ts";
-import { makeConfig, type TrainConfig } from "../lib/train/config.ts";
-import type { Backend } from "../lib/backend/types.ts";
 import { corpusTitle } from "../lib/text/encoded_corpus.ts";
-import type { Split } from "../lib/text/data.ts";
-import { createOptimizer } from "../lib/train/optim.ts";
-import { Rng } from "../lib/core/rng.ts";
 import { countParams } from "../lib/core/tensor.ts";
 import { TrainingDivergedError } from "../lib/train/divergence.ts";
-import { Trainer, type TrainEvent } from "../lib/train/trainer.ts";
+import type { TrainEvent } from "../lib/train/trainer.ts";
 import { UsageError } from "./args.ts";
-import { buildModel, openBackend } from "./engine.ts";
+import { openBackend } from "./engine.ts";
 import { runMain } from "./main_error.ts";
 import {
   formatCount,
@@ -31,30 +26,9 @@ import {
   shellQuote,
 } from "../lib/report/progress.ts";
 import { Output } from "./terminal.ts";
-import {
-  checkLength,
-  checkVocab,
-  type CorpusChoice,
-  describeCorpus,
-  formatCorpusRef,
-  parseCorpusRef,
-  readWithProgress,
-  splitCorpus,
-} from "./train_data.ts";
-import { parseTrainArgs, resumeConfig, type TrainArgs, trainHelp } from "./train_flags.ts";
-
-/** A prepared run: the trainer and what the CLI reports and saves. */
-interface Run {
-  trainer: Trainer;
-  data: Split;
-  /** Stored in checkpoints: which texts the run trains and validates on. */
-  corpusRef: string;
-  /** Header line describing the corpus. */
-  corpusLine: string;
-  outDir: string;
-  bestValLoss: number | null;
-  resumedFrom?: string;
-}
+import { type CorpusChoice, parseCorpusRef } from "./train_data.ts";
+import { loadResumable, prepareFresh, prepareResume, type Run } from "./train_prepare.ts";
+import { parseTrainArgs, type TrainArgs, trainHelp } from "./train_flags.ts";
 
 /** Training diverged and the run stopped: exit code 3. */
 class DivergedExit extends Error {
@@ -110,105 +84,6 @@ export async function trainMain(argv: string[]): Promise<number> {
   }
 }
 
-/** Validates the config; a bad combination of flags is a usage error (exit code 2). */
-function configFromFlags(overrides: Partial<TrainConfig>): TrainConfig {
-  try {
-    return makeConfig(overrides);
-  } catch (e) {
-    throw e instanceof RangeError ? new UsageError(e.message) : e;
-  }
-}
-
-/** The checkpoint to resume and the run's config, refused when it is already at --steps. */
-async function loadResumable(
-  args: TrainArgs,
-  path: string,
-  backend: Backend,
-): Promise<{ ckpt: Checkpoint; config: TrainConfig }> {
-  const ckpt = await loadCheckpoint(path, { backend });
-  const config = configFromFlags(resumeConfig(ckpt.config, args.overrides, path));
-  if (config.steps <= ckpt.step) {
-    throw new UsageError(
-      `Checkpoint "${path}" is already at step ${ckpt.step} of --steps ${config.steps}; ` +
-        `pass a larger --steps to continue, e.g. --steps ${ckpt.step + config.steps}`,
-    );
-  }
-  return { ckpt, config };
-}
-
-/** What preparing a run needs besides the flags. */
-interface Where {
-  choice: CorpusChoice;
-  outDir: string;
-  backend: Backend;
-  out: Output;
-}
-
-/** A new run: config from the flags, a fresh model. */
-async function prepareFresh(args: TrainArgs, where: Where): Promise<Run> {
-  const { choice, outDir, backend, out } = where;
-  const config = configFromFlags(args.overrides);
-  const corpus = await readWithProgress(choice, out);
-  const data = splitCorpus(corpus, config);
-  const specs = choice.train.join('", "');
-  checkLength(specs, data, config);
-  const rng = new Rng(config.seed);
-  const model = buildModel(config, corpus.vocab.chars.length, rng, backend);
-  const optimizer = createOptimizer(config.optimizer, model.params, { backend });
-  const vocab = corpus.vocab;
-  return {
-    trainer: new Trainer(model, { vocab, data, config, optimizer, rng }),
-    data,
-    corpusRef: formatCorpusRef(choice),
-    corpusLine: describeCorpus(corpus, data, choice.val),
-    outDir,
-    bestValLoss: null,
-  };
-}
-
-/** A resumed run: the checkpoint's model, optimizer, data position, RNG and guard. */
-async function prepareResume(
-  ckpt: Checkpoint,
-  config: TrainConfig,
-  where: Where & { args: TrainArgs },
-): Promise<Run> {
-  const { choice, outDir, out, args } = where;
-  const path = args.resume!;
-  const corpus = await readWithProgress(choice, out);
-  const specs = choice.train.join('", "');
-  checkVocab(specs, corpus.vocab, ckpt, path);
-  const data = splitCorpus(corpus, config);
-  checkLength(specs, data, config);
-  const expected = ckpt.model.initialState(config.batchSize);
-  for (const [name, t] of Object.entries(expected)) {
-    if (ckpt.state[name]?.shape.join(",") !== t.shape.join(",")) {
-      throw new Error(
-        `Invalid checkpoint "${path}": carried state "${name}" does not have shape [${t.shape}]; ` +
-          `the file is corrupt, use another one or train again`,
-      );
-    }
-  }
-  const rng = new Rng(config.seed);
-  rng.setState(ckpt.rng);
-  const { model, vocab, optimizer, step, position, state, smoothLoss, divergence } = ckpt;
-  return {
-    trainer: new Trainer(model, {
-      vocab,
-      data,
-      config,
-      optimizer,
-      rng,
-      resume: { step, position, state, smoothLoss, divergence },
-    }),
-    data,
-    corpusRef: formatCorpusRef(choice),
-    corpusLine: describeCorpus(corpus, data, choice.val),
-    outDir,
-    bestValLoss: ckpt.bestValLoss,
-    resumedFrom: path,
-  };
-}
-
 /** Writes a checkpoint, turning a failure into one line that says nothing was lost. */
 async function save(path: string, ckpt: Checkpoint): Promise<void> {
   try {
@@ -244,7 +119,10 @@ async function train(
   const hasVal = run.data.val.length >= config.seqLength + 1; // as Trainer.evaluate requires
   let best = run.bestValLoss;
   let wroteBest = false;
-  let savedStep: number | undefined = run.resumedFrom ? trainer.step : undefined;
+  // the step latest.safetensors holds, for messages (a run resumed from it starts with it)
+  let savedStep = run.resumedFrom && resolve(run.resumedFrom) === resolve(latest)
+    ? trainer.step
+    : undefined;
 
   const snapshot = (): Checkpoint => ({
     model: trainer.model,

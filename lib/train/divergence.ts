@@ -25,11 +25,16 @@
  *
  * @module
  */
-import type { CharModel, State } from "../model/char_model.ts";
-import type { FloatArray, Params } from "../core/tensor.ts";
-import { Rng, type RngState } from "../core/rng.ts";
-import type { Batch, BatchStream } from "../text/data.ts";
-import type { Optimizer } from "./optim.ts";
+import type { State } from "../model/char_model.ts";
+import type { Batch } from "../text/data.ts";
+import {
+  copyRecord,
+  restoreSnapshot,
+  type RunSnapshot,
+  setRecord,
+  takeSnapshot,
+  type TrainingRun,
+} from "./snapshot.ts";
 
 /** What a run does when it diverges: roll back to the last good state, or stop. */
 export const DIVERGENCE_ACTIONS = ["rollback", "stop"] as const;
@@ -128,35 +133,6 @@ export class TrainingDivergedError extends Error {
   }
 }
 
-/** What the guard needs of the trainer it watches. */
-export interface GuardedRun {
-  /** The model. */
-  readonly model: CharModel;
-  /** Its optimizer. */
-  readonly optimizer: Optimizer;
-  /** Training batches. */
-  readonly stream: BatchStream;
-  /** Carried hidden state. */
-  state: State;
-  /** Steps completed. */
-  step: number;
-  /** Smoothed training loss. */
-  smoothLoss: number;
-}
-
-/** A copy of everything a rollback restores. */
-interface GoodState {
-  step: number;
-  position: number;
-  smoothLoss: number;
-  bestSmoothLoss: number;
-  params: Record<string, FloatArray>;
-  moments: Record<string, FloatArray>;
-  optimizerSteps: number;
-  state: Record<string, FloatArray>;
-  dropoutRng: RngState | null;
-}
-
 /**
  * Watches a run's losses, keeps its last good state and acts on a divergence. The trainer owns
  * one (`trainer.guard`); see the module documentation for the rule.
@@ -198,9 +174,8 @@ export class DivergenceGuard {
   lastDivergence: number;
   /** Suspect steps in a row. */
   streak = 0;
-  readonly #run: GuardedRun;
-  #good: GoodState;
-  #probe: { step: number; loss: number } | undefined;
+  readonly #run: TrainingRun;
+  #good: RunSnapshot;
 
   /**
    * Starts watching; the run's current state is the first good one.
@@ -209,7 +184,7 @@ export class DivergenceGuard {
    * @param options `action`; `resume`: the bookkeeping of a checkpoint.
    */
   constructor(
-    run: GuardedRun,
+    run: TrainingRun,
     options: { action: DivergenceAction; resume?: Partial<DivergenceState> },
   ) {
     this.#run = run;
@@ -220,7 +195,7 @@ export class DivergenceGuard {
     this.lrScale = r.lrScale ?? 1;
     this.rollbacks = r.rollbacks ?? 0;
     this.lastDivergence = r.lastDivergence ?? 0;
-    this.#good = this.#capture();
+    this.#good = takeSnapshot(run, this.bestSmoothLoss);
   }
 
   /** The loss above which a step is suspect: `max(ln V, 2 * best smoothed loss)`. */
@@ -269,13 +244,12 @@ export class DivergenceGuard {
 
   /**
    * The loss the current weights score on the next training chunk from the carried state,
-   * computed without training on it or changing anything (cached for the step).
+   * computed without training on it or changing anything.
    *
    * @returns Nats per character.
    */
   probe(): number {
     const run = this.#run;
-    if (this.#probe?.step === run.step) return this.#probe.loss;
     const position = run.stream.position;
     const batch = run.stream.next();
     run.stream.position = position;
@@ -285,9 +259,7 @@ export class DivergenceGuard {
       if (batch.wrapped) data.fill(0);
       state[name] = { shape: t.shape, data };
     }
-    const loss = run.model.forward(batch.inputs, batch.targets, state);
-    this.#probe = { step: run.step, loss };
-    return loss;
+    return run.model.forward(batch.inputs, batch.targets, state);
   }
 
   /**
@@ -305,7 +277,7 @@ export class DivergenceGuard {
   afterStep(): void {
     const run = this.#run;
     if (run.step % DIVERGENCE_RULE.snapshotEvery !== 0 || !this.isSound()) return;
-    this.#good = this.#capture();
+    this.#good = takeSnapshot(run, this.bestSmoothLoss);
     if (run.step > this.lastDivergence) this.rollbacks = 0;
   }
 
@@ -337,12 +309,11 @@ export class DivergenceGuard {
         rollbacks,
       };
     }
-    this.#restore(this.#good);
+    this.bestSmoothLoss = restoreSnapshot(this.#run, this.#good);
     this.lrScale *= lrFactor;
     this.rollbacks++;
     this.lastDivergence = Math.max(this.lastDivergence, step);
     this.streak = 0;
-    this.#probe = undefined;
     return {
       type: "divergence",
       step,
@@ -367,50 +338,4 @@ export class DivergenceGuard {
     setRecord(model.params, saved);
     return { current, good };
   }
-
-  #capture(): GoodState {
-    const run = this.#run;
-    return {
-      step: run.step,
-      position: run.stream.position,
-      smoothLoss: run.smoothLoss,
-      bestSmoothLoss: this.bestSmoothLoss,
-      params: copyRecord(run.model.params),
-      moments: copyRecord(run.optimizer.state),
-      optimizerSteps: run.optimizer.steps,
-      state: copyRecord(run.state),
-      dropoutRng: dropoutRngOf(run.model)?.getState() ?? null,
-    };
-  }
-
-  #restore(good: GoodState): void {
-    const run = this.#run;
-    setRecord(run.model.params, good.params);
-    setRecord(run.optimizer.state, good.moments);
-    run.optimizer.steps = good.optimizerSteps;
-    setRecord(run.state, good.state);
-    run.step = good.step;
-    run.stream.position = good.position;
-    run.smoothLoss = good.smoothLoss;
-    this.bestSmoothLoss = good.bestSmoothLoss;
-    if (good.dropoutRng) dropoutRngOf(run.model)?.setState(good.dropoutRng);
-  }
-}
-
-/** Copies of a record's arrays. */
-function copyRecord(record: Params): Record<string, FloatArray> {
-  const out: Record<string, FloatArray> = {};
-  for (const [name, t] of Object.entries(record)) out[name] = t.data.slice();
-  return out;
-}
-
-/** Writes saved arrays back into a record's tensors (same names and sizes). */
-function setRecord(record: Params, saved: Record<string, FloatArray>): void {
-  for (const [name, t] of Object.entries(record)) t.data.set(saved[name]!);
-}
-
-/** The dropout mask generator of a model that has one (stacked models). */
-function dropoutRngOf(model: CharModel): Rng | undefined {
-  const r = (model as { dropoutRng?: unknown }).dropoutRng;
-  return r instanceof Rng ? r : undefined;
 }

@@ -6,6 +6,7 @@
 export * from "./config.ts";
 export * from "./trainer.ts";
 export * from "./divergence.ts";
+export * from "./snapshot.ts";
 export * from "./optim.ts";
 export * from "./schedule.ts";
 export * from "./clip.ts";

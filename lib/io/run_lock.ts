@@ -57,7 +57,8 @@ export class LockedError extends Error {
 }
 
 /**
- * Takes the lock of a folder, creating the folder when missing.
+ * Takes the lock of a folder, creating the folder when missing (and removing it again on
+ * release when the run wrote nothing there, e.g. when it stopped on bad input).
  *
  * @param dir The run's folder.
  * @returns The lock; call `release()` when the run ends.
@@ -75,11 +76,21 @@ export class LockedError extends Error {
  * ```
  */
 export async function acquireRunLock(dir: string): Promise<RunLock> {
+  const existed = await Deno.stat(dir).then(() => true, () => false);
   try {
     await Deno.mkdir(dir, { recursive: true });
   } catch (error) {
     throw unwritable(dir, error);
   }
+  /** Removes the folder again when this call made it and nothing was written into it. */
+  const tidy = () => {
+    if (existed) return;
+    try {
+      Deno.removeSync(dir); // fails when not empty: then it stays
+    } catch {
+      // kept: it holds the run's files
+    }
+  };
   const path = join(dir, LOCK_NAME);
   for (let attempt = 0; attempt < 5; attempt++) {
     let file: Deno.FsFile;
@@ -125,6 +136,7 @@ export async function acquireRunLock(dir: string): Promise<RunLock> {
             // already gone
           }
           file.close();
+          tidy();
         },
       };
     } catch (error) {
@@ -134,6 +146,7 @@ export async function acquireRunLock(dir: string): Promise<RunLock> {
       } catch {
         // closed above
       }
+      tidy();
       if (error instanceof LockedError) throw error;
       throw unwritable(dir, error);
     }

@@ -25,7 +25,12 @@ Deno.test("a held lock refuses a second run, naming the process; release frees i
     await assertRejects(() => Deno.stat(lock.path), /No such file/);
     const again = await acquireRunLock(`${dir}/run`);
     assertEquals(again.tookOver, undefined, "a released lock is not stale");
+    await Deno.writeTextFile(`${dir}/run/latest.safetensors`, "a checkpoint");
     again.release();
+    assertEquals([...Deno.readDirSync(`${dir}/run`)].map((e) => e.name), ["latest.safetensors"]);
+    // a folder the lock made, left empty (the run stopped on bad input), is removed again
+    (await acquireRunLock(`${dir}/unused`)).release();
+    await assertRejects(() => Deno.stat(`${dir}/unused`), /No such file/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -85,7 +85,8 @@ function numberProblem(text: string, spec: NumberFlag): string | undefined {
 /**
  * Parses `argv` against a flag table (kebab-case `--name value` or `--name=value`;
  * positional arguments only up to `options.positionals`). Numbers are checked strictly,
- * choices against their list, and every absent flag with a default gets it.
+ * choices against their list, and every absent flag with a default gets it; a `multiple` flag
+ * may be repeated and gives a list.
  *
  * @param argv Command-line arguments (`Deno.args`).
  * @param table The command's flags.
@@ -124,12 +125,15 @@ export function parseFlags<T extends FlagTable>(
   for (const { key, name, spec } of flags) {
     const text = raw[name];
     if (text === undefined) {
-      values[key] = spec.type === "boolean" ? false : spec.default;
+      const multiple = spec.type === "string" && spec.multiple && spec.default !== undefined;
+      values[key] = spec.type === "boolean" ? false : multiple ? [spec.default] : spec.default;
       continue;
     }
     given.add(key);
     if (typeof text === "boolean") values[key] = text;
-    else if (spec.type === "string") values[key] = checkString(text, name, spec);
+    else if (Array.isArray(text)) {
+      values[key] = text.map((t) => checkString(t, name, spec as StringFlag));
+    } else if (spec.type === "string") values[key] = checkString(text, name, spec);
     else if (spec.type !== "boolean") values[key] = parseNumberFlag(text, name, spec);
   }
   return { values: values as FlagValues<T>, given, positionals };
@@ -151,7 +155,7 @@ function readArgs(
   argv: readonly string[],
   flags: readonly NamedFlag[],
   byName: ReadonlyMap<string, NamedFlag>,
-): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
   // `--steps -5` would be "ambiguous" to parseArgs; join it so the range check names the problem.
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -162,13 +166,26 @@ function readArgs(
       i++;
     } else args.push(arg);
   }
-  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  const options: Record<
+    string,
+    { type: "string" | "boolean"; short?: string; multiple?: boolean }
+  > = {};
   for (const { name, spec } of flags) {
     options[name] = { type: spec.type === "boolean" ? "boolean" : "string" };
+    if (spec.type === "string" && spec.multiple) options[name]!.multiple = true;
     if (spec.short) options[name]!.short = spec.short;
   }
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
+    return {
+      values: values as Record<string, string | boolean | string[] | undefined>,
+      positionals,
+    };
   } catch (error) {
     throw translateParseError(error, flags);
   }

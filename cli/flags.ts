@@ -36,6 +36,8 @@ export interface StringFlag extends FlagBase {
   readonly default?: string;
   /** A file or folder path: an empty value is a usage error. */
   readonly path?: boolean;
+  /** May be given several times; the value is the list (the default, a list of one). */
+  readonly multiple?: boolean;
 }
 
 /** A switch without a value: `true` when given, else `false`. */
@@ -50,8 +52,9 @@ export type FlagSpec = NumberFlag | StringFlag | BooleanFlag;
 /** A command's flags by property name (camelCase), in help order. */
 export type FlagTable = Readonly<Record<string, FlagSpec>>;
 
-/** The parsed type of one flag: its choices, a number, a boolean or a string. */
+/** The parsed type of one flag: its choices, a number, a boolean, a string or a list of them. */
 export type FlagValue<F> = F extends { readonly type: "boolean" } ? boolean
+  : F extends { readonly multiple: true } ? string[]
   : F extends { readonly choices: readonly (infer C)[] } ? C
   : F extends { readonly type: "int" | "number" } ? number
   : string;

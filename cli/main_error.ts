@@ -23,7 +23,8 @@ export function formatError(error: Error): string {
 }
 
 /**
- * The exit code for an error: 2 for command-line mistakes, 1 for anything else.
+ * The exit code for an error: 2 for command-line mistakes, the error's own `exitCode` when it
+ * has one (3: training diverged), 1 for anything else.
  *
  * @param error Any error.
  * @returns The exit code.
@@ -35,7 +36,9 @@ export function formatError(error: Error): string {
  * ```
  */
 export function exitCodeOf(error: Error): number {
-  return error instanceof UsageError ? 2 : 1;
+  if (error instanceof UsageError) return 2;
+  const code = (error as { exitCode?: unknown }).exitCode;
+  return typeof code === "number" && Number.isInteger(code) && code > 0 ? code : 1;
 }
 
 /**

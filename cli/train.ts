@@ -1,26 +1,24 @@
 /**
- * `deno task train`: trains a character-level RNN on the bundled Brown corpus
- * or a text file, with live progress, validation, samples, checkpoints, Ctrl-C
- * handling and `--resume`. Run with `--help` for the flags.
+ * `deno task train`: trains a character-level RNN on the bundled Brown corpus or the user's
+ * texts, with live progress, validation, samples, checkpoints, Ctrl-C handling, `--resume`,
+ * a divergence guard (rollback or stop) and one run per output folder. Run with `--help` for
+ * the flags.
  *
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../lib/io/checkpoint.ts";
-import { makeConfig, type TrainConfig } from "../lib/train/config.ts";
-import type { Backend } from "../lib/backend/types.ts";
-import { loadCorpus } from "../lib/text/corpus.ts";
-import { type Split, splitData } from "../lib/text/data.ts";
-import { createOptimizer } from "../lib/train/optim.ts";
-import { Rng } from "../lib/core/rng.ts";
+import { type Checkpoint, saveCheckpoint } from "../lib/io/checkpoint.ts";
+import { acquireRunLock, type RunLock } from "../lib/io/run_lock.ts";
+import { corpusTitle } from "../lib/text/encoded_corpus.ts";
 import { countParams } from "../lib/core/tensor.ts";
-import { Trainer, type TrainEvent } from "../lib/train/trainer.ts";
-import { buildVocab, describeChar, encode, type Vocab } from "../lib/text/vocab.ts";
+import { TrainingDivergedError } from "../lib/train/divergence.ts";
+import type { TrainEvent } from "../lib/train/trainer.ts";
 import { UsageError } from "./args.ts";
-import { buildModel, openBackend } from "./engine.ts";
+import { openBackend } from "./engine.ts";
 import { runMain } from "./main_error.ts";
 import {
   formatCount,
+  formatDivergence,
   formatEval,
   formatProgress,
   formatSample,
@@ -28,19 +26,14 @@ import {
   shellQuote,
 } from "../lib/report/progress.ts";
 import { Output } from "./terminal.ts";
-import { parseTrainArgs, resumeConfig, type TrainArgs, trainHelp } from "./train_flags.ts";
+import { type CorpusChoice, parseCorpusRef } from "./train_data.ts";
+import { loadResumable, prepareFresh, prepareResume, type Run } from "./train_prepare.ts";
+import { parseTrainArgs, type TrainArgs, trainHelp } from "./train_flags.ts";
 
-/** A prepared run: the trainer and what the CLI reports and saves. */
-interface Run {
-  trainer: Trainer;
-  data: Split;
-  /** Stored in checkpoints: `brown` or the absolute path of the text file. */
-  corpusRef: string;
-  /** Header line describing the corpus. */
-  corpusLine: string;
-  outDir: string;
-  bestValLoss: number | null;
-  resumedFrom?: string;
+/** Training diverged and the run stopped: exit code 3. */
+class DivergedExit extends Error {
+  /** The process exit code. */
+  readonly exitCode = 3;
 }
 
 /**
@@ -55,141 +48,81 @@ export async function trainMain(argv: string[]): Promise<number> {
     console.log(trainHelp());
     return 0;
   }
-  const backend = openBackend(args.engine, args.threads);
-  const run = args.resume !== undefined
-    ? await prepareResume(args, args.resume, backend)
-    : await prepareFresh(args, backend);
-  return await train(run, args, `Engine: ${backend.detail}`);
-}
-
-/** Validates the config; a bad combination of flags is a usage error (exit code 2). */
-function configFromFlags(overrides: Partial<TrainConfig>): TrainConfig {
-  try {
-    return makeConfig(overrides);
-  } catch (e) {
-    throw e instanceof RangeError ? new UsageError(e.message) : e;
-  }
-}
-
-/** A new run: config from the flags, a fresh model. */
-async function prepareFresh(args: TrainArgs, backend: Backend): Promise<Run> {
-  const config = configFromFlags(args.overrides);
-  const spec = args.corpus;
-  const corpus = await loadCorpus(spec);
-  const vocab = buildVocab(corpus.text);
-  const data = splitData(encode(vocab, corpus.text), config.valFraction);
-  checkLength(spec, data, config);
-  const rng = new Rng(config.seed);
-  const model = buildModel(config, vocab.chars.length, rng, backend);
-  const optimizer = createOptimizer(config.optimizer, model.params, { backend });
-  return {
-    trainer: new Trainer(model, { vocab, data, config, optimizer, rng }),
-    data,
-    corpusRef: spec === "brown" ? "brown" : resolve(spec),
-    corpusLine: describeCorpus(corpus.name, vocab, data),
-    outDir: args.out ?? join("runs", corpus.name),
-    bestValLoss: null,
-  };
-}
-
-/** A resumed run: the checkpoint's model, optimizer, data position and RNG. */
-async function prepareResume(args: TrainArgs, path: string, backend: Backend): Promise<Run> {
-  const ckpt = await loadCheckpoint(path, { backend });
-  const config = configFromFlags(resumeConfig(ckpt.config, args.overrides, path));
-  if (config.steps <= ckpt.step) {
+  if (args.valCorpus !== undefined && args.overrides.valFraction !== undefined) {
     throw new UsageError(
-      `Checkpoint "${path}" is already at step ${ckpt.step} of --steps ${config.steps}; ` +
-        `pass a larger --steps to continue, e.g. --steps ${ckpt.step + config.steps}`,
+      "Pass either --val-corpus (a separate validation text) or --val-fraction (hold out the " +
+        "end of the training text), not both",
     );
   }
-  const spec = args.corpusGiven ? args.corpus : ckpt.corpus;
-  const corpus = await loadCorpus(spec);
-  checkVocab(spec, buildVocab(corpus.text), ckpt, path);
-  const data = splitData(encode(ckpt.vocab, corpus.text), config.valFraction);
-  checkLength(spec, data, config);
-  const expected = ckpt.model.initialState(config.batchSize);
-  for (const [name, t] of Object.entries(expected)) {
-    if (ckpt.state[name]?.shape.join(",") !== t.shape.join(",")) {
-      throw new Error(
-        `Invalid checkpoint "${path}": carried state "${name}" does not have shape [${t.shape}]; ` +
-          `the file is corrupt, use another one or train again`,
+  const out = new Output();
+  const backend = openBackend(args.engine, args.threads);
+  const ckpt = args.resume === undefined
+    ? undefined
+    : await loadResumable(args, args.resume, backend);
+  const choice: CorpusChoice = ckpt
+    ? {
+      train: args.corpusGiven ? args.corpus : parseCorpusRef(ckpt.ckpt.corpus).train,
+      val: args.valCorpus ?? parseCorpusRef(ckpt.ckpt.corpus).val,
+    }
+    : { train: args.corpus, val: args.valCorpus };
+  const outDir = args.out ??
+    (args.resume !== undefined ? dirname(args.resume) : join("runs", corpusTitle(choice.train)));
+  const lock = await acquireRunLock(outDir);
+  try {
+    if (lock.tookOver) {
+      out.note(
+        `Note: took over ${lock.path} from process ${lock.tookOver.pid} (started ` +
+          `${lock.tookOver.since}), which no longer runs`,
       );
     }
+    const run = ckpt
+      ? await prepareResume(ckpt.ckpt, ckpt.config, { args, choice, outDir, backend, out })
+      : await prepareFresh(args, { choice, outDir, backend, out });
+    return await train(run, { args, out, lock, engineLine: `Engine: ${backend.detail}` });
+  } finally {
+    lock.release();
   }
-  const rng = new Rng(config.seed);
-  rng.setState(ckpt.rng);
-  const { model, vocab, optimizer, step, position, state, smoothLoss } = ckpt;
-  return {
-    trainer: new Trainer(model, {
-      vocab,
-      data,
-      config,
-      optimizer,
-      rng,
-      resume: { step, position, state, smoothLoss },
-    }),
-    data,
-    corpusRef: spec === "brown" ? "brown" : resolve(spec),
-    corpusLine: describeCorpus(corpus.name, vocab, data),
-    outDir: args.out ?? dirname(path),
-    bestValLoss: ckpt.bestValLoss,
-    resumedFrom: path,
-  };
 }
 
-/** Refuses a corpus whose characters differ from the checkpoint's vocabulary. */
-function checkVocab(spec: string, vocab: Vocab, ckpt: Checkpoint, path: string): void {
-  const saved = ckpt.vocab.chars;
-  if (vocab.chars.join("\0") === saved.join("\0")) return;
-  const extra = vocab.chars.find((c) => !ckpt.vocab.charToIndex.has(c));
-  const missing = saved.find((c) => !vocab.charToIndex.has(c));
-  const detail = extra !== undefined
-    ? `it contains ${describeChar(extra)}, which the checkpoint's vocabulary lacks`
-    : `it lacks ${describeChar(missing ?? "")}, which the checkpoint's vocabulary has`;
-  throw new Error(
-    `Corpus "${spec}" does not match checkpoint "${path}": ${detail} ` +
-      `(${vocab.chars.length} vs ${saved.length} characters); pass the text the checkpoint ` +
-      `was trained on with --corpus (it was "${ckpt.corpus}")`,
-  );
-}
-
-/** Refuses a training split too short for one batch, naming the flags to change. */
-function checkLength(spec: string, data: Split, config: TrainConfig): void {
-  const { batchSize: B, seqLength: T } = config;
-  if (data.train.length >= B * T + 1) return;
-  throw new Error(
-    `Corpus "${spec}" is too short: its training part has ${data.train.length} characters, ` +
-      `but --batch-size ${B} x --seq-length ${T} needs at least ${B * T + 1}; ` +
-      `use a longer text, or lower --batch-size or --seq-length`,
-  );
-}
-
-/** The header line describing the corpus and its split. */
-function describeCorpus(name: string, vocab: Vocab, data: Split): string {
-  return `Corpus ${name}: ${formatCount(data.train.length + data.val.length)} characters, ` +
-    `${vocab.chars.length} distinct (train ${formatCount(data.train.length)}, ` +
-    `validation ${formatCount(data.val.length)})`;
+/** Writes a checkpoint, turning a failure into one line that says nothing was lost. */
+async function save(path: string, ckpt: Checkpoint): Promise<void> {
+  try {
+    await saveCheckpoint(path, ckpt);
+  } catch (error) {
+    const cause = (error as Error).cause ?? error;
+    // "Is a directory (os error 21): rename 'a' -> 'b'": the problem, without the system call
+    const text = (cause instanceof Error ? cause.message : String(cause))
+      .replace(/( \(os error \d+\)).*$/, "$1");
+    const why = /os error 28|no space left/i.test(text)
+      ? "the disk is full"
+      : cause instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : text;
+    throw new Error(
+      `Cannot save checkpoint "${path}": ${why}; the previous checkpoint there is unchanged; ` +
+        `free some space or pass another folder with --out DIR`,
+    );
+  }
 }
 
 /** Trains with progress output, checkpoints and Ctrl-C handling; returns the exit code. */
-async function train(run: Run, args: TrainArgs, engineLine: string): Promise<number> {
+async function train(
+  run: Run,
+  options: { args: TrainArgs; out: Output; lock: RunLock; engineLine: string },
+): Promise<number> {
+  const { args, out, lock, engineLine } = options;
   const { trainer, outDir } = run;
   const { config, vocab } = trainer;
-  const out = new Output();
   const latest = join(outDir, "latest.safetensors");
   const bestPath = join(outDir, "best.safetensors");
-  try {
-    await Deno.mkdir(outDir, { recursive: true });
-  } catch (error) {
-    throw new Error(
-      `Cannot create output folder "${outDir}": ${(error as Error).message}; ` +
-        `pass a writable folder with --out DIR`,
-    );
-  }
   const saveEvery = args.saveEvery ?? config.sampleEvery;
   const hasVal = run.data.val.length >= config.seqLength + 1; // as Trainer.evaluate requires
   let best = run.bestValLoss;
   let wroteBest = false;
+  // the step latest.safetensors holds, for messages (a run resumed from it starts with it)
+  let savedStep = run.resumedFrom && resolve(run.resumedFrom) === resolve(latest)
+    ? trainer.step
+    : undefined;
 
   const snapshot = (): Checkpoint => ({
     model: trainer.model,
@@ -203,7 +136,19 @@ async function train(run: Run, args: TrainArgs, engineLine: string): Promise<num
     rng: trainer.rng.getState(),
     corpus: run.corpusRef,
     bestValLoss: best,
+    divergence: trainer.guard.divergenceState,
   });
+  /** Why the current weights are not saved, or `undefined` when they are sound. */
+  const unsound = (): string | undefined => {
+    if (trainer.isSound()) return undefined;
+    const loss = trainer.guard.probe();
+    return `its loss on the next chunk is ${loss.toFixed(2)} nats/char, above the divergence ` +
+      `limit ${trainer.guard.threshold.toFixed(2)}`;
+  };
+  const keptNote = () =>
+    savedStep === undefined
+      ? `no checkpoint of this run was saved`
+      : `${latest} keeps step ${savedStep}`;
 
   const m = trainer.model;
   out.log(run.corpusLine);
@@ -213,7 +158,10 @@ async function train(run: Run, args: TrainArgs, engineLine: string): Promise<num
       `${config.numLayers > 1 ? `, ${config.numLayers} layers, dropout ${config.dropout}` : ""}, ` +
       `${formatCount(countParams(m.params))} parameters; ${config.optimizer}, learning rate ` +
       `${config.learningRate}, clip ${config.clipMode} ${config.clip}; ` +
-      `${config.batchSize} x ${config.seqLength} characters per step`,
+      `${config.batchSize} x ${config.seqLength} characters per step` +
+      (config.stride > 0 && config.stride !== config.seqLength
+        ? `, streams move ${config.stride} per step`
+        : ""),
   );
   if (!run.resumedFrom && (await isFile(latest))) {
     out.log(
@@ -243,20 +191,30 @@ async function train(run: Run, args: TrainArgs, engineLine: string): Promise<num
       return;
     }
     if (e.type === "eval") {
-      const improved = best === null || e.valLoss < best;
+      const better = best === null || e.valLoss < best;
+      const why = better ? unsound() : undefined;
+      const improved = better && why === undefined;
       if (improved) {
         best = e.valLoss;
-        await saveCheckpoint(bestPath, snapshot());
+        await save(bestPath, snapshot());
         wroteBest = true;
       }
-      out.log(formatEval(e, { improved }));
+      out.log(formatEval(e, { improved }) + (why ? ` (not saved as best: ${why})` : ""));
+    } else if (e.type === "divergence") {
+      if (e.action === "rollback") out.log(formatDivergence(e));
     } else out.log(formatSample(e, { temperature: config.sampleTemperature }));
   };
-  const saveLatest = () => saveCheckpoint(latest, snapshot());
-  // Save latest after all of a save step's events, so the saved RNG state already
-  // includes that step's sample and a resumed run repeats the uninterrupted one.
+  const saveLatest = async () => {
+    await save(latest, snapshot());
+    savedStep = trainer.step;
+  };
+  // Save latest after all of a save step's events, so a resumed run repeats the uninterrupted
+  // one; only sound weights are saved, so a diverging model never replaces a good checkpoint.
   const afterStep = async (step: number) => {
-    if (step < config.steps && saveEvery > 0 && step % saveEvery === 0) await saveLatest();
+    if (step >= config.steps || saveEvery <= 0 || step % saveEvery !== 0) return;
+    const why = unsound();
+    if (why === undefined) await saveLatest();
+    else out.log(`Step ${step} not saved: ${why}; ${keptNote()}`);
   };
 
   const controller = new AbortController();
@@ -266,6 +224,7 @@ async function train(run: Run, args: TrainArgs, engineLine: string): Promise<num
       out.note("Ctrl-C: stopping after this step and saving (press Ctrl-C again to quit at once)");
     } else {
       out.note(`Ctrl-C again: quitting without saving this step; ${latest} is unchanged`);
+      lock.release();
       Deno.exit(130);
     }
   };
@@ -277,7 +236,24 @@ async function train(run: Run, args: TrainArgs, engineLine: string): Promise<num
   }, args.maxMinutes * 60_000);
   const start = performance.now();
   try {
-    const result = await trainer.run({ onEvent, afterStep, signal: controller.signal });
+    let result;
+    try {
+      result = await trainer.run({ onEvent, afterStep, signal: controller.signal });
+    } catch (error) {
+      if (!(error instanceof TrainingDivergedError)) throw error;
+      const hint = config.onDivergence === "stop" ? ", or pass --on-divergence rollback" : "";
+      throw new DivergedExit(
+        `Training diverged at step ${error.event.step}: ${error.event.reason}; ${keptNote()}; ` +
+          `lower --learning-rate or use --clip-mode norm${hint}`,
+      );
+    }
+    const why = unsound();
+    if (why !== undefined) {
+      throw new DivergedExit(
+        `The weights of step ${trainer.step} were not saved: ${why}; ${keptNote()}; ` +
+          `lower --learning-rate or use --clip-mode norm`,
+      );
+    }
     await saveLatest();
     out.clear();
     const prime = [..."The "].every((c) => vocab.charToIndex.has(c)) ? "The " : undefined;

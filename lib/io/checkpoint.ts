@@ -2,7 +2,7 @@
  * Checkpoints as safetensors files: parameters, optimizer moments and the
  * carried hidden state as tensors in the model's precision (F32 from a float32
  * backend, F64 from the f64 one: no rounding either way); vocabulary, model and training
- * config, step, data position and RNG state as metadata. Saving is atomic;
+ * config, step, data position, RNG state and the divergence guard's bookkeeping as metadata. Saving is atomic;
  * loading validates everything and names what is wrong, and puts the model on
  * any backend (float32 or float64: the file is the same).
  *
@@ -28,6 +28,7 @@ import { Rng, type RngState } from "../core/rng.ts";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "./safetensors.ts";
 import type { Params } from "../core/tensor.ts";
 import { type Vocab, vocabFromChars } from "../text/vocab.ts";
+import type { DivergenceState } from "../train/divergence.ts";
 
 const FORMAT = "charrnn-workbench-checkpoint";
 const VERSION = "2";
@@ -57,6 +58,8 @@ export interface Checkpoint {
   corpus: string;
   /** Best validation loss so far (nats/char), or `null`. */
   bestValLoss: number | null;
+  /** The divergence guard's bookkeeping (absent in files of earlier versions). */
+  divergence?: DivergenceState;
 }
 
 /**
@@ -110,6 +113,7 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
     corpus: ckpt.corpus,
     best_val_loss: String(ckpt.bestValLoss),
   };
+  if (ckpt.divergence) metadata.divergence = JSON.stringify(ckpt.divergence);
   return encodeSafetensors(tensors, metadata);
 }
 
@@ -188,6 +192,9 @@ export function decodeCheckpoint(
   if (bestVal !== null && !Number.isFinite(bestVal)) {
     throw new Error(`Invalid checkpoint: best_val_loss ${meta("best_val_loss")} is not a number`);
   }
+  const divergence = metadata.divergence === undefined
+    ? undefined
+    : divergenceState(parseJson<unknown>(metadata.divergence, "divergence"));
   return {
     model,
     vocab,
@@ -200,7 +207,25 @@ export function decodeCheckpoint(
     rng,
     corpus: meta("corpus"),
     bestValLoss: bestVal,
+    ...(divergence ? { divergence } : {}),
   };
+}
+
+/** Checks the divergence bookkeeping: finite numbers, a factor in (0, 1], counts >= 0. */
+function divergenceState(value: unknown): DivergenceState {
+  const v = (value ?? {}) as Record<string, unknown>;
+  const { bestSmoothLoss, lrScale, rollbacks, lastDivergence } = v;
+  const ok = typeof bestSmoothLoss === "number" && Number.isFinite(bestSmoothLoss) &&
+    typeof lrScale === "number" && lrScale > 0 && lrScale <= 1 &&
+    Number.isSafeInteger(rollbacks) && (rollbacks as number) >= 0 &&
+    Number.isSafeInteger(lastDivergence) && (lastDivergence as number) >= 0;
+  if (!ok) {
+    throw new Error(
+      `Invalid checkpoint: metadata "divergence" is not a divergence record ` +
+        `(bestSmoothLoss, lrScale in (0, 1], rollbacks, lastDivergence)`,
+    );
+  }
+  return { bestSmoothLoss, lrScale, rollbacks, lastDivergence } as DivergenceState;
 }
 
 /**

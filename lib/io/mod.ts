@@ -1,7 +1,7 @@
 /**
- * Files: safetensors encoding, checkpoints with full validation, atomic writes, and the
- * PyTorch layout (`nn.RNN`/`nn.LSTM`/`nn.GRU` + `nn.Linear` names, gate order and biases)
- * for export and import.
+ * Files: safetensors encoding, checkpoints with full validation, atomic writes, one run per
+ * folder, and the PyTorch layout (`nn.RNN`/`nn.LSTM`/`nn.GRU` + `nn.Linear` names, gate order
+ * and biases) for export and import.
  *
  * @module
  */
@@ -10,3 +10,4 @@ export * from "./checkpoint.ts";
 export * from "./atomic_write.ts";
 export * from "./torch_format.ts";
 export * from "./torch_file.ts";
+export * from "./run_lock.ts";

@@ -9,9 +9,16 @@
  * @module
  */
 import type { EvalEvent, SampleEvent, StepEvent, TrainEvent } from "../train/trainer.ts";
+import type { DivergenceEvent } from "../train/divergence.ts";
 import { lineFigure, type LineSeries, type PlotlyFigure } from "./plot.ts";
 import { type LivePlot, livePlot } from "./plot_live.ts";
-import { formatCount, formatDuration, formatProgress, formatSample } from "./progress.ts";
+import {
+  formatCount,
+  formatDivergence,
+  formatDuration,
+  formatProgress,
+  formatSample,
+} from "./progress.ts";
 
 /**
  * The curves a {@linkcode TrainingMonitor} records, one entry per event.
@@ -38,6 +45,10 @@ export interface TrainingCurves {
   valLoss: number[];
   /** Validation loss per character, in bits. */
   valBpc: number[];
+  /** Steps trained and then undone by a rollback (the loss ran away). */
+  rolledBackStep: number[];
+  /** Their losses per character, in nats (`NaN` between two undone stretches: a gap). */
+  rolledBackLoss: number[];
 }
 
 /**
@@ -158,9 +169,13 @@ export class TrainingMonitor {
     valStep: [],
     valLoss: [],
     valBpc: [],
+    rolledBackStep: [],
+    rolledBackLoss: [],
   };
   /** The samples, in order. */
   readonly samples: SampleEvent[] = [];
+  /** The divergences the trainer caught, in order. */
+  readonly divergences: DivergenceEvent[] = [];
   /** The latest step event, if any. */
   lastStep: StepEvent | undefined;
   /** The latest validation event, if any. */
@@ -200,7 +215,8 @@ export class TrainingMonitor {
 
   /**
    * The handler for `trainer.run({ onEvent })`: records the event, redraws the plot every
-   * `plotEvery` steps, and logs each sample. A bound function, so it can be passed as is.
+   * `plotEvery` steps and on a divergence, and logs each sample and divergence. A bound
+   * function, so it can be passed as is.
    *
    * @param event A trainer event.
    */
@@ -210,16 +226,40 @@ export class TrainingMonitor {
       if (this.#plotEvery > 0 && event.step % this.#plotEvery === 0) await this.draw();
     } else if (event.type === "sample") {
       this.#log?.(this.sampleText(event));
+    } else if (event.type === "divergence") {
+      this.#log?.(formatDivergence(event));
+      if (this.#plotEvery > 0) await this.draw();
     }
   };
 
   /**
    * Adds an event to the curves, the samples or the latest step, without drawing or logging.
+   * A rollback moves the training points after the restored step to the rolled-back curve
+   * and drops the validation points after it.
    *
    * @param event A trainer event.
    */
   record(event: TrainEvent): void {
     const c = this.curves;
+    if (event.type === "divergence") {
+      this.divergences.push(event);
+      if (event.toStep === undefined) return;
+      const keep = c.step.findIndex((s) => s > event.toStep!);
+      if (keep >= 0) {
+        if (c.rolledBackStep.length > 0) { // a gap between two undone stretches
+          c.rolledBackStep.push(event.toStep);
+          c.rolledBackLoss.push(NaN);
+        }
+        for (let i = keep; i < c.step.length; i++) {
+          c.rolledBackStep.push(c.step[i]!);
+          c.rolledBackLoss.push(c.loss[i]!);
+        }
+        for (const list of [c.step, c.loss, c.smoothLoss]) list.length = keep;
+      }
+      const val = c.valStep.findIndex((s) => s > event.toStep!);
+      if (val >= 0) { for (const list of [c.valStep, c.valLoss, c.valBpc]) list.length = val; }
+      return;
+    }
     if (event.type === "step") {
       c.step.push(event.step);
       c.loss.push(event.loss);
@@ -283,6 +323,11 @@ export class TrainingMonitor {
       { name: "smoothed", x: pick(c.step), y: pick(c.smoothLoss) },
     ];
     if (c.valStep.length > 0) series.push({ name: "validation", x: c.valStep, y: c.valLoss });
+    if (c.rolledBackStep.length > 0) {
+      const kept = thinIndices(c.rolledBackStep.length, this.#maxPoints);
+      const x = kept.map((i) => c.rolledBackStep[i]!), y = kept.map((i) => c.rolledBackLoss[i]!);
+      series.push({ name: "rolled back (diverged)", x, y });
+    }
     const figure = lineFigure(series, {
       title: this.#title,
       xTitle: "step",
@@ -325,6 +370,8 @@ export class TrainingMonitor {
           ` at step ${val.step}`,
       );
     }
+    const rollbacks = this.divergences.filter((d) => d.action === "rollback").length;
+    if (rollbacks > 0) parts.push(`${rollbacks} rollback${rollbacks > 1 ? "s" : ""}`);
     return parts.join("; ");
   }
 

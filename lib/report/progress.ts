@@ -5,6 +5,7 @@
  * @module
  */
 import type { EvalEvent, SampleEvent, StepEvent } from "../train/trainer.ts";
+import { DIVERGENCE_RULE, type DivergenceEvent } from "../train/divergence.ts";
 
 /**
  * A duration for humans: `"42s"`, `"1m05s"`, `"2h03m"`; `"--"` when unknown.
@@ -121,6 +122,33 @@ export function formatEval(event: EvalEvent, options: { improved?: boolean } = {
   const mark = options.improved ? " (best so far)" : "";
   return `step ${event.step}: val loss ${event.valLoss.toFixed(4)} nats/char ` +
     `(${event.valBpc.toFixed(3)} bits/char)${mark}`;
+}
+
+/**
+ * One line on a divergence the trainer caught: where, why, and what it did.
+ *
+ * @param event The trainer's divergence event.
+ * @returns The line.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const line = formatDivergence({
+ *   type: "divergence", step: 317, loss: 5.8, threshold: 4.6, reason: "loss 5.80 nats/char",
+ *   action: "rollback", toStep: 300, lr: 0.125, lrScale: 0.5, rollbacks: 1,
+ * });
+ * assert.equal(
+ *   line,
+ *   "Divergence at step 317: loss 5.80 nats/char; rolled back to step 300, learning rate " +
+ *     "x0.5 (1.25e-1 now), rollback 1 of 3",
+ * );
+ * ```
+ */
+export function formatDivergence(event: DivergenceEvent): string {
+  const head = `Divergence at step ${event.step}: ${event.reason}`;
+  if (event.action === "stop") return `${head}; stopping`;
+  const lr = event.lr === undefined ? "" : ` (${formatLr(event.lr)} now)`;
+  return `${head}; rolled back to step ${event.toStep}, learning rate x${event.lrScale}${lr}, ` +
+    `rollback ${event.rollbacks} of ${DIVERGENCE_RULE.maxRollbacks}`;
 }
 
 /**

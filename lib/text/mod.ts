@@ -1,9 +1,11 @@
 /**
- * Text in: vocabularies over code points, the bundled and user corpora, train/validation splits and B-stream batches, and name lists.
+ * Text in: vocabularies over code points, the bundled and user corpora (files, folders, several, read in pieces and encoded compactly), train/validation splits and B-stream batches, and name lists.
  *
  * @module
  */
 export * from "./vocab.ts";
 export * from "./corpus.ts";
+export * from "./text_files.ts";
+export * from "./encoded_corpus.ts";
 export * from "./data.ts";
 export * from "./names.ts";

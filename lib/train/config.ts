@@ -14,6 +14,7 @@ import {
 } from "../model/char_model.ts";
 import { type OptimizerName, OPTIMIZERS } from "./optim.ts";
 import { LR_SCHEDULES } from "./schedule.ts";
+import { DIVERGENCE_ACTIONS, type DivergenceAction } from "./divergence.ts";
 
 /** Everything a training run needs besides the text. */
 export interface TrainConfig {
@@ -29,6 +30,11 @@ export interface TrainConfig {
   seqLength: number;
   /** Parallel streams B per step. */
   batchSize: number;
+  /**
+   * Characters each stream moves per step; 0 means `seqLength` (consecutive chunks). 1 walks the
+   * seed notebook's sliding window.
+   */
+  stride: number;
   /** Total optimizer steps (a resumed run continues up to this count). */
   steps: number;
   /** Base learning rate. */
@@ -45,6 +51,8 @@ export interface TrainConfig {
   clipMode: ClipMode;
   /** Clip limit: the maximum global norm, or the maximum absolute entry. */
   clip: number;
+  /** On a loss explosion: roll back to the last good state at half the rate, or stop. */
+  onDivergence: DivergenceAction;
   /** Standard deviation of the initial weights; 0 means `1 / sqrt(H)`. */
   initScale: number;
   /** Fraction of the text held out at its end for validation (0 = none). */
@@ -69,6 +77,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   dropout: 0,
   seqLength: 64,
   batchSize: 32,
+  stride: 0,
   steps: 3000,
   learningRate: 2e-3,
   lrSchedule: "step",
@@ -77,6 +86,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   optimizer: "adam",
   clipMode: "norm",
   clip: 5,
+  onDivergence: "rollback",
   initScale: 0,
   valFraction: 0.1,
   evalEvery: 500,
@@ -145,6 +155,13 @@ export const CONFIG_FIELDS: ConfigFields = Object.freeze({
     description: "Characters per chunk T (truncated BPTT length)",
   },
   batchSize: { type: "int", min: 1, max: 4096, description: "Parallel text streams B per step" },
+  stride: {
+    type: "int",
+    min: 0,
+    max: 100_000,
+    description:
+      "Characters a stream moves per step (0 = seq length; 1 = the seed's sliding window)",
+  },
   steps: {
     type: "int",
     min: 1,
@@ -186,6 +203,12 @@ export const CONFIG_FIELDS: ConfigFields = Object.freeze({
     min: 0,
     exclusiveMin: true,
     description: "Clip limit: max global norm (norm) or max |entry| (value)",
+  },
+  onDivergence: {
+    type: "choice",
+    choices: DIVERGENCE_ACTIONS,
+    description:
+      "On a loss explosion: rollback (to the last good state, at half the learning rate) or stop",
   },
   initScale: {
     type: "number",

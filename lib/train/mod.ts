@@ -1,10 +1,12 @@
 /**
- * Training: the validated config, the training loop, optimizers, learning-rate schedules, clipping and gradient checks.
+ * Training: the validated config, the training loop and its divergence guard, optimizers, learning-rate schedules, clipping and gradient checks.
  *
  * @module
  */
 export * from "./config.ts";
 export * from "./trainer.ts";
+export * from "./divergence.ts";
+export * from "./snapshot.ts";
 export * from "./optim.ts";
 export * from "./schedule.ts";
 export * from "./clip.ts";

@@ -1,19 +1,27 @@
 /**
  * The training loop shared by the CLI and the notebooks. It never prints:
- * it reports through events (step, sample, eval) that the caller renders,
+ * it reports through events (step, sample, eval, divergence) that the caller renders,
  * and it awaits the caller's handler, so a notebook can redraw a plot in place.
+ * A divergence guard watches every step (see `divergence.ts`): a loss explosion is rolled
+ * back to the last good state with a lower learning rate, or stops the run.
  *
  * @module
  */
 import { clipGradients } from "./clip.ts";
 import type { TrainConfig } from "./config.ts";
-import { BatchStream, type Split } from "../text/data.ts";
+import { type Batch, BatchStream, type Split } from "../text/data.ts";
 import type { CharModel, State } from "../model/char_model.ts";
 import type { Optimizer } from "./optim.ts";
 import { learningRateAt } from "./schedule.ts";
-import type { Rng } from "../core/rng.ts";
+import { mixSeed, Rng } from "../core/rng.ts";
 import { sample } from "../generate/sample.ts";
 import type { Vocab } from "../text/vocab.ts";
+import {
+  type DivergenceEvent,
+  DivergenceGuard,
+  type DivergenceState,
+  TrainingDivergedError,
+} from "./divergence.ts";
 
 /** What one optimizer step did. */
 export interface StepEvent {
@@ -29,8 +37,10 @@ export interface StepEvent {
   gradNorm: number;
   /** Whether clipping changed the gradients. */
   clipped: boolean;
-  /** Learning rate used. */
+  /** Learning rate used (the schedule's, times the factor of any rollbacks). */
   lr: number;
+  /** Whether the loss is above the divergence guard's limit (see `divergence.ts`). */
+  suspect?: boolean;
   /** Training throughput so far in this run, characters per second. */
   charsPerSec: number;
   /** Milliseconds spent in this run so far. */
@@ -62,7 +72,7 @@ export interface EvalEvent {
 }
 
 /** Any event of {@linkcode Trainer.run}. */
-export type TrainEvent = StepEvent | SampleEvent | EvalEvent;
+export type TrainEvent = StepEvent | SampleEvent | EvalEvent | DivergenceEvent;
 
 /** Where a resumed trainer continues from (as stored in a checkpoint). */
 export interface TrainerResume {
@@ -74,6 +84,8 @@ export interface TrainerResume {
   state: State;
   /** Smoothed loss so far. */
   smoothLoss: number;
+  /** The divergence guard's bookkeeping (learning-rate factor, best smoothed loss, rollbacks). */
+  divergence?: DivergenceState;
 }
 
 /** Trains a model on a split text with truncated BPTT. */
@@ -86,7 +98,10 @@ export class Trainer {
   readonly config: TrainConfig;
   /** The optimizer (its state goes into checkpoints). */
   readonly optimizer: Optimizer;
-  /** Random source for samples. */
+  /**
+   * The run's generator (it drew the initial weights); checkpoints keep its state. Samples do
+   * not draw from it: see {@linkcode Trainer.sampleText}.
+   */
   readonly rng: Rng;
   /** Training batches; `stream.position` is the data position. */
   readonly stream: BatchStream;
@@ -96,13 +111,17 @@ export class Trainer {
   step = 0;
   /** Smoothed training loss. */
   smoothLoss: number;
+  /** Watches for divergence and keeps the last good state (see `divergence.ts`). */
+  readonly guard: DivergenceGuard;
   #data: Split;
+  #batch: Batch | undefined;
 
   /**
    * Prepares a run; nothing trains until {@linkcode Trainer.run} or {@linkcode Trainer.trainStep}.
    *
    * @param model Model to train.
-   * @param options Vocabulary, data, config, optimizer, randomness, and an optional resume point.
+   * @param options Vocabulary, data, config, optimizer, the run's generator (default
+   * `new Rng(config.seed)`), and an optional resume point.
    */
   constructor(
     model: CharModel,
@@ -111,7 +130,7 @@ export class Trainer {
       data: Split;
       config: TrainConfig;
       optimizer: Optimizer;
-      rng: Rng;
+      rng?: Rng;
       resume?: TrainerResume;
     },
   ) {
@@ -120,11 +139,12 @@ export class Trainer {
     this.vocab = vocab;
     this.config = config;
     this.optimizer = optimizer;
-    this.rng = rng;
+    this.rng = rng ?? new Rng(config.seed);
     this.#data = data;
     this.stream = new BatchStream(data.train, {
       seqLength: config.seqLength,
       batchSize: config.batchSize,
+      stride: config.stride || config.seqLength,
     });
     this.state = model.initialState(config.batchSize);
     this.smoothLoss = Math.log(vocab.chars.length); // the loss of a uniform guess
@@ -134,17 +154,33 @@ export class Trainer {
       this.state = resume.state;
       this.smoothLoss = resume.smoothLoss;
     }
+    this.guard = new DivergenceGuard(this, {
+      action: config.onDivergence,
+      resume: resume?.divergence,
+    });
   }
 
   /**
    * One optimizer step on the next chunk: forward, backward, clip, update.
    *
    * @returns The step's figures (without timing: see {@linkcode Trainer.run}).
-   * @throws {Error} when the loss or gradient norm is not finite.
+   * @throws {Error} when the loss or gradient norm is not finite (the update is not applied).
    */
   trainStep(): Omit<StepEvent, "charsPerSec" | "elapsedMs" | "etaMs"> {
+    const report = this.#advance();
+    if (!Number.isFinite(report.loss) || !Number.isFinite(report.gradNorm)) {
+      throw new Error(
+        `Training diverged at step ${this.step + 1}: loss is ${report.loss}, gradient norm ` +
+          `${report.gradNorm}; lower --learning-rate or use --clip-mode norm`,
+      );
+    }
+    return report;
+  }
+
+  /** A step; when the loss or gradient norm is not finite, no update and no step counted. */
+  #advance(): Omit<StepEvent, "charsPerSec" | "elapsedMs" | "etaMs"> {
     const { model, config } = this;
-    const batch = this.stream.next();
+    const batch = this.#batch = this.stream.next();
     if (batch.wrapped) { for (const s of Object.values(this.state)) s.data.fill(0); }
     for (const g of Object.values(model.grads)) g.data.fill(0);
     const loss = model.forward(batch.inputs, batch.targets, this.state, { train: true });
@@ -154,13 +190,25 @@ export class Trainer {
       limit: config.clip,
       backend: model.backend,
     });
+    const lr = this.learningRate();
+    const report = { type: "step", step: this.step + 1, loss, gradNorm, clipped, lr } as const;
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-      throw new Error(
-        `Training diverged at step ${this.step + 1}: loss is ${loss}, gradient norm ${gradNorm}; ` +
-          `lower --learning-rate or use --clip-mode norm`,
-      );
+      return { ...report, smoothLoss: this.smoothLoss, suspect: true };
     }
-    const lr = learningRateAt(
+    this.optimizer.update(model.params, model.grads, lr);
+    this.step++;
+    this.smoothLoss = 0.99 * this.smoothLoss + 0.01 * loss;
+    return { ...report, smoothLoss: this.smoothLoss, suspect: loss > this.guard.threshold };
+  }
+
+  /**
+   * The learning rate of the next step: the schedule's, times the factor of any rollbacks.
+   *
+   * @returns The rate.
+   */
+  learningRate(): number {
+    const { config } = this;
+    const scheduled = learningRateAt(
       {
         lr: config.learningRate,
         kind: config.lrSchedule,
@@ -170,18 +218,7 @@ export class Trainer {
       },
       this.step,
     );
-    this.optimizer.update(model.params, model.grads, lr);
-    this.step++;
-    this.smoothLoss = 0.99 * this.smoothLoss + 0.01 * loss;
-    return {
-      type: "step",
-      step: this.step,
-      loss,
-      smoothLoss: this.smoothLoss,
-      gradNorm,
-      clipped,
-      lr,
-    };
+    return scheduled * this.guard.lrScale;
   }
 
   /**
@@ -207,12 +244,18 @@ export class Trainer {
   }
 
   /**
-   * A sample continuing from the hidden state of stream 0.
+   * A sample continuing from the hidden state of stream 0. Its random draws come from
+   * `new Rng(mixSeed(config.seed, step))`: the same seed and step give the same sample, whatever
+   * was sampled before, so a resumed run prints what the uninterrupted one does.
    *
    * @param length Characters to generate.
+   * @param rng Where the draws come from (default: the generator of the current step).
    * @returns The text.
    */
-  sampleText(length: number = this.config.sampleLength): string {
+  sampleText(
+    length: number = this.config.sampleLength,
+    rng: Rng = new Rng(mixSeed(this.config.seed, this.step)),
+  ): string {
     const H = this.model.config.hiddenSize;
     const state: State = {};
     for (const [name, s] of Object.entries(this.state)) {
@@ -220,7 +263,7 @@ export class Trainer {
     }
     return sample(this.model, this.vocab, {
       length,
-      rng: this.rng,
+      rng,
       state,
       temperature: this.config.sampleTemperature,
     });
@@ -230,9 +273,15 @@ export class Trainer {
    * Trains until `config.steps`, reporting events to `onEvent` and awaiting it.
    * Yields to the event loop every ~50 ms so timers, signals and kernels stay responsive.
    *
+   * Every step is judged by {@linkcode Trainer.guard}. On a divergence it reports a
+   * `divergence` event, then with `config.onDivergence` `"rollback"` continues from the last
+   * good state at a lower learning rate (steps are counted again from there); with `"stop"`, or
+   * after too many rollbacks in a row, it throws.
+   *
    * @param options `onEvent` handler; `afterStep`, awaited once all of a step's events are
    * handled (e.g. to save a checkpoint); an optional `signal` that stops after the current step.
    * @returns Steps completed and throughput.
+   * @throws {TrainingDivergedError} when the run diverged and does not roll back.
    */
   async run(options: {
     onEvent?: (event: TrainEvent) => void | Promise<void>;
@@ -246,17 +295,27 @@ export class Trainer {
     let trainMs = 0, trainSteps = 0, lastYield = start;
     while (this.step < config.steps && !signal?.aborted) {
       const t0 = performance.now();
-      const report = this.trainStep();
+      const report = this.#advance();
+      const reason = this.guard.judge(report, this.#batch!);
       const t1 = performance.now();
       trainMs += t1 - t0;
       trainSteps++;
       const msPerStep = trainMs / trainSteps;
-      await onEvent({
-        ...report,
-        charsPerSec: (trainSteps * charsPerStep) / (trainMs / 1000),
-        elapsedMs: t1 - start,
-        etaMs: (config.steps - this.step) * msPerStep,
-      });
+      if (Number.isFinite(report.loss) && Number.isFinite(report.gradNorm)) {
+        await onEvent({
+          ...report,
+          charsPerSec: (trainSteps * charsPerStep) / (trainMs / 1000),
+          elapsedMs: t1 - start,
+          etaMs: (config.steps - this.step) * msPerStep,
+        });
+      }
+      if (reason !== undefined) {
+        const event = this.guard.diverged(report.step, report.loss, reason);
+        if (event.action === "rollback") event.lr = this.learningRate();
+        await onEvent(event);
+        if (event.action === "stop") throw new TrainingDivergedError(event);
+        continue;
+      }
       const done = this.step === config.steps;
       if (config.evalEvery > 0 && (this.step % config.evalEvery === 0 || done)) {
         const valLoss = this.evaluate();
@@ -267,6 +326,7 @@ export class Trainer {
       if (config.sampleEvery > 0 && (this.step % config.sampleEvery === 0 || done)) {
         await onEvent({ type: "sample", step: this.step, text: this.sampleText() });
       }
+      this.guard.afterStep();
       await afterStep?.(this.step);
       if (performance.now() - lastYield > 50) {
         await new Promise((resolve) => setTimeout(resolve, 0));
@@ -278,5 +338,17 @@ export class Trainer {
       charsPerSec: trainSteps > 0 ? (trainSteps * charsPerStep) / (trainMs / 1000) : 0,
       stopped: this.step < config.steps,
     };
+  }
+
+  /**
+   * Whether the current weights look sound enough to keep or save: the loss they score on the
+   * next chunk (without training on it) is finite and not suspect, and no suspect step is
+   * pending. The CLI saves `latest` and `best` only then, so a diverged model never replaces
+   * a good checkpoint.
+   *
+   * @returns `true` when sound.
+   */
+  isSound(): boolean {
+    return this.guard.isSound();
   }
 }

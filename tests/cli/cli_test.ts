@@ -101,7 +101,7 @@ Deno.test("flags: typed values with every default applied once, from the spec", 
   const args = parseTrainArgs([]);
   assertEquals(args.overrides, {});
   assertEquals([args.corpus, args.printEvery, args.engine, args.help], [
-    "brown",
+    ["brown"],
     100,
     "auto",
     false,
@@ -113,7 +113,7 @@ Deno.test("flags: typed values with every default applied once, from the spec", 
     undefined,
   ]);
   const given = parseTrainArgs(["--corpus", "x.txt", "--temperature", "0", "--model", "gru"]);
-  assertEquals([given.corpus, given.corpusGiven], ["x.txt", true]);
+  assertEquals([given.corpus, given.corpusGiven], [["x.txt"], true]);
   assertEquals(given.overrides, { sampleTemperature: 0, model: "gru" });
   const sample = parseFlags(["--checkpoint", "c"], SAMPLE_FLAGS).values;
   assertEquals(sample, {
@@ -335,7 +335,8 @@ Deno.test("help: every flag with its default, exit 0", async () => {
 Deno.test("bad input: one 'error:' line on stderr, no stack trace", async () => {
   const empty = join(dir, "empty.txt"), short = join(dir, "short.txt");
   const junk = join(dir, "junk.safetensors"), truncated = join(dir, "truncated.safetensors");
-  const otherText = join(dir, "other.txt");
+  const otherText = join(dir, "other.txt"), noTexts = join(dir, "no-texts");
+  await Deno.mkdir(noTexts);
   await Deno.writeTextFile(empty, "");
   await Deno.writeTextFile(short, "Just a few words.");
   await Deno.writeTextFile(junk, "this is not a checkpoint at all");
@@ -345,7 +346,7 @@ Deno.test("bad input: one 'error:' line on stderr, no stack trace", async () => 
   const base = ["--corpus", corpus, ...TINY, "--steps", "5", "--out", join(dir, "bad")];
   const cases: [string, "train" | "sample", string[], RegExp][] = [
     ["missing corpus", "train", ["--corpus", join(dir, "nope.txt")], /file not found/],
-    ["corpus is a directory", "train", ["--corpus", dir], /directory/],
+    ["corpus folder without texts", "train", ["--corpus", noTexts], /no .txt files/],
     ["empty corpus", "train", ["--corpus", empty], /empty/],
     ["corpus shorter than a batch", "train", ["--corpus", short], /too short.*--batch-size/],
     ["unknown flag", "train", [...base, "--hiden-size", "8"], /Unknown option --hiden-size/],

@@ -1,6 +1,6 @@
 // The seeded generator: determinism, exact save/restore, and rough distribution checks.
 import { assertClose, assertEquals, assertOk, assertThrows } from "../assert.ts";
-import { Rng } from "../../lib/core/rng.ts";
+import { mixSeed, Rng } from "../../lib/core/rng.ts";
 
 function draws(rng: Rng, n: number): number[] {
   return Array.from({ length: n }, () => rng.uniform());
@@ -118,4 +118,17 @@ Deno.test("categorical draws in proportion to the weights and skips zero weights
   for (let i = 0; i < 200; i++) assertOk(r.categorical([1, 1, 1000], 2) < 2);
   // a single positive weight is always chosen, even with a trailing zero
   for (let i = 0; i < 100; i++) assertEquals(r.categorical([0, 2, 0]), 1);
+});
+
+Deno.test("mixSeed: a pure function of its inputs, distinct across steps and seeds", () => {
+  assertEquals(mixSeed(42, 100), mixSeed(42, 100));
+  const seeds = new Set<number>();
+  for (const seed of [0, 1, 42, -1, 2 ** 40]) {
+    for (let step = 0; step < 200; step++) seeds.add(mixSeed(seed, step));
+  }
+  assertEquals(seeds.size, 5 * 200, "no two (seed, step) pairs share a seed");
+  for (const s of seeds) assertOk(Number.isSafeInteger(s) && s >= 0, `${s}`);
+  // neighbouring steps give unrelated streams
+  assertOk(new Rng(mixSeed(42, 1)).uniform() !== new Rng(mixSeed(42, 2)).uniform());
+  assertThrows(() => mixSeed(1.5, 0), /Cannot mix seeds: 1.5 is not an integer/);
 });

@@ -376,3 +376,24 @@ Deno.test("a saved VanillaRnn loads as the stacked rnn and computes the same los
   const b = back.model.forward(x, y, back.model.initialState(1));
   assertOk(Math.abs(a - b) <= 1e-13, `${a} vs ${b}`);
 });
+
+Deno.test("the divergence guard's bookkeeping round-trips; files without it still load", async () => {
+  const divergence = { bestSmoothLoss: 1.25, lrScale: 0.25, rollbacks: 2, lastDivergence: 317 };
+  const ckpt = { ...makeCheckpoint(), divergence };
+  const back = decodeCheckpoint(encodeCheckpoint(ckpt), { backend: F64 });
+  assertEquals(back.divergence, divergence);
+  assertEquals(decodeCheckpoint(encodeCheckpoint(makeCheckpoint())).divergence, undefined);
+  for (
+    const bad of [
+      '{"lrScale":2}',
+      '{"bestSmoothLoss":1,"lrScale":0,"rollbacks":0,"lastDivergence":0}',
+      "[]",
+    ]
+  ) {
+    await rejectsFile(
+      edited((_t, m) => (m.divergence = bad)),
+      /metadata "divergence" is not a divergence record/,
+    );
+  }
+  await rejectsFile(edited((_t, m) => (m.divergence = "{")), /"divergence" is not valid JSON/);
+});

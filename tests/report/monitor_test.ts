@@ -66,6 +66,8 @@ Deno.test("record: step, eval and sample events go to their curves and lists", (
     valStep: [2],
     valLoss: [2.75],
     valBpc: [2.75 / Math.LN2],
+    rolledBackStep: [],
+    rolledBackLoss: [],
   });
   assertEquals(monitor.lastStep?.step, 2);
   assertEquals(monitor.lastEval?.valLoss, 2.75);
@@ -264,4 +266,54 @@ Deno.test("a real Trainer run feeds the monitor one point per step and per valid
   assertEquals(log.length, 3); // two samples, then the summary
   assertOk(log[2]!.startsWith("12 steps in "), log[2]);
   assertOk(log[2]!.includes("at step 12"), log[2]);
+});
+
+Deno.test("a rollback moves the undone steps to their own curve and logs one line", async () => {
+  const log: string[] = [];
+  const monitor = new TrainingMonitor({ steps: 100 }, { plotEvery: 0, log: (t) => log.push(t) });
+  for (let k = 1; k <= 8; k++) await monitor.onEvent(stepEvent(k, k > 5 ? 40 : 3));
+  await monitor.onEvent(evalEvent(4, 2.9));
+  await monitor.onEvent(evalEvent(6, 35));
+  await monitor.onEvent({
+    type: "divergence",
+    step: 8,
+    loss: 40,
+    threshold: 6,
+    reason: "loss 40.00 nats/char",
+    action: "rollback",
+    toStep: 5,
+    lr: 5e-4,
+    lrScale: 0.5,
+    rollbacks: 1,
+  });
+  await monitor.onEvent(stepEvent(6, 2.9));
+  const c = monitor.curves;
+  assertEquals([c.step, c.rolledBackStep, c.rolledBackLoss], [[1, 2, 3, 4, 5, 6], [6, 7, 8], [
+    40,
+    40,
+    40,
+  ]]);
+  assertEquals([c.valStep, c.smoothLoss.length], [[4], 6]);
+  assertEquals(log, [
+    "Divergence at step 8: loss 40.00 nats/char; rolled back to step 5, learning rate x0.5 " +
+    "(5.00e-4 now), rollback 1 of 3",
+  ]);
+  // a second rollback: its stretch follows a gap, not a line from the first one
+  await monitor.onEvent(stepEvent(7, 50));
+  await monitor.onEvent({
+    type: "divergence",
+    step: 7,
+    loss: 50,
+    threshold: 6,
+    reason: "again",
+    action: "rollback",
+    toStep: 6,
+    lrScale: 0.25,
+    rollbacks: 2,
+  });
+  assertEquals([c.rolledBackStep, c.rolledBackLoss], [[6, 7, 8, 6, 7], [40, 40, 40, NaN, 50]]);
+  assertEquals(c.step, [1, 2, 3, 4, 5, 6]);
+  const names = monitor.figure().data.map((t) => (t as { name?: string }).name);
+  assertOk(names.includes("rolled back (diverged)"), names.join(", "));
+  assertOk(monitor.summary().endsWith("; 2 rollbacks"), monitor.summary());
 });

@@ -80,11 +80,13 @@ Deno.test("loadCorpus reads UTF-8 files, strips a BOM and normalises line ends",
   }
 });
 
-Deno.test("loadCorpus explains missing, directory, non-UTF-8 and empty files", async () => {
+Deno.test("loadCorpus explains missing, non-UTF-8 and empty files, and text-less folders", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const fix = /; pass an existing UTF-8 text file with --corpus PATH, or --corpus brown$/;
-    for (const [path, problem] of [[`${dir}/nope.txt`, "file not found"], [dir, "a directory"]]) {
+    const fix =
+      /; (put .txt files in it, or )?pass an existing UTF-8 text file or folder with --corpus PATH, or --corpus brown$/;
+    const cases = [[`${dir}/nope.txt`, "file not found"], [dir, "the folder has no .txt files"]];
+    for (const [path, problem] of cases) {
       await assertRejects(() => loadCorpus(path!), new RegExp(problem!));
       await assertRejects(() => loadCorpus(path!), fix);
     }

@@ -1,7 +1,7 @@
 // Train/validation split, the seed's sliding windows, and time-major minibatches.
 // Legend: T = sequence length, B = batch size (parallel streams).
 import { assertEquals, assertOk, assertThrows } from "../assert.ts";
-import { BatchStream, makeWindows, splitData } from "../../lib/text/data.ts";
+import { BatchStream, idArrayFor, makeWindows, splitData } from "../../lib/text/data.ts";
 
 function range(n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
@@ -177,5 +177,26 @@ Deno.test("splitData holds out the last fraction as views", () => {
   assertEquals([odd.train.length, odd.val.length], [4, 3]);
   for (const f of [1, -0.1, NaN, 1.5]) {
     assertThrows(() => splitData(ids, f), /Invalid validation fraction .*: expected 0 <= f < 1/);
+  }
+});
+
+Deno.test("compact ids (Uint8Array, Uint16Array) give the Int32Array chunks of the same text", () => {
+  const values = Array.from({ length: 101 }, (_, i) => (i * 37) % 200);
+  const wide = Int32Array.from(values);
+  const forV300 = idArrayFor(300, values.length); // a Uint16Array
+  forV300.set(values);
+  for (const ids of [Uint8Array.from(values), forV300]) {
+    const a = new BatchStream(ids, { seqLength: 5, batchSize: 4 });
+    const b = new BatchStream(wide, { seqLength: 5, batchSize: 4 });
+    for (let k = 0; k < 8; k++) {
+      const x = a.next(), y = b.next();
+      assertOk(x.inputs instanceof Int32Array && x.targets instanceof Int32Array);
+      assertEquals([Array.from(x.inputs), Array.from(x.targets)], [
+        Array.from(y.inputs),
+        Array.from(y.targets),
+      ]);
+    }
+    const split = splitData(ids, 0.1);
+    assertEquals(split.train.constructor, ids.constructor, "splitting keeps the type (views)");
   }
 });

@@ -6,7 +6,7 @@ import { makeConfig, modelConfigOf, type TrainConfig } from "../../lib/train/con
 import { splitData } from "../../lib/text/data.ts";
 import { createModel } from "../../lib/model/create.ts";
 import { createOptimizer, type OptimizerName } from "../../lib/train/optim.ts";
-import { Rng } from "../../lib/core/rng.ts";
+import { mixSeed, Rng } from "../../lib/core/rng.ts";
 import { sample } from "../../lib/generate/sample.ts";
 import { type StepEvent, Trainer, type TrainEvent } from "../../lib/train/trainer.ts";
 import { buildVocab, encode } from "../../lib/text/vocab.ts";
@@ -173,7 +173,15 @@ Deno.test("same seed gives an identical loss sequence", async () => {
     const out: (number | string)[] = [];
     await t.run({
       onEvent: (e) =>
-        void out.push(e.type === "step" ? e.loss : e.type === "eval" ? e.valLoss : e.text),
+        void out.push(
+          e.type === "step"
+            ? e.loss
+            : e.type === "eval"
+            ? e.valLoss
+            : e.type === "sample"
+            ? e.text
+            : "",
+        ),
     });
     return { out, params: t.model.params };
   };
@@ -282,13 +290,45 @@ Deno.test("sampleText continues from stream 0's state without advancing it", () 
   const a = t.sampleText(30);
   assertEquals([...a].length, 30);
   assertEquals(t.state["h.0"]!.data, before, "the training state is not advanced by sampling");
-  // the same as sample() from a copy of stream 0's state with the trainer's rng
-  const rng = new Rng(0);
-  rng.setState(rngBefore);
+  // the same as sample() from a copy of stream 0's state with the step's own generator
+  const rng = new Rng(mixSeed(t.config.seed, 20));
   const H = t.model.config.hiddenSize;
   const state = { "h.0": { shape: [1, H], data: before.slice(0, H) } };
   assertEquals(sample(t.model, vocab, { length: 30, rng, state, temperature: 0.7 }), a);
-  assertEquals(t.rng.getState(), rng.getState(), "the trainer's rng advanced");
+  assertEquals(t.rng.getState(), rngBefore, "the run's generator is not used by samples");
+  assertEquals(t.sampleText(30), a, "drawing again at the same step repeats the sample");
+});
+
+Deno.test("a sample depends on the seed and step only, not on earlier samples", async () => {
+  // a run that samples every 10 steps, and one that also sampled at its end, step 25, and was
+  // then resumed to 40 (as `--steps 25`, then `--resume --steps 40` do)
+  const samplesOf = (events: TrainEvent[]) =>
+    events.flatMap((e) => e.type === "sample" ? [`${e.step}:${e.text}`] : []);
+  const overrides = { steps: 40, sampleEvery: 10, sampleLength: 30, evalEvery: 0 };
+  const full = makeTrainer(overrides);
+  const fullEvents: TrainEvent[] = [];
+  await full.run({ onEvent: (e) => void fullEvents.push(e) });
+  const first = makeTrainer({ ...overrides, steps: 25 });
+  const events: TrainEvent[] = [];
+  await first.run({ onEvent: (e) => void events.push(e) });
+  assertEquals(samplesOf(events).map((s) => s.split(":")[0]), ["10", "20", "25"]);
+  const second = new Trainer(first.model, {
+    vocab,
+    data: splitData(encode(vocab, TEXT), first.config.valFraction),
+    config: makeConfig({ ...first.config, steps: 40 }),
+    optimizer: first.optimizer,
+    rng: first.rng,
+    resume: {
+      step: first.step,
+      position: first.stream.position,
+      state: first.state,
+      smoothLoss: first.smoothLoss,
+    },
+  });
+  await second.run({ onEvent: (e) => void events.push(e) });
+  const resumed = samplesOf(events).filter((s) => !s.startsWith("25:"));
+  assertEquals(resumed, samplesOf(fullEvents));
+  assertEquals(second.model.params, full.model.params);
 });
 
 Deno.test("afterStep runs once per step, after that step's eval and sample events", async () => {

@@ -1,0 +1,221 @@
+/**
+ * Corpora read straight into ids: one or more texts (the bundled Brown fiction, files, folders of
+ * `.txt` files) and an optional separate validation text, encoded with one vocabulary in the
+ * smallest integer type it allows. Files are read twice in pieces, once to find the vocabulary
+ * and length and once to encode, so a large text never exists as a string or as several
+ * copies: the ids (one byte per character for up to 256 distinct characters) are the only
+ * full-size allocation.
+ *
+ * @module
+ */
+import { corpusName, loadBrownCorpus } from "./corpus.ts";
+import { idArrayFor, type TokenIds } from "./data.ts";
+import {
+  CORPUS_FIX,
+  CORPUS_LABEL,
+  listTextFiles,
+  readTextChunks,
+  type TextLabel,
+  type TextSource,
+} from "./text_files.ts";
+import { type Vocab, vocabFromChars } from "./vocab.ts";
+
+/** A corpus encoded with its vocabulary. */
+export interface EncodedCorpus {
+  /** Short name: `brown`, a file or folder name, or several joined by `+`. */
+  name: string;
+  /** Sorted code points of the training and validation texts. */
+  vocab: Vocab;
+  /** The training text's ids (all given texts, joined by blank lines). */
+  train: TokenIds;
+  /** The validation text's ids, when one was given. */
+  val?: TokenIds;
+  /** What was read for training, in order: file paths, or `brown`. */
+  files: string[];
+}
+
+/** How far {@linkcode readCorpus} is. */
+export interface CorpusProgress {
+  /** `scan`: finding the vocabulary and length; `encode`: writing the ids. */
+  phase: "scan" | "encode";
+  /** Bytes of this phase done. */
+  done: number;
+  /** Bytes of this phase in all (the texts' size). */
+  total: number;
+}
+
+/** Options of {@linkcode readCorpus}. */
+export interface ReadCorpusOptions {
+  /** A separate validation text (file or folder), encoded with the same vocabulary. */
+  val?: string;
+  /** Called after each piece read, to show progress. */
+  onProgress?: (progress: CorpusProgress) => void;
+  /** Bytes per piece (default 8 MiB). */
+  chunkBytes?: number;
+}
+
+/** The label of a validation text in messages. */
+const VAL_LABEL: TextLabel = {
+  what: "validation text",
+  fix: "pass an existing UTF-8 text file or folder with --val-corpus PATH",
+};
+
+/**
+ * Reads and encodes a corpus: each spec is `"brown"`, a UTF-8 file, or a folder (its `.txt`
+ * files in name order); the texts are joined by a blank line (see `readTextChunks`).
+ *
+ * @param specs One or more texts, in order.
+ * @param options A validation text, a progress callback, the piece size.
+ * @returns The vocabulary and the ids.
+ * @throws {Error} one line naming the text, the problem and the fix (missing, unreadable, not
+ * UTF-8, empty, a folder without `.txt` files, a file that changed while read).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decode } from "./vocab.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/a.txt`, "ab\n");
+ * await Deno.writeTextFile(`${dir}/val.txt`, "ba");
+ * const corpus = await readCorpus([`${dir}/a.txt`, `${dir}/a.txt`], { val: `${dir}/val.txt` });
+ * assert.deepEqual(corpus.vocab.chars, ["\n", "a", "b"]);
+ * assert.equal(decode(corpus.vocab, corpus.train), "ab\n\nab\n");
+ * assert.ok(corpus.train instanceof Uint8Array);
+ * assert.deepEqual(Array.from(corpus.val!), [2, 1]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function readCorpus(
+  specs: readonly string[],
+  options: ReadCorpusOptions = {},
+): Promise<EncodedCorpus> {
+  if (specs.length === 0) {
+    throw new RangeError(`Cannot read a corpus: no text given; ${CORPUS_FIX}`);
+  }
+  const train: TextSource[] = [];
+  for (const spec of specs) train.push(...(await sourcesOf(spec, CORPUS_LABEL)));
+  const val = options.val === undefined ? undefined : await sourcesOf(options.val, VAL_LABEL);
+  const total = [...train, ...(val ?? [])].reduce((sum, s) => sum + s.bytes, 0);
+  const progress = (phase: CorpusProgress["phase"]) => {
+    let done = 0;
+    return (bytes: number) => {
+      done += bytes;
+      options.onProgress?.({ phase, done, total });
+    };
+  };
+  const chunkBytes = options.chunkBytes;
+
+  // pass 1: which code points occur, and how many characters each part has
+  const seen = new Uint8Array(0x110000);
+  const onScan = progress("scan");
+  const read = (sources: TextSource[], label: TextLabel) =>
+    readTextChunks(sources, { chunkBytes, onBytes: onScan, label });
+  let trainLength = 0, valLength = 0;
+  for await (const piece of read(train, CORPUS_LABEL)) trainLength += markCodePoints(piece, seen);
+  if (val) {
+    for await (const piece of read(val, VAL_LABEL)) valLength += markCodePoints(piece, seen);
+  }
+  const chars: string[] = [];
+  for (let c = 0; c < seen.length; c++) if (seen[c]) chars.push(String.fromCodePoint(c));
+  const vocab = vocabFromChars(chars);
+
+  // pass 2: the ids
+  const index = new Int32Array(0x110000).fill(-1);
+  chars.forEach((ch, i) => (index[ch.codePointAt(0)!] = i));
+  const onEncode = progress("encode");
+  const encodeAll = async (sources: TextSource[], length: number, label: TextLabel) => {
+    const ids = idArrayFor(chars.length, length);
+    let at = 0;
+    for await (const piece of readTextChunks(sources, { chunkBytes, onBytes: onEncode, label })) {
+      at = writeIds(piece, index, ids, at);
+      if (at < 0) break;
+    }
+    if (at !== length) {
+      const path = sources.find((s) => s.kind === "file")?.path ?? sources[0]!.path;
+      throw new Error(
+        `Cannot read ${label.what} "${path}": it changed while it was being read; ` +
+          `try again once nothing writes to it`,
+      );
+    }
+    return ids;
+  };
+  const trainIds = await encodeAll(train, trainLength, CORPUS_LABEL);
+  const valIds = val ? await encodeAll(val, valLength, VAL_LABEL) : undefined;
+  return {
+    name: corpusTitle(specs),
+    vocab,
+    train: trainIds,
+    ...(valIds ? { val: valIds } : {}),
+    files: train.map((s) => s.path),
+  };
+}
+
+/**
+ * The short name of one or more texts: each {@linkcode corpusName}, joined by `+` (the first
+ * three, then `+more`).
+ *
+ * @param specs The texts.
+ * @returns The name, e.g. for the default output folder `runs/<name>`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(corpusTitle(["data/a.txt", "brown"]), "a+brown");
+ * ```
+ */
+export function corpusTitle(specs: readonly string[]): string {
+  const names = specs.map(corpusName);
+  return names.length <= 3 ? names.join("+") : `${names.slice(0, 3).join("+")}+more`;
+}
+
+/** The sources of one spec: the bundled corpus as a text, or a file or folder. */
+async function sourcesOf(spec: string, label: TextLabel): Promise<TextSource[]> {
+  if (spec === "brown") {
+    const text = await loadBrownCorpus();
+    return [{ kind: "text", path: "brown", text, bytes: text.length }];
+  }
+  return await listTextFiles(spec, label);
+}
+
+/**
+ * Marks the code points of a piece in `seen` (a surrogate pair is one code point).
+ *
+ * @returns How many code points the piece has.
+ */
+function markCodePoints(piece: string, seen: Uint8Array): number {
+  let count = 0;
+  for (let i = 0; i < piece.length; i++) {
+    let c = piece.charCodeAt(i);
+    if (c >= 0xd800 && c < 0xdc00 && i + 1 < piece.length) {
+      const d = piece.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d < 0xe000) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      }
+    }
+    seen[c] = 1;
+    count++;
+  }
+  return count;
+}
+
+/**
+ * Writes the ids of a piece into `ids` from `at`.
+ *
+ * @returns The next position, or -1 when the piece does not fit or has an unknown character
+ * (the file changed between the passes).
+ */
+function writeIds(piece: string, index: Int32Array, ids: TokenIds, at: number): number {
+  for (let i = 0; i < piece.length; i++) {
+    let c = piece.charCodeAt(i);
+    if (c >= 0xd800 && c < 0xdc00 && i + 1 < piece.length) {
+      const d = piece.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d < 0xe000) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      }
+    }
+    const id = index[c]!;
+    if (id < 0 || at >= ids.length) return -1;
+    ids[at++] = id;
+  }
+  return at;
+}

@@ -1,0 +1,152 @@
+/**
+ * A copy of everything that makes a training run's state, kept in memory so the divergence
+ * guard can go back to it: weights, optimizer moments and step count, carried hidden state,
+ * data position, step, smoothed loss and the dropout mask generator.
+ *
+ * @module
+ */
+import type { CharModel, State } from "../model/char_model.ts";
+import type { FloatArray, Params } from "../core/tensor.ts";
+import { Rng, type RngState } from "../core/rng.ts";
+import type { BatchStream } from "../text/data.ts";
+import type { Optimizer } from "./optim.ts";
+
+/** The parts of a trainer a snapshot copies (a `Trainer` is one). */
+export interface TrainingRun {
+  /** The model. */
+  readonly model: CharModel;
+  /** Its optimizer. */
+  readonly optimizer: Optimizer;
+  /** Training batches (`position` is the data position). */
+  readonly stream: BatchStream;
+  /** Carried hidden state. */
+  state: State;
+  /** Steps completed. */
+  step: number;
+  /** Smoothed training loss. */
+  smoothLoss: number;
+}
+
+/** A copy of a run's state (see {@linkcode takeSnapshot}). */
+export interface RunSnapshot {
+  /** Steps completed. */
+  readonly step: number;
+  /** Data position. */
+  readonly position: number;
+  /** Smoothed training loss. */
+  readonly smoothLoss: number;
+  /** The divergence guard's best smoothed loss. */
+  readonly bestSmoothLoss: number;
+  /** Parameter values by name. */
+  readonly params: Readonly<Record<string, FloatArray>>;
+  /** Optimizer moments by name. */
+  readonly moments: Readonly<Record<string, FloatArray>>;
+  /** The optimizer's step count. */
+  readonly optimizerSteps: number;
+  /** Carried hidden state by name. */
+  readonly state: Readonly<Record<string, FloatArray>>;
+  /** The dropout generator's state, when the model has one. */
+  readonly dropoutRng: RngState | null;
+}
+
+/**
+ * Copies a run's state.
+ *
+ * @param run The trainer.
+ * @param bestSmoothLoss The divergence guard's best smoothed loss, kept with it.
+ * @returns The copy (it shares no memory with the run).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { makeConfig, modelConfigOf } from "./config.ts";
+ * import { createModel } from "../model/create.ts";
+ * import { createOptimizer } from "./optim.ts";
+ * import { Rng } from "../core/rng.ts";
+ * import { splitData } from "../text/data.ts";
+ * import { buildVocab, encode } from "../text/vocab.ts";
+ * import { Trainer } from "./trainer.ts";
+ * const text = "a cat sat on a mat. ".repeat(20);
+ * const vocab = buildVocab(text);
+ * const config = makeConfig({ hiddenSize: 8, seqLength: 5, batchSize: 2 });
+ * const model = createModel(modelConfigOf(config, vocab.chars.length), new Rng(1));
+ * const optimizer = createOptimizer("adam", model.params, { backend: model.backend });
+ * const trainer = new Trainer(model, {
+ *   vocab, data: splitData(encode(vocab, text), 0.1), config, optimizer,
+ * });
+ * const before = takeSnapshot(trainer, trainer.smoothLoss);
+ * const loss = trainer.trainStep().loss;
+ * restoreSnapshot(trainer, before);
+ * assert.equal(trainer.step, 0);
+ * assert.equal(trainer.trainStep().loss, loss); // the same step again
+ * ```
+ */
+export function takeSnapshot(run: TrainingRun, bestSmoothLoss: number): RunSnapshot {
+  return {
+    step: run.step,
+    position: run.stream.position,
+    smoothLoss: run.smoothLoss,
+    bestSmoothLoss,
+    params: copyRecord(run.model.params),
+    moments: copyRecord(run.optimizer.state),
+    optimizerSteps: run.optimizer.steps,
+    state: copyRecord(run.state),
+    dropoutRng: dropoutRngOf(run.model)?.getState() ?? null,
+  };
+}
+
+/**
+ * Puts a run back into a snapshot's state (see {@linkcode takeSnapshot} for an example).
+ *
+ * @param run The trainer the snapshot was taken of.
+ * @param snapshot The copy.
+ * @returns The snapshot's best smoothed loss, for the divergence guard.
+ */
+export function restoreSnapshot(run: TrainingRun, snapshot: RunSnapshot): number {
+  setRecord(run.model.params, snapshot.params);
+  setRecord(run.optimizer.state, snapshot.moments);
+  run.optimizer.steps = snapshot.optimizerSteps;
+  setRecord(run.state, snapshot.state);
+  run.step = snapshot.step;
+  run.stream.position = snapshot.position;
+  run.smoothLoss = snapshot.smoothLoss;
+  if (snapshot.dropoutRng) dropoutRngOf(run.model)?.setState(snapshot.dropoutRng);
+  return snapshot.bestSmoothLoss;
+}
+
+/**
+ * Copies of a record's arrays.
+ *
+ * @param record Tensors by name.
+ * @returns Their values, copied.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const record = { w: { shape: [2], data: Float32Array.of(1, 2) } };
+ * const copy = copyRecord(record);
+ * record.w.data[0] = 9;
+ * assert.deepEqual(Array.from(copy.w!), [1, 2]);
+ * setRecord(record, copy);
+ * assert.deepEqual(Array.from(record.w.data), [1, 2]);
+ * ```
+ */
+export function copyRecord(record: Params): Record<string, FloatArray> {
+  const out: Record<string, FloatArray> = {};
+  for (const [name, t] of Object.entries(record)) out[name] = t.data.slice();
+  return out;
+}
+
+/**
+ * Writes saved arrays back into a record's tensors (same names and sizes), in place.
+ *
+ * @param record Tensors by name.
+ * @param saved From {@linkcode copyRecord}.
+ */
+export function setRecord(record: Params, saved: Readonly<Record<string, FloatArray>>): void {
+  for (const [name, t] of Object.entries(record)) t.data.set(saved[name]!);
+}
+
+/** The dropout mask generator of a model that has one (stacked models). */
+function dropoutRngOf(model: CharModel): Rng | undefined {
+  const r = (model as { dropoutRng?: unknown }).dropoutRng;
+  return r instanceof Rng ? r : undefined;
+}

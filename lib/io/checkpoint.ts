@@ -13,6 +13,7 @@
  * @module
  */
 import { writeFileAtomic } from "./atomic_write.ts";
+import { readUserFile } from "./read_file.ts";
 import { makeConfig, modelConfigOf, type TrainConfig } from "../train/config.ts";
 import {
   type CharModel,
@@ -251,19 +252,11 @@ export async function loadCheckpoint(
   path: string,
   options: { backend?: Backend } = {},
 ): Promise<Checkpoint> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (e) {
-    const why = e instanceof Deno.errors.NotFound
-      ? "file not found"
-      : e instanceof Deno.errors.IsADirectory
-      ? "it is a directory"
-      : (e as Error).message;
-    throw new Error(
-      `Cannot read checkpoint "${path}": ${why}; pass a .safetensors file written by deno task train`,
-    );
-  }
+  const bytes = await readUserFile(
+    path,
+    "checkpoint",
+    "pass a .safetensors file written by deno task train",
+  );
   try {
     return decodeCheckpoint(bytes, options);
   } catch (e) {

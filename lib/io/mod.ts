@@ -8,6 +8,7 @@
 export * from "./safetensors.ts";
 export * from "./checkpoint.ts";
 export * from "./atomic_write.ts";
+export * from "./read_file.ts";
 export * from "./torch_format.ts";
 export * from "./torch_file.ts";
 export * from "./run_lock.ts";

@@ -26,6 +26,7 @@ import { type Vocab, vocabFromChars } from "../text/vocab.ts";
 import { makeConfig, modelConfigOf } from "../train/config.ts";
 import { createOptimizer } from "../train/optim.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
+import { readUserFile } from "./read_file.ts";
 import type { Checkpoint } from "./checkpoint.ts";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
 import { fromTorchTensors, type TorchDtype, toTorchTensors } from "./torch_format.ts";
@@ -264,17 +265,7 @@ export async function saveTorchFile(
  * @throws {Error} one line naming the file, the problem and the fix.
  */
 export async function loadTorchFile(path: string): Promise<TorchFile> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (e) {
-    const why = e instanceof Deno.errors.NotFound
-      ? "file not found"
-      : e instanceof Deno.errors.IsADirectory
-      ? "it is a directory"
-      : (e as Error).message;
-    throw new Error(`Cannot read PyTorch file "${path}": ${why}`);
-  }
+  const bytes = await readUserFile(path, "PyTorch file");
   try {
     return decodeTorchFile(bytes);
   } catch (e) {

@@ -183,14 +183,8 @@ async function sourcesOf(spec: string, label: TextLabel): Promise<TextSource[]> 
 function markCodePoints(piece: string, seen: Uint8Array): number {
   let count = 0;
   for (let i = 0; i < piece.length; i++) {
-    let c = piece.charCodeAt(i);
-    if (c >= 0xd800 && c < 0xdc00 && i + 1 < piece.length) {
-      const d = piece.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d < 0xe000) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
-      }
-    }
+    const c = piece.codePointAt(i)!; // a lone surrogate is its own code point
+    if (c > 0xffff) i++;
     seen[c] = 1;
     count++;
   }
@@ -205,14 +199,8 @@ function markCodePoints(piece: string, seen: Uint8Array): number {
  */
 function writeIds(piece: string, index: Int32Array, ids: TokenIds, at: number): number {
   for (let i = 0; i < piece.length; i++) {
-    let c = piece.charCodeAt(i);
-    if (c >= 0xd800 && c < 0xdc00 && i + 1 < piece.length) {
-      const d = piece.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d < 0xe000) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
-      }
-    }
+    const c = piece.codePointAt(i)!; // a lone surrogate is its own code point
+    if (c > 0xffff) i++;
     const id = index[c]!;
     if (id < 0 || at >= ids.length) return -1;
     ids[at++] = id;

@@ -2,24 +2,10 @@
 // train names its engine and takes --engine / --threads. Tiny runs: no timing is asserted.
 import { assertEquals, assertOk } from "../assert.ts";
 import { formatTable } from "../../cli/bench.ts";
-
-const ROOT = new URL("../..", import.meta.url).pathname;
-const decoder = new TextDecoder();
-
-async function run(script: string, args: string[], permissions: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...permissions, `${ROOT}cli/${script}`, ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-  }).output();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
-}
-
-const BENCH = ["--allow-read", "--allow-write", "--allow-env", "--allow-ffi"];
+import { cli } from "./cli_support.ts";
 
 Deno.test("bench: a JSON line per config with the peers' keys, then a table", async () => {
-  const r = await run("bench.ts", [
+  const r = await cli("bench", [
     "--seconds",
     "0.06",
     "--warmup",
@@ -28,7 +14,7 @@ Deno.test("bench: a JSON line per config with the peers' keys, then a table", as
     "A,C",
     "--engine",
     "wasm",
-  ], BENCH);
+  ]);
   assertEquals(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
   assertEquals(lines.map((l) => l.config), ["H100_T25_B1_V100", "H512_T50_B64_V100"]);
@@ -45,14 +31,14 @@ Deno.test("bench: a JSON line per config with the peers' keys, then a table", as
 });
 
 Deno.test("bench: bad flags are one-line usage errors", async () => {
-  const r = await run("bench.ts", ["--configs", "A,D"], BENCH);
+  const r = await cli("bench", ["--configs", "A,D"]);
   assertEquals(r.code, 2);
   assertEquals(
     r.stderr.trim(),
     'error: Unknown config "D" in --configs: expected a list of A, B, C, LSTM, GEN, GEN-RNN, ' +
       "GEN-RNN64, GEN-LSTM, GEN-LSTM64",
   );
-  const e = await run("bench.ts", ["--engine", "gpu"], BENCH);
+  const e = await cli("bench", ["--engine", "gpu"]);
   assertOk(
     /^error: Invalid --engine "gpu": expected one of auto, openblas, wasm, ts, f64, plain/.test(
       e.stderr,
@@ -76,17 +62,15 @@ Deno.test("train: prints the engine in use and honours --engine", async () => {
       "--out",
       out,
     ];
-    const wasm = await run("train.ts", [...common, "--engine", "wasm"], BENCH);
+    const wasm = await cli("train", [...common, "--engine", "wasm"]);
     assertEquals(wasm.code, 0, wasm.stderr);
     assertOk(/Engine: wasm \(/.test(wasm.stderr + wasm.stdout), wasm.stderr);
-    const plain = await run("train.ts", [...common, "--engine", "plain", "--threads", "1"], BENCH);
+    const plain = await cli("train", [...common, "--engine", "plain", "--threads", "1"]);
     assertEquals(plain.code, 0, plain.stderr);
     assertOk(/Engine: f64 \(float64/.test(plain.stderr + plain.stdout)); // plain = f64
-    const noFfi = await run("train.ts", [...common, "--engine", "openblas"], [
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-    ]);
+    const noFfi = await cli("train", [...common, "--engine", "openblas"], {
+      permissions: ["--allow-read", "--allow-write", "--allow-env"],
+    });
     assertEquals(noFfi.code, 1);
     assertOk(
       /^error: Cannot use the openblas backend: .*--allow-ffi/.test(noFfi.stderr),
@@ -115,14 +99,14 @@ Deno.test("bench table lists every config", () => {
 });
 
 Deno.test("bench --configs GEN-RNN,GEN-LSTM64: generation speed lines in the peer's shape", async () => {
-  const r = await run("bench.ts", [
+  const r = await cli("bench", [
     "--configs",
     "GEN-RNN,GEN-LSTM64",
     "--seconds",
     "0.6",
     "--warmup",
     "0.1",
-  ], BENCH);
+  ]);
   assertEquals(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
   assertEquals(lines.map((l) => [l.name.replace(/-[a-z0-9]+$/, ""), l.config]), [

@@ -10,11 +10,16 @@ import { assertEquals, assertOk } from "../assert.ts";
 /** The project folder. */
 export const ROOT: string = new URL("../..", import.meta.url).pathname;
 
-/** The permissions each task runs with (as in deno.json). */
-export const PERMISSIONS = {
-  train: ["--allow-read", "--allow-write", "--allow-env", "--allow-ffi"],
-  sample: ["--allow-read", "--allow-env", "--allow-ffi"],
-} as const;
+/** The permission flags each `cli/` task runs with, read from deno.json's tasks. */
+export const PERMISSIONS: Readonly<Record<string, readonly string[]>> = (() => {
+  const config = JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json")));
+  const out: Record<string, string[]> = {};
+  for (const [task, line] of Object.entries(config.tasks as Record<string, string>)) {
+    const m = /^deno run ((?:--allow-[a-z]+ )*)cli\/[a-z_]+\.ts$/.exec(line);
+    if (m) out[task] = m[1]!.trim().split(" ").filter(Boolean);
+  }
+  return out;
+})();
 
 /** What a finished command printed. */
 export interface Result {
@@ -26,9 +31,22 @@ export interface Result {
   stderr: string;
 }
 
-/** The command line of `cli/<command>.ts` as `deno task <command>` runs it. */
-export function cliArgs(command: "train" | "sample", args: readonly string[]): string[] {
-  return ["run", ...PERMISSIONS[command], join(ROOT, "cli", `${command}.ts`), ...args];
+/**
+ * The command line of `cli/<command>.ts` as `deno task <command>` runs it.
+ *
+ * @param command The task (`train`, `sample`, `score`, `bench`, `export`, `import`).
+ * @param args Its arguments.
+ * @param permissions Permission flags instead of the task's.
+ * @returns The arguments of `deno`.
+ */
+export function cliArgs(
+  command: string,
+  args: readonly string[],
+  permissions?: readonly string[],
+): string[] {
+  const flags = permissions ?? PERMISSIONS[command];
+  if (!flags) throw new Error(`No deno task runs cli/${command}.ts`);
+  return ["run", ...flags, join(ROOT, "cli", `${command}.ts`), ...args];
 }
 
 /**
@@ -36,16 +54,21 @@ export function cliArgs(command: "train" | "sample", args: readonly string[]): s
  *
  * @param command The task.
  * @param args Its arguments.
- * @param options `prefix`: a program (and its arguments) to run deno under.
+ * @param options `prefix`: a program (and its arguments) to run deno under; `permissions`:
+ *   permission flags instead of the task's.
  * @returns Exit code and output.
  */
 export async function cli(
-  command: "train" | "sample",
+  command: string,
   args: readonly string[],
-  options: { prefix?: readonly string[] } = {},
+  options: { prefix?: readonly string[]; permissions?: readonly string[] } = {},
 ): Promise<Result> {
   const prefix = options.prefix ?? [];
-  const [program, ...rest] = [...prefix, Deno.execPath(), ...cliArgs(command, args)];
+  const [program, ...rest] = [
+    ...prefix,
+    Deno.execPath(),
+    ...cliArgs(command, args, options.permissions),
+  ];
   const out = await new Deno.Command(program!, {
     args: rest,
     cwd: ROOT,
@@ -98,4 +121,56 @@ export function assertCleanError(
   assertEquals(lines.length, 1, `${what}: expected one stderr line, got:\n${r.stderr}`);
   assertOk(lines[0]!.startsWith("error: "), `${what}: ${lines[0]}`);
   assertOk(!/^\s+at /m.test(r.stderr), `${what}: stack trace in\n${r.stderr}`);
+}
+
+/** A `deno task train` child that has finished its first step. */
+export interface RunningTraining {
+  /** The child process. */
+  child: Deno.ChildProcess;
+  /** Its stderr so far (read on until the end with {@linkcode RunningTraining.finish}). */
+  stderr: string;
+  /** Waits for the child to exit, reads the rest of stderr, and returns the exit code. */
+  finish(): Promise<number>;
+}
+
+/**
+ * Starts `deno task train` with `args` and waits until it has printed its first step (a
+ * child that never gets there, or hangs, is killed after `timeoutMs`).
+ *
+ * @param args The train arguments.
+ * @param timeoutMs When to kill the child at the latest.
+ * @returns The running child.
+ */
+export async function startTraining(
+  args: readonly string[],
+  timeoutMs = 60_000,
+): Promise<RunningTraining> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: cliArgs("train", args),
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const guard = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  const run: RunningTraining = {
+    child,
+    stderr: "",
+    async finish() {
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+        run.stderr += chunk.value;
+      }
+      const { code } = await child.status;
+      clearTimeout(guard);
+      return code;
+    },
+  };
+  while (!/^step +1\//m.test(run.stderr)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    run.stderr += value;
+  }
+  return run;
 }

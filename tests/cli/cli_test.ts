@@ -4,6 +4,7 @@
  * in-process checks of the flag parsing.
  */
 import { join } from "node:path";
+import { assertCleanError, cli, makeText, startTraining } from "./cli_support.ts";
 import { assertEquals, assertOk, assertThrows } from "../assert.ts";
 import { closestFlag, parseFlags, parseNumberFlag, UsageError } from "../../cli/args.ts";
 import { listFlags } from "../../cli/flags.ts";
@@ -19,48 +20,6 @@ import {
 import { loadCheckpoint } from "../../lib/io/checkpoint.ts";
 import { CONFIG_FIELDS, DEFAULT_CONFIG, makeConfig } from "../../lib/train/config.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-const PERMISSIONS = {
-  train: ["--allow-read", "--allow-write", "--allow-env", "--allow-ffi"],
-  sample: ["--allow-read", "--allow-env", "--allow-ffi"],
-} as const;
-const decoder = new TextDecoder();
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `cli/<command>.ts` as `deno task <command>` does. */
-async function cli(command: "train" | "sample", args: string[]): Promise<Result> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS[command], join(ROOT, "cli", `${command}.ts`), ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-  }).output();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
-}
-
-/** A few kilobytes of plain sentences from our own word lists (deterministic). */
-function makeText(chars: number): string {
-  const subjects = ["the cat", "a dog", "the old man", "my friend", "the bird", "her brother"];
-  const verbs = ["sat on", "looked at", "ran to", "found", "talked about", "walked past"];
-  const objects = ["the mat", "a red house", "the river", "his hat", "the green door", "a tree"];
-  let seed = 12345;
-  const pick = (list: string[]) => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return list[seed % list.length]!;
-  };
-  let text = "";
-  while (text.length < chars) {
-    const s = `${pick(subjects)} ${pick(verbs)} ${pick(objects)}.`;
-    text += s[0]!.toUpperCase() + s.slice(1) + (text.length % 7 === 0 ? "\n" : " ");
-  }
-  return text;
-}
-
 const dir = await Deno.makeTempDir({ prefix: "cli_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 const corpus = join(dir, "story.txt");
@@ -73,15 +32,6 @@ const FAST = ["--learning-rate", "0.01", "--eval-every", "10", "--sample-every",
 /** The `loss X` values of the plain progress lines on stderr. */
 function losses(stderr: string): number[] {
   return [...stderr.matchAll(/^step +\d+\/\d+ .*\| loss ([\d.]+) \|/gm)].map((m) => Number(m[1]));
-}
-
-/** Asserts the one-line, stack-free error contract. */
-function assertCleanError(r: Result, what: string): void {
-  const lines = r.stderr.trimEnd().split("\n");
-  assertOk(r.code !== 0, `${what}: exit code 0`);
-  assertEquals(lines.length, 1, `${what}: expected one stderr line, got:\n${r.stderr}`);
-  assertOk(lines[0]!.startsWith("error: "), `${what}: ${lines[0]}`);
-  assertOk(!/^\s+at /m.test(r.stderr), `${what}: stack trace in\n${r.stderr}`);
 }
 
 Deno.test("flags: strict numbers, negative values, suggestions", () => {
@@ -287,35 +237,13 @@ Deno.test("train --resume continues to the new --steps exactly like one long run
 
 Deno.test("train: Ctrl-C stops after the step, saves latest and exits 130", async () => {
   const outDir = join(dir, "interrupted");
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...PERMISSIONS.train,
-      join(ROOT, "cli", "train.ts"),
-      ...["--corpus", corpus, ...TINY, "--steps", "10000000", "--out", outDir],
-      ...["--print-every", "1000000", "--sample-every", "0", "--eval-every", "0"],
-    ],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  // never hang: a child that ignores SIGINT is killed after 30 s (and the test fails)
-  const guard = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let stderr = "";
-  while (!/^step +1\//m.test(stderr)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    stderr += value;
-  }
-  child.kill("SIGINT");
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-    stderr += chunk.value;
-  }
-  const status = await child.status;
-  clearTimeout(guard);
-  await child.stdout.cancel();
-  assertEquals(status.code, 130, stderr);
+  const run = await startTraining([
+    ...["--corpus", corpus, ...TINY, "--steps", "10000000", "--out", outDir],
+    ...["--print-every", "1000000", "--sample-every", "0", "--eval-every", "0"],
+  ], 30_000); // never hang: a child that ignores SIGINT is killed (and the test fails)
+  run.child.kill("SIGINT");
+  const code = await run.finish(), stderr = run.stderr;
+  assertEquals(code, 130, stderr);
   const saved = join(outDir, "latest.safetensors");
   assertOk(stderr.includes(`resume with: deno task train --resume ${saved}`), stderr);
   assertOk(!/^\s+at /m.test(stderr));

@@ -1,6 +1,7 @@
 // `deno task export` and `deno task import` as subprocesses with the tasks' permissions: an
 // exact round trip through the PyTorch layout, help, and one-line errors with exit codes 1/2.
 import { join } from "node:path";
+import { cli } from "./cli_support.ts";
 import { assertEquals, assertOk, assertThrows } from "../assert.ts";
 import { parseFlags } from "../../cli/args.ts";
 import { IMPORT_FLAGS } from "../../cli/import.ts";
@@ -12,19 +13,6 @@ import { createModel } from "../../lib/model/create.ts";
 import { makeConfig } from "../../lib/train/config.ts";
 import { createOptimizer } from "../../lib/train/optim.ts";
 import { buildVocab } from "../../lib/text/vocab.ts";
-
-const ROOT = new URL("../..", import.meta.url).pathname;
-const decoder = new TextDecoder();
-
-async function cli(command: "export" | "import", args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", join(ROOT, "cli", `${command}.ts`), ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-  }).output();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
-}
 
 const dir = await Deno.makeTempDir({ prefix: "export_import_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));

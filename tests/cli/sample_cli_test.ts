@@ -2,30 +2,11 @@
 // seed, --stop and --format jsonl, beam search, --novelty, score equals the library's figure,
 // and bad options give one clear line with exit code 2.
 import { join } from "node:path";
+import { cli } from "./cli_support.ts";
 import { assertClose, assertEquals, assertOk } from "../assert.ts";
 import { createBackend } from "../../lib/backend/create.ts";
 import { scoreText } from "../../lib/generate/score.ts";
 import { loadCheckpoint } from "../../lib/io/checkpoint.ts";
-
-const ROOT = new URL("../..", import.meta.url).pathname;
-const decoder = new TextDecoder();
-const READ = ["--allow-read", "--allow-env", "--allow-ffi"];
-
-async function cli(command: string, args: string[], write = false) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...READ,
-      ...(write ? ["--allow-write"] : []),
-      join(ROOT, "cli", `${command}.ts`),
-      ...args,
-    ],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-  }).output();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
-}
 
 const dir = await Deno.makeTempDir({ prefix: "sample_cli_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
@@ -39,7 +20,7 @@ const trained = await cli("train", [
   ...["--corpus", corpus, "--out", join(dir, "run"), "--hidden-size", "24", "--steps", "150"],
   ...["--seq-length", "16", "--batch-size", "8", "--learning-rate", "0.01"],
   ...["--eval-every", "0", "--sample-every", "0"],
-], true);
+]);
 const ckpt = join(dir, "run", "latest.safetensors");
 
 Deno.test("the tiny training run for these tests succeeded", () => {

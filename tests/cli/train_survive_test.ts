@@ -10,7 +10,7 @@ import { loadCorpus } from "../../lib/text/corpus.ts";
 import { splitData } from "../../lib/text/data.ts";
 import { encode } from "../../lib/text/vocab.ts";
 import { Trainer } from "../../lib/train/trainer.ts";
-import { assertCleanError, cli, cliArgs, makeText, ROOT } from "./cli_support.ts";
+import { assertCleanError, cli, makeText, startTraining } from "./cli_support.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "train_survive_test_" });
 globalThis.addEventListener("unload", () => {
@@ -183,23 +183,11 @@ Deno.test("--corpus folder and file, --val-corpus: trained, remembered, resumed"
 
 Deno.test("one run per folder: a second run is refused, a killed run's lock taken over", async () => {
   const out = join(dir, "locked");
-  const child = new Deno.Command(Deno.execPath(), {
-    args: cliArgs("train", [
-      ...["--corpus", corpus, ...TINY, "--steps", "10000000", "--out", out],
-      ...["--print-every", "1000000", "--sample-every", "0", "--eval-every", "0"],
-    ]),
-    cwd: ROOT,
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const guard = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let stderr = "";
-  while (!/^step +1\//m.test(stderr)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    stderr += value;
-  }
+  const run = await startTraining([
+    ...["--corpus", corpus, ...TINY, "--steps", "10000000", "--out", out],
+    ...["--print-every", "1000000", "--sample-every", "0", "--eval-every", "0"],
+  ]);
+  const child = run.child;
   const second = await cli("train", ["--corpus", corpus, ...TINY, "--steps", "5", "--out", out]);
   assertCleanError(second, "second run");
   const expected = `Output folder "${out}" is in use by process ${child.pid} (a run started `;
@@ -208,9 +196,7 @@ Deno.test("one run per folder: a second run is refused, a killed run's lock take
     second.stderr.includes("; wait for it to finish, or pass another folder with --out DIR"),
   );
   child.kill("SIGKILL"); // no chance to remove its lock
-  await child.status;
-  clearTimeout(guard);
-  await reader.cancel();
+  await run.finish();
   assertOk(await exists(join(out, "train.lock")), "the killed run left its lock");
   const third = await cli("train", ["--corpus", corpus, ...TINY, "--steps", "5", "--out", out]);
   assertEquals(third.code, 0, third.stderr);

@@ -13,7 +13,7 @@ import { copyReport } from "../lib/generate/novelty.ts";
 import { generate, type Generated, streamRngs } from "../lib/generate/sample.ts";
 import { type Checkpoint, loadCheckpoint } from "../lib/io/checkpoint.ts";
 import { loadCorpus } from "../lib/text/corpus.ts";
-import { encode } from "../lib/text/vocab.ts";
+import { symbolsOf } from "../lib/text/vocab.ts";
 import { CONFIG_FIELDS } from "../lib/train/config.ts";
 import { parseFlags, UsageError } from "./args.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
@@ -180,7 +180,7 @@ export async function sampleMain(argv: string[]): Promise<number> {
   const out = new Output();
   if (args.beam !== undefined) {
     const best = beamSearch(ckpt.model, ckpt.vocab, { ...options(args), width: args.beam });
-    const result = { ...best, chars: [...best.text].length };
+    const result = { ...best, chars: symbolsOf(ckpt.vocab, best.text).length };
     if (args.format === "jsonl") out.write(JSON.stringify(record(args, result, undefined)) + "\n");
     else out.write(args.prime + best.text + "\n");
     console.error(
@@ -224,7 +224,7 @@ function options(args: SampleArgs) {
 
 function record(
   args: SampleArgs,
-  g: Omit<Generated, "stopped"> & { stopped: boolean },
+  g: Omit<Generated, "stopped" | "last"> & { stopped: boolean },
   seed?: number,
 ) {
   return {
@@ -255,8 +255,8 @@ async function trainingIds(ckpt: Checkpoint, corpus?: string): Promise<Int32Arra
         `pass it with --corpus PATH`,
     );
   }
-  const known = ckpt.vocab.charToIndex;
-  return encode(ckpt.vocab, [...text].filter((ch) => known.has(ch)).join(""));
+  const known = ckpt.vocab.charToIndex; // the symbols of the text the model knows, in order
+  return Int32Array.from(symbolsOf(ckpt.vocab, text).flatMap((ch) => known.get(ch) ?? []));
 }
 
 /** The copied spans of each sample, on stderr. */

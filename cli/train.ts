@@ -15,7 +15,7 @@ import { createOptimizer } from "../lib/train/optim.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { countParams } from "../lib/core/tensor.ts";
 import { Trainer, type TrainEvent } from "../lib/train/trainer.ts";
-import { buildVocab, describeChar, encode, type Vocab } from "../lib/text/vocab.ts";
+import { buildVocab, codePointsOf, describeChar, encode, type Vocab } from "../lib/text/vocab.ts";
 import { UsageError } from "./args.ts";
 import { buildModel, openBackend } from "./engine.ts";
 import { runMain } from "./main_error.ts";
@@ -76,7 +76,7 @@ async function prepareFresh(args: TrainArgs, backend: Backend): Promise<Run> {
   const config = configFromFlags(args.overrides);
   const spec = args.corpus;
   const corpus = await loadCorpus(spec);
-  const vocab = buildVocab(corpus.text);
+  const vocab = buildVocab(corpus.text, { tokens: config.tokens });
   const data = splitData(encode(vocab, corpus.text), config.valFraction);
   checkLength(spec, data, config);
   const rng = new Rng(config.seed);
@@ -104,7 +104,7 @@ async function prepareResume(args: TrainArgs, path: string, backend: Backend): P
   }
   const spec = args.corpusGiven ? args.corpus : ckpt.corpus;
   const corpus = await loadCorpus(spec);
-  checkVocab(spec, buildVocab(corpus.text), ckpt, path);
+  checkVocab(spec, buildVocab(corpus.text, { tokens: ckpt.vocab.tokens }), ckpt, path);
   const data = splitData(encode(ckpt.vocab, corpus.text), config.valFraction);
   checkLength(spec, data, config);
   const expected = ckpt.model.initialState(config.batchSize);
@@ -166,7 +166,8 @@ function checkLength(spec: string, data: Split, config: TrainConfig): void {
 
 /** The header line describing the corpus and its split. */
 function describeCorpus(name: string, vocab: Vocab, data: Split): string {
-  return `Corpus ${name}: ${formatCount(data.train.length + data.val.length)} characters, ` +
+  const unit = vocab.tokens === "graphemes" ? "grapheme clusters" : "characters";
+  return `Corpus ${name}: ${formatCount(data.train.length + data.val.length)} ${unit}, ` +
     `${vocab.chars.length} distinct (train ${formatCount(data.train.length)}, ` +
     `validation ${formatCount(data.val.length)})`;
 }
@@ -190,6 +191,8 @@ async function train(run: Run, args: TrainArgs, engineLine: string): Promise<num
   const hasVal = run.data.val.length >= config.seqLength + 1; // as Trainer.evaluate requires
   let best = run.bestValLoss;
   let wroteBest = false;
+  const val = run.data.val; // grapheme symbols: also bits per code point
+  const codePointsPerSymbol = val.length > 0 ? codePointsOf(vocab, val) / val.length : 1;
 
   const snapshot = (): Checkpoint => ({
     model: trainer.model,
@@ -249,7 +252,7 @@ async function train(run: Run, args: TrainArgs, engineLine: string): Promise<num
         await saveCheckpoint(bestPath, snapshot());
         wroteBest = true;
       }
-      out.log(formatEval(e, { improved }));
+      out.log(formatEval(e, { improved, codePointsPerSymbol }));
     } else out.log(formatSample(e, { temperature: config.sampleTemperature }));
   };
   const saveLatest = () => saveCheckpoint(latest, snapshot());

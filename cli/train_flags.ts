@@ -44,6 +44,7 @@ export const TRAIN_FLAGS = {
     path: true,
     description: "Training text: a UTF-8 file, or brown for the bundled Brown fiction",
   },
+  tokens: configFlag("tokens", { fixed: true, valueName: "MODE" }),
   model: configFlag("model", { fixed: true, valueName: "KIND" }),
   hiddenSize: configFlag("hiddenSize", { fixed: true }),
   numLayers: configFlag("numLayers", { fixed: true }),

@@ -7,6 +7,7 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../lib/io/checkpoint.ts";
+import { HISTORY_FILE, HistoryWriter } from "../lib/io/run_folder.ts";
 import { makeConfig, type TrainConfig } from "../lib/train/config.ts";
 import type { Backend } from "../lib/backend/types.ts";
 import { loadCorpus } from "../lib/text/corpus.ts";
@@ -191,6 +192,10 @@ async function train(run: Run, args: TrainArgs, engineLine: string): Promise<num
   const hasVal = run.data.val.length >= config.seqLength + 1; // as Trainer.evaluate requires
   let best = run.bestValLoss;
   let wroteBest = false;
+  // the events, for plots of the run later (lib/io/run_folder.ts); a resumed run keeps its past
+  const history = await HistoryWriter.open(join(outDir, HISTORY_FILE), {
+    keepUpTo: run.resumedFrom ? trainer.step : 0,
+  });
   const val = run.data.val; // grapheme symbols: also bits per code point
   const codePointsPerSymbol = val.length > 0 ? codePointsOf(vocab, val) / val.length : 1;
 
@@ -237,6 +242,7 @@ async function train(run: Run, args: TrainArgs, engineLine: string): Promise<num
 
   const firstStep = trainer.step + 1;
   const onEvent = async (e: TrainEvent) => {
+    history.record(e);
     if (e.type === "step") {
       const done = e.step === config.steps;
       out.progress(
@@ -250,12 +256,16 @@ async function train(run: Run, args: TrainArgs, engineLine: string): Promise<num
       if (improved) {
         best = e.valLoss;
         await saveCheckpoint(bestPath, snapshot());
+        await history.flush();
         wroteBest = true;
       }
       out.log(formatEval(e, { improved, codePointsPerSymbol }));
     } else out.log(formatSample(e, { temperature: config.sampleTemperature }));
   };
-  const saveLatest = () => saveCheckpoint(latest, snapshot());
+  const saveLatest = async () => {
+    await saveCheckpoint(latest, snapshot());
+    await history.flush();
+  };
   // Save latest after all of a save step's events, so the saved RNG state already
   // includes that step's sample and a resumed run repeats the uninterrupted one.
   const afterStep = async (step: number) => {

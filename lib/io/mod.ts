@@ -1,6 +1,6 @@
 /**
  * Files: safetensors encoding, checkpoints with full validation, atomic writes, weights packed
- * (float16 or 8-bit) for web pages.
+ * (float16 or 8-bit) for web pages, run folders with their training history.
  *
  * @module
  */
@@ -8,3 +8,4 @@ export * from "./safetensors.ts";
 export * from "./checkpoint.ts";
 export * from "./atomic_write.ts";
 export * from "./quantize.ts";
+export * from "./run_folder.ts";

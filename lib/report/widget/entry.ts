@@ -129,7 +129,8 @@ async function run(view: View, model: CharModel, vocab: Vocab): Promise<void> {
       : output.textContent === kernel
       ? "; the same text as the kernel's for these settings"
       : "";
-    status.textContent = `${length} characters in ${ms} ms (seed ${seed})${same}.`;
+    const unit = vocab.tokens === "graphemes" ? "aksharas (grapheme clusters)" : "characters";
+    status.textContent = `${length} ${unit} in ${ms} ms (seed ${seed})${same}.`;
     root.dataset.state = "done";
   } catch (error) {
     if (token === view.runs) fail(view, error);

@@ -300,7 +300,9 @@ function describeCost(cost: PackingCost, graphemes: boolean): string {
   const bits = (s: TextScore) => graphemes ? s.bitsPerCodePoint : s.bits;
   const unit = graphemes ? "bits per code point" : "bits/char";
   const delta = bits(cost.packed) - bits(cost.original);
-  return `held-out text: ${bits(cost.original).toFixed(3)} ${unit} with the trained weights, ` +
+  const n = `${cost.original.predicted.toLocaleString("en-US")} held-out ` +
+    (graphemes ? "grapheme clusters" : "characters");
+  return `on ${n}: ${bits(cost.original).toFixed(3)} ${unit} with the trained weights, ` +
     `${bits(cost.packed).toFixed(3)} with these (${delta >= 0 ? "+" : ""}${delta.toFixed(4)})`;
 }
 

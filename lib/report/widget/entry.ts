@@ -78,7 +78,8 @@ function mount(id: string, payload: WidgetPayload): void {
   };
   try {
     const { model, vocab } = unpackModel(payload);
-    // Keys typed into the controls are not notebook shortcuts (Notebook 6 listens on document).
+    // Keys typed into the controls are no notebook shortcuts: Notebook 6 turns its shortcuts off
+    // while an HTML output has the focus, other frontends may not.
     root.addEventListener("keydown", (event) => event.stopPropagation());
     for (const name of ["temperature", "top-p"]) {
       const input = get(name), shown = get(`${name}-value`);

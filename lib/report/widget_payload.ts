@@ -90,6 +90,18 @@ export function packModel(model: CharModel, vocab: Vocab, precision: Precision):
  *   backend, as in the page).
  * @returns The model, with the packed (for f16 and int8: rounded) weights, and the vocabulary.
  * @throws {TypeError} for a record that is not a widget payload or a tensor of the wrong shape.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Rng } from "../core/rng.ts";
+ * import { createModel } from "../model/create.ts";
+ * import { buildVocab } from "../text/vocab.ts";
+ * const vocab = buildVocab("सीता राम", { tokens: "graphemes" });
+ * const model = createModel({ kind: "rnn", vocabSize: vocab.chars.length, hiddenSize: 4 }, new Rng(1));
+ * const page = unpackModel(packModel(model, vocab, "int8"));
+ * assert.deepEqual([page.model.backend.kind, page.vocab.tokens], ["ts", "graphemes"]);
+ * assert.throws(() => unpackModel({ ...packModel(model, vocab, "f16"), version: 2 } as never), /version 1/);
+ * ```
  */
 export function unpackModel(
   payload: WidgetPayload,

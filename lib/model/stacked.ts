@@ -93,7 +93,8 @@ export class StackedRnn implements CharModel {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   *    * import { Rng } from "../core/rng.ts";
+   * import { createBackend } from "../backend/create.ts";
+   * import { Rng } from "../core/rng.ts";
    * const backend = createBackend({ kind: "f64" });
    * const m = new StackedRnn(new Rng(1), { kind: "lstm", vocabSize: 4, hiddenSize: 3, numLayers: 2, backend });
    * assert.deepEqual(Object.keys(m.initialState(1)), ["h.0", "c.0", "h.1", "c.1"]);

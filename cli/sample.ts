@@ -13,7 +13,7 @@ import { copyReport } from "../lib/generate/novelty.ts";
 import { generate, type Generated, streamRngs } from "../lib/generate/sample.ts";
 import { type Checkpoint, loadCheckpoint } from "../lib/io/checkpoint.ts";
 import { loadCorpus } from "../lib/text/corpus.ts";
-import { encode } from "../lib/text/vocab.ts";
+import { symbolsOf } from "../lib/text/vocab.ts";
 import { CONFIG_FIELDS } from "../lib/train/config.ts";
 import { parseFlags, UsageError } from "./args.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
@@ -180,8 +180,9 @@ export async function sampleMain(argv: string[]): Promise<number> {
   const out = new Output();
   if (args.beam !== undefined) {
     const best = beamSearch(ckpt.model, ckpt.vocab, { ...options(args), width: args.beam });
-    const chars = [...best.text].length +
-      (best.stopped ? [...(options(args).stop ?? "")].length : 0);
+    const stop = options(args).stop ?? "";
+    const chars = symbolsOf(ckpt.vocab, best.text).length +
+      (best.stopped ? symbolsOf(ckpt.vocab, stop).length : 0);
     if (args.format === "jsonl") out.write(JSON.stringify(record(args, { ...best, chars })) + "\n");
     else out.write(args.prime + best.text + "\n");
     console.error(
@@ -225,7 +226,11 @@ function options(args: SampleArgs): { prime: string; length: number; stop?: stri
 }
 
 /** The jsonl object of one sample: its text, settings and mean log-probability. */
-function record(args: SampleArgs, g: Generated, seed?: number): Record<string, unknown> {
+function record(
+  args: SampleArgs,
+  g: Omit<Generated, "last">,
+  seed?: number,
+): Record<string, unknown> {
   return {
     text: g.text,
     prime: args.prime,
@@ -254,8 +259,8 @@ async function trainingIds(ckpt: Checkpoint, corpus?: string): Promise<Int32Arra
         `pass it with --corpus PATH`,
     );
   }
-  const known = ckpt.vocab.charToIndex;
-  return encode(ckpt.vocab, [...text].filter((ch) => known.has(ch)).join(""));
+  const known = ckpt.vocab.charToIndex; // the symbols of the text the model knows, in order
+  return Int32Array.from(symbolsOf(ckpt.vocab, text).flatMap((ch) => known.get(ch) ?? []));
 }
 
 /** The copied spans of each sample, on stderr. */

@@ -8,6 +8,7 @@ import { tracePassage } from "../lib/generate/inspect.ts";
 import { scoreText } from "../lib/generate/score.ts";
 import { loadCheckpoint } from "../lib/io/checkpoint.ts";
 import { loadCorpus } from "../lib/text/corpus.ts";
+import { symbolsOf } from "../lib/text/vocab.ts";
 import { parseFlags, UsageError } from "./args.ts";
 import type { FlagTable } from "./flags.ts";
 import { formatHelp } from "./help.ts";
@@ -71,7 +72,7 @@ export async function scoreMain(argv: string[]): Promise<number> {
   }
   const { model, vocab } = await loadCheckpoint(args.checkpoint!);
   const { text } = await loadCorpus(args.text!);
-  for (const ch of new Set(text)) {
+  for (const ch of new Set(symbolsOf(vocab, text))) {
     if (!vocab.charToIndex.has(ch)) {
       throw new Error(
         `Cannot score "${args.text}": it contains ${JSON.stringify(ch)}, which the model has ` +
@@ -87,9 +88,12 @@ export async function scoreMain(argv: string[]): Promise<number> {
       if (i > 0) lines.push(`${i}\t${JSON.stringify(ch)}\t${trace.bits[i]!.toFixed(4)}`);
     });
   }
+  const perCodePoint = vocab.tokens === "graphemes"
+    ? `; ${score.bitsPerCodePoint.toFixed(4)} bits per code point (${score.predictedCodePoints})`
+    : "";
   lines.push(
     `${score.predicted} characters predicted: ${score.nats.toFixed(4)} nats/char ` +
-      `(${score.bits.toFixed(4)} bits/char)`,
+      `(${score.bits.toFixed(4)} bits/char)${perCodePoint}`,
   );
   const bytes = new TextEncoder().encode(lines.join("\n") + "\n");
   let done = 0;

@@ -8,6 +8,8 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { type Checkpoint, saveCheckpoint } from "../lib/io/checkpoint.ts";
+import { HISTORY_FILE, HistoryWriter } from "../lib/io/run_folder.ts";
+import { codePointsOf } from "../lib/text/vocab.ts";
 import { acquireRunLock, type RunLock } from "../lib/io/run_lock.ts";
 import { corpusTitle } from "../lib/text/encoded_corpus.ts";
 import { countParams } from "../lib/core/tensor.ts";
@@ -123,6 +125,12 @@ async function train(
   let savedStep = run.resumedFrom && resolve(run.resumedFrom) === resolve(latest)
     ? trainer.step
     : undefined;
+  // the events, for plots of the run later (lib/io/run_folder.ts); a resumed run keeps its past
+  const history = await HistoryWriter.open(join(outDir, HISTORY_FILE), {
+    keepUpTo: run.resumedFrom ? trainer.step : 0,
+  });
+  const val = run.data.val; // grapheme symbols: also bits per code point
+  const codePointsPerSymbol = val.length > 0 ? codePointsOf(vocab, val) / val.length : 1;
 
   const snapshot = (): Checkpoint => ({
     model: trainer.model,
@@ -182,6 +190,7 @@ async function train(
 
   const firstStep = trainer.step + 1;
   const onEvent = async (e: TrainEvent) => {
+    history.record(e);
     if (e.type === "step") {
       const done = e.step === config.steps;
       out.progress(
@@ -197,15 +206,18 @@ async function train(
       if (improved) {
         best = e.valLoss;
         await save(bestPath, snapshot());
+        await history.flush();
         wroteBest = true;
       }
-      out.log(formatEval(e, { improved }) + (why ? ` (not saved as best: ${why})` : ""));
+      const line = formatEval(e, { improved, codePointsPerSymbol });
+      out.log(line + (why ? ` (not saved as best: ${why})` : ""));
     } else if (e.type === "divergence") {
       if (e.action === "rollback") out.log(formatDivergence(e));
     } else out.log(formatSample(e, { temperature: config.sampleTemperature }));
   };
   const saveLatest = async () => {
     await save(latest, snapshot());
+    await history.flush();
     savedStep = trainer.step;
   };
   // Save latest after all of a save step's events, so a resumed run repeats the uninterrupted

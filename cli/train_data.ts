@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { TokenMode } from "../lib/text/tokens.ts";
 import { resolve } from "node:path";
 import type { Checkpoint } from "../lib/io/checkpoint.ts";
 import { formatCount } from "../lib/report/progress.ts";
@@ -76,11 +77,16 @@ export function parseCorpusRef(ref: string): CorpusChoice {
  * @param out Where the progress line goes.
  * @returns The encoded corpus.
  */
-export async function readWithProgress(choice: CorpusChoice, out: Output): Promise<EncodedCorpus> {
+export async function readWithProgress(
+  choice: CorpusChoice,
+  out: Output,
+  tokens: TokenMode,
+): Promise<EncodedCorpus> {
   const start = performance.now();
   let quarters = 0;
   const corpus = await readCorpus(choice.train, {
     val: choice.val,
+    tokens,
     onProgress: ({ phase, done, total }) => {
       const seconds = (performance.now() - start) / 1000;
       if (seconds < 1) return;
@@ -193,7 +199,8 @@ export function checkLength(specs: string, data: Split, config: TrainConfig): vo
 export function describeCorpus(corpus: EncodedCorpus, data: Split, val?: string): string {
   const files = corpus.files.length > 1 ? ` (${corpus.files.length} texts)` : "";
   const heldOut = val === undefined ? "" : ` from ${val}`;
+  const unit = corpus.vocab.tokens === "graphemes" ? "grapheme clusters" : "characters";
   return `Corpus ${corpus.name}${files}: ${formatCount(data.train.length + data.val.length)} ` +
-    `characters, ${corpus.vocab.chars.length} distinct (train ${formatCount(data.train.length)}, ` +
+    `${unit}, ${corpus.vocab.chars.length} distinct (train ${formatCount(data.train.length)}, ` +
     `validation ${formatCount(data.val.length)}${heldOut})`;
 }

@@ -53,6 +53,7 @@ export const TRAIN_FLAGS = {
     defaultText: "the last --val-fraction of the training text",
     description: "A separate validation text (file or folder); all of --corpus then trains",
   },
+  tokens: configFlag("tokens", { fixed: true, valueName: "MODE" }),
   model: configFlag("model", { fixed: true, valueName: "KIND" }),
   hiddenSize: configFlag("hiddenSize", { fixed: true }),
   numLayers: configFlag("numLayers", { fixed: true }),

@@ -76,7 +76,7 @@ export interface Where {
 export async function prepareFresh(args: TrainArgs, where: Where): Promise<Run> {
   const { choice, outDir, backend, out } = where;
   const config = configFromFlags(args.overrides);
-  const corpus = await readWithProgress(choice, out);
+  const corpus = await readWithProgress(choice, out, config.tokens);
   const data = splitCorpus(corpus, config);
   const specs = choice.train.join('", "');
   checkLength(specs, data, config);
@@ -102,7 +102,7 @@ export async function prepareResume(
 ): Promise<Run> {
   const { choice, outDir, out, args } = where;
   const path = args.resume!;
-  const corpus = await readWithProgress(choice, out);
+  const corpus = await readWithProgress(choice, out, ckpt.vocab.tokens ?? "codepoints");
   const specs = choice.train.join('", "');
   checkVocab(specs, corpus.vocab, ckpt, path);
   const data = splitCorpus(corpus, config);

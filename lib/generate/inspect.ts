@@ -6,11 +6,11 @@
  */
 import type { CharModel } from "../model/char_model.ts";
 import { softmax } from "../core/softmax.ts";
-import { encode, type Vocab } from "../text/vocab.ts";
+import { encode, symbolsOf, type Vocab } from "../text/vocab.ts";
 
 /** Per-character readings of a model over a passage. */
 export interface PassageTrace {
-  /** The passage's characters (code points). */
+  /** The passage's symbols (code points, or grapheme clusters). */
   chars: string[];
   /** Hidden activations of the top layer after reading each character, `(N, H)` row-major. */
   hidden: Float64Array;
@@ -62,7 +62,7 @@ export function tracePassage(model: CharModel, vocab: Vocab, text: string): Pass
     model.step(x, state, logits);
     hidden.set(state[topName]!.data.subarray(0, H), t * H);
   }
-  return { chars: [...text], hidden, hiddenSize: H, bits };
+  return { chars: symbolsOf(vocab, text), hidden, hiddenSize: H, bits };
 }
 
 /**

@@ -8,6 +8,7 @@
 export * from "./pick.ts";
 export * from "./stream_state.ts";
 export * from "./sample.ts";
+export * from "./chunks.ts";
 export * from "./beam.ts";
 export * from "./names.ts";
 export * from "./score.ts";

@@ -8,7 +8,7 @@
 import { Rng } from "../core/rng.ts";
 import type { CharModel } from "../model/char_model.ts";
 import { NAME_BOUNDARY } from "../text/names.ts";
-import type { Vocab } from "../text/vocab.ts";
+import { symbolsOf, type Vocab } from "../text/vocab.ts";
 import type { PickOptions } from "./pick.ts";
 import { generate } from "./sample.ts";
 
@@ -18,7 +18,7 @@ export interface GenerateNamesOptions extends PickOptions {
   count: number;
   /** Random source: each name gets a generator seeded from it. */
   rng: Rng;
-  /** Longest name in characters before it is cut (default 30), the prefix included. */
+  /** Longest name in symbols (characters) before it is cut (default 30), the prefix included. */
   maxLength?: number;
   /** Text every name starts with (default none). */
   prefix?: string;
@@ -57,7 +57,8 @@ export function generateNames(
   if (!vocab.charToIndex.has(NAME_BOUNDARY)) {
     throw new RangeError("Cannot generate names: the vocabulary has no newline; train on names");
   }
-  for (const ch of prefix) {
+  const prefixSymbols = symbolsOf(vocab, prefix);
+  for (const ch of prefixSymbols) {
     if (!vocab.charToIndex.has(ch)) {
       throw new RangeError(
         `Cannot generate names: prefix character "${ch}" is not in the vocabulary`,
@@ -65,7 +66,7 @@ export function generateNames(
     }
   }
   const rngs = Array.from({ length: count }, () => new Rng(rng.nextU32()));
-  const length = Math.max(0, maxLength - [...prefix].length);
+  const length = Math.max(0, maxLength - prefixSymbols.length);
   if (count === 0) return [];
   const names = generate(model, vocab, {
     ...options,

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Vocab } from "../text/vocab.ts";
+import { symbolsOf, type Vocab } from "../text/vocab.ts";
 
 /** How much of a generated text occurs verbatim in the training text. */
 export interface CopyReport {
@@ -52,7 +52,7 @@ export function copyReport(
   if (!Number.isInteger(n) || n < 1) {
     throw new RangeError(`Invalid n ${n}: expected an integer >= 1`);
   }
-  const chars = [...generated];
+  const chars = symbolsOf(vocab, generated);
   const g = Int32Array.from(chars, (ch) => vocab.charToIndex.get(ch) ?? -1);
   // the longest copied span: binary search on its length (every shorter piece occurs too)
   let lo = 0, hi = g.length, at = 0;

@@ -40,6 +40,11 @@ export interface Generated {
   chars: number;
   /** Sum of the model's log-probabilities (nats, temperature 1) of those characters. */
   logProb: number;
+  /**
+   * Index of the last character generated (-1 when none). It is not yet fed to the model:
+   * pass it as `startIndex` with the same one-stream `state` to continue (see `chunks.ts`).
+   */
+  last: number;
 }
 
 /**
@@ -97,7 +102,13 @@ export function generate(model: CharModel, vocab: Vocab, options: GenerateOption
   const logits = new Float64Array(B * V); // (B, V)
   for (let b = 0; b < B; b++) logits.set(primed.logits, b * V);
   const x = new Int32Array(B);
-  const out: Generated[] = rngs.map(() => ({ text: "", stopped: false, chars: 0, logProb: 0 }));
+  const out: Generated[] = rngs.map(() => ({
+    text: "",
+    stopped: false,
+    chars: 0,
+    logProb: 0,
+    last: -1,
+  }));
   const shown = new Int32Array(B); // UTF-16 units of each text passed to onText
   let active = B;
   for (let n = 0; n < length && active > 0; n++) {
@@ -108,7 +119,7 @@ export function generate(model: CharModel, vocab: Vocab, options: GenerateOption
       g.logProb += logits[b * V + id]! - logSumExp(logits, { offset: b * V, n: V }); // log p
       g.text += vocab.chars[id]!;
       g.chars++;
-      x[b] = id;
+      g.last = x[b] = id;
       if (stop && g.text.endsWith(stop)) {
         g.text = g.text.slice(0, -stop.length);
         g.stopped = true;

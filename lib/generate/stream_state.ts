@@ -6,11 +6,14 @@
  * @module
  */
 import type { CharModel, State } from "../model/char_model.ts";
-import { describeChar, type Vocab } from "../text/vocab.ts";
+import { describeChar, symbolsOf, type Vocab } from "../text/vocab.ts";
 
 /** Where generation starts. */
 export interface PrimeOptions {
-  /** Text to run through the model first (any length); it is not part of the result. */
+  /**
+   * Text to run through the model first (any length), split into the vocabulary's symbols; it
+   * is not part of the result.
+   */
   prime?: string;
   /**
    * State to start from, `B = 1`, advanced in place (through the prime, and through the
@@ -106,7 +109,7 @@ export function gatherStateRows(dst: State, src: State, rows: Int32Array): void 
 
 function encodePrime(vocab: Vocab, prime: string): number[] {
   const ids: number[] = [];
-  for (const ch of prime) {
+  for (const ch of symbolsOf(vocab, prime)) {
     const id = vocab.charToIndex.get(ch);
     if (id === undefined) {
       throw new RangeError(

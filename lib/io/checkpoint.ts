@@ -2,9 +2,10 @@
  * Checkpoints as safetensors files: parameters, optimizer moments and the
  * carried hidden state as tensors in the model's precision (F32 from a float32
  * backend, F64 from the f64 one: no rounding either way); vocabulary, model and training
- * config, step, data position, RNG state and the divergence guard's bookkeeping as metadata. Saving is atomic;
- * loading validates everything and names what is wrong, and puts the model on
- * any backend (float32 or float64: the file is the same).
+ * config, step, data position, RNG state and the divergence guard's bookkeeping as metadata.
+ * The config's `tokens` is the vocabulary's token mode (code points, or grapheme clusters;
+ * files without it are code points). Saving is atomic; loading validates everything and names
+ * what is wrong, and puts the model on any backend (float32 or float64: the file is the same).
  *
  * Version 2 names a one-layer `rnn` like every stacked model (`l0.Wx`, ...,
  * state `h.0`); files with the seed's names for it (`Wxh`, `Whh`, `bh`, state
@@ -104,7 +105,7 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
     version: VERSION,
     model: JSON.stringify(ckpt.model.config),
     vocab: JSON.stringify(ckpt.vocab.chars),
-    config: JSON.stringify(ckpt.config),
+    config: JSON.stringify({ ...ckpt.config, tokens: ckpt.vocab.tokens ?? "codepoints" }),
     optimizer: JSON.stringify({ name: ckpt.optimizer.name, steps: ckpt.optimizer.steps }),
     step: String(ckpt.step),
     position: String(ckpt.position),
@@ -149,7 +150,8 @@ export function decodeCheckpoint(
   if (!Array.isArray(chars) || !chars.every((c) => typeof c === "string")) {
     throw new Error(`Invalid checkpoint: metadata "vocab" is not a list of characters`);
   }
-  const vocab = vocabFromChars(chars);
+  const config = makeConfig(parseJson<Partial<TrainConfig>>(meta("config"), "config"));
+  const vocab = vocabFromChars(chars, { tokens: config.tokens }); // older files: code points
   if (modelConfig.vocabSize !== vocab.chars.length) {
     throw new Error(
       `Invalid checkpoint: model vocabulary size ${modelConfig.vocabSize} differs from ` +
@@ -162,7 +164,6 @@ export function decodeCheckpoint(
   const optimizer = createOptimizer(opt.name, model.params, { backend: model.backend });
   optimizer.steps = integer(opt.steps, "optimizer steps");
   fill("optim", optimizer.state, tensors);
-  const config = makeConfig(parseJson<Partial<TrainConfig>>(meta("config"), "config"));
   const expected = resolveModelConfig(modelConfigOf(config, vocab.chars.length));
   const actual = model.config;
   for (const key of ["kind", "hiddenSize", "numLayers", "dropout"] as const) {

@@ -1,6 +1,7 @@
 /**
  * Files: safetensors encoding, checkpoints with full validation, atomic writes, one run per
- * folder, and the PyTorch layout (`nn.RNN`/`nn.LSTM`/`nn.GRU` + `nn.Linear` names, gate order
+ * folder, run folders with their training history, weights packed (float16 or 8-bit) for web
+ * pages, and the PyTorch layout (`nn.RNN`/`nn.LSTM`/`nn.GRU` + `nn.Linear` names, gate order
  * and biases) for export and import.
  *
  * @module
@@ -12,3 +13,5 @@ export * from "./read_file.ts";
 export * from "./torch_format.ts";
 export * from "./torch_file.ts";
 export * from "./run_lock.ts";
+export * from "./quantize.ts";
+export * from "./run_folder.ts";

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createBackend } from "../backend/create.ts";
 import type { Backend } from "../backend/types.ts";
 import type { Rng } from "../core/rng.ts";
 import { type ModelConfig, resolveModelConfig } from "./char_model.ts";
@@ -41,6 +42,6 @@ export function createModel(
   return new StackedRnn(rng, {
     ...resolveModelConfig(config),
     initScale,
-    backend: options.backend,
+    backend: options.backend ?? createBackend(),
   });
 }

@@ -19,7 +19,6 @@
  *
  * @module
  */
-import { createBackend } from "../backend/create.ts";
 import type { Backend } from "../backend/types.ts";
 import { Rng } from "../core/rng.ts";
 import type { FloatArray, Params } from "../core/tensor.ts";
@@ -40,8 +39,11 @@ import { RecurrentLayer } from "./layer.ts";
 export interface StackedRnnOptions extends ModelConfig {
   /** Standard deviation of the Gaussian initial weights; default `1 / sqrt(H)`. */
   initScale?: number;
-  /** The backend; default `createBackend()` (auto: the fastest that runs here). */
-  backend?: Backend;
+  /**
+   * The backend (`createModel` defaults it to `createBackend()`, the fastest here). Given, not
+   * chosen here, so the model and everything it imports also run in a browser.
+   */
+  backend: Backend;
 }
 
 /** Dropout buffers of one chunk shape. */
@@ -106,7 +108,7 @@ export class StackedRnn implements CharModel {
     const { kind, vocabSize: V, hiddenSize: H, numLayers: L } = config;
     const { initScale } = options;
     this.config = config;
-    const backend = this.backend = options.backend ?? createBackend();
+    const backend = this.backend = options.backend;
     const layers: RecurrentLayer[] = [];
     for (let k = 0; k < L; k++) {
       const inputSize = k === 0 ? V : H;

@@ -1,6 +1,6 @@
 /**
  * Reporting: Plotly figures and Jupyter bundles, live plots, tables, the progress text the CLI and
- * notebooks share, and the notebooks' training monitor.
+ * notebooks share, the notebooks' training monitor, and generator widgets that run in the page.
  *
  * @module
  */
@@ -10,3 +10,5 @@ export * from "./plot_live.ts";
 export * from "./table.ts";
 export * from "./progress.ts";
 export * from "./monitor.ts";
+export * from "./widget_payload.ts";
+export * from "./widget.ts";

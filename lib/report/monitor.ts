@@ -189,6 +189,32 @@ export class TrainingMonitor {
   #plot: LivePlot | undefined;
 
   /**
+   * A monitor that has seen a finished run's events, e.g. a run folder's history, to show its
+   * figure and summary; it draws nothing by itself.
+   *
+   * @param events Trainer events in order (steps, validation passes, samples).
+   * @param run Total steps and sample temperature, e.g. the run's `TrainConfig`.
+   * @param options As for the constructor (`log` defaults to none here).
+   * @returns The monitor, its curves filled in.
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * const events = [{ type: "eval", step: 5, valLoss: 1, valBpc: 1 / Math.LN2 }] as const;
+   * const monitor = TrainingMonitor.fromEvents(events, { steps: 10 });
+   * assert.deepEqual(monitor.curves.valStep, [5]);
+   * ```
+   */
+  static fromEvents(
+    events: readonly TrainEvent[],
+    run: MonitoredRun,
+    options: MonitorOptions = {},
+  ): TrainingMonitor {
+    const monitor = new TrainingMonitor(run, { log: null, ...options });
+    for (const event of events) monitor.record(event);
+    return monitor;
+  }
+
+  /**
    * Prepares a monitor; nothing is drawn until the first redraw.
    *
    * @param run Total steps and sample temperature, e.g. the run's `TrainConfig`.

@@ -106,22 +106,30 @@ function formatLr(lr: number): string {
 }
 
 /**
- * A validation line in nats and bits per character.
+ * A validation line in nats and bits per character; for grapheme symbols, bits per code point
+ * too (comparable with a code-point model's bits per character).
  *
  * @param event The trainer's eval event.
- * @param options `improved`: mark a new best (it was saved to best.safetensors).
+ * @param options `improved`: mark a new best (it was saved to best.safetensors);
+ *   `codePointsPerSymbol`: code points per symbol of the held-out text (1 for code points).
  * @returns The line.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * const e = { type: "eval", step: 250, valLoss: 1.5, valBpc: 1.5 / Math.LN2 } as const;
  * assert.deepEqual(formatEval(e), "step 250: val loss 1.5000 nats/char (2.164 bits/char)");
+ * assert.ok(formatEval(e, { codePointsPerSymbol: 2 }).endsWith("(2.164 bits/char, 1.082 bits/code point)"));
  * ```
  */
-export function formatEval(event: EvalEvent, options: { improved?: boolean } = {}): string {
+export function formatEval(
+  event: EvalEvent,
+  options: { improved?: boolean; codePointsPerSymbol?: number } = {},
+): string {
   const mark = options.improved ? " (best so far)" : "";
+  const ratio = options.codePointsPerSymbol ?? 1;
+  const perCodePoint = ratio === 1 ? "" : `, ${(event.valBpc / ratio).toFixed(3)} bits/code point`;
   return `step ${event.step}: val loss ${event.valLoss.toFixed(4)} nats/char ` +
-    `(${event.valBpc.toFixed(3)} bits/char)${mark}`;
+    `(${event.valBpc.toFixed(3)} bits/char${perCodePoint})${mark}`;
 }
 
 /**

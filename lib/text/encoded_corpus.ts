@@ -18,13 +18,14 @@ import {
   type TextLabel,
   type TextSource,
 } from "./text_files.ts";
-import { type Vocab, vocabFromChars } from "./vocab.ts";
+import { compareCodePoints, splitSymbols, type TokenMode } from "./tokens.ts";
+import { encode, type Vocab, vocabFromChars } from "./vocab.ts";
 
 /** A corpus encoded with its vocabulary. */
 export interface EncodedCorpus {
   /** Short name: `brown`, a file or folder name, or several joined by `+`. */
   name: string;
-  /** Sorted code points of the training and validation texts. */
+  /** Sorted symbols (code points, or grapheme clusters) of the training and validation texts. */
   vocab: Vocab;
   /** The training text's ids (all given texts, joined by blank lines). */
   train: TokenIds;
@@ -52,6 +53,11 @@ export interface ReadCorpusOptions {
   onProgress?: (progress: CorpusProgress) => void;
   /** Bytes per piece (default 8 MiB). */
   chunkBytes?: number;
+  /**
+   * What a symbol is (default code points). Grapheme clusters can span pieces, so that mode
+   * reads each text whole, then segments it.
+   */
+  tokens?: TokenMode;
 }
 
 /** The label of a validation text in messages. */
@@ -103,6 +109,36 @@ export async function readCorpus(
     };
   };
   const chunkBytes = options.chunkBytes;
+  if (options.tokens === "graphemes") {
+    const whole = async (sources: TextSource[], label: TextLabel) => {
+      let text = "";
+      for await (
+        const piece of readTextChunks(sources, { chunkBytes, onBytes: progress("scan"), label })
+      ) {
+        text += piece;
+      }
+      return text;
+    };
+    const trainText = await whole(train, CORPUS_LABEL);
+    const valText = val ? await whole(val, VAL_LABEL) : undefined;
+    const symbols = new Set([
+      ...splitSymbols(trainText, "graphemes"),
+      ...splitSymbols(valText ?? "", "graphemes"),
+    ]);
+    const vocab = vocabFromChars([...symbols].sort(compareCodePoints), { tokens: "graphemes" });
+    const compact = (text: string) => {
+      const ids = encode(vocab, text), out = idArrayFor(vocab.chars.length, ids.length);
+      out.set(ids);
+      return out;
+    };
+    return {
+      name: corpusTitle(specs),
+      vocab,
+      train: compact(trainText),
+      ...(valText !== undefined ? { val: compact(valText) } : {}),
+      files: train.map((s) => s.path),
+    };
+  }
 
   // pass 1: which code points occur, and how many characters each part has
   const seen = new Uint8Array(0x110000);

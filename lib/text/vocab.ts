@@ -1,59 +1,124 @@
 /**
  * Character vocabulary over Unicode code points (not UTF-16 units), so
- * Devanagari, emoji and other astral characters are single symbols.
+ * Devanagari, emoji and other astral characters are single symbols; or, with
+ * `tokens: "graphemes"`, over grapheme clusters (`tokens.ts`), so a Devanagari
+ * akshara such as क्षि is one symbol.
  *
  * @module
  */
+import { compareCodePoints, splitSymbols, TOKEN_MODES, type TokenMode } from "./tokens.ts";
 
-/** Sorted distinct characters with maps both ways. */
+/** Sorted distinct symbols (characters) with maps both ways. */
 export interface Vocab {
-  /** Characters sorted by code point; `chars[i]` is the character of index `i`. */
+  /** Symbols sorted by code point; `chars[i]` is the symbol of index `i`. */
   readonly chars: readonly string[];
-  /** Character to index. */
+  /** Symbol to index. */
   readonly charToIndex: ReadonlyMap<string, number>;
+  /** What a symbol is: a code point (default, when absent) or a grapheme cluster. */
+  readonly tokens?: TokenMode;
+}
+
+/** Options of {@linkcode buildVocab} and {@linkcode vocabFromChars}. */
+export interface VocabOptions {
+  /** `"codepoints"` (default) or `"graphemes"`: see `tokens.ts`. */
+  tokens?: TokenMode;
 }
 
 /**
- * Builds a vocabulary of the distinct code points of `text`, sorted by code point.
+ * Builds a vocabulary of the distinct symbols of `text` (code points, or grapheme clusters
+ * with `tokens: "graphemes"`), sorted by code point.
  *
  * @param text Any string.
+ * @param options `tokens`: what a symbol is.
  * @returns The vocabulary.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * assert.deepEqual(buildVocab("banana").chars, ["a", "b", "n"]);
+ * assert.deepEqual(buildVocab("सीता", { tokens: "graphemes" }).chars, ["ता", "सी"]);
  * ```
  */
-export function buildVocab(text: string): Vocab {
-  const set = new Set<number>();
-  for (const ch of text) set.add(ch.codePointAt(0)!);
-  const codes = [...set].sort((a, b) => a - b);
-  return vocabFromChars(codes.map((c) => String.fromCodePoint(c)));
+export function buildVocab(text: string, options: VocabOptions = {}): Vocab {
+  const symbols = [...new Set(splitSymbols(text, options.tokens))].sort(compareCodePoints);
+  return vocabFromChars(symbols, options);
 }
 
 /**
- * Rebuilds a vocabulary from its character list (as saved in a checkpoint).
+ * Rebuilds a vocabulary from its symbol list (as saved in a checkpoint).
  *
- * @param chars Distinct single-code-point strings, in index order.
+ * @param chars Distinct symbols in index order: single code points, or with
+ *   `tokens: "graphemes"` single grapheme clusters.
+ * @param options `tokens`: what a symbol is (default code points).
  * @returns The vocabulary.
+ * @throws {TypeError} for an entry that is not one symbol, or a repeated one.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * assert.deepEqual(vocabFromChars(["x", "y"]).charToIndex.get("y"), 1);
+ * assert.throws(() => vocabFromChars(["क्ष"]), /expected one character/);
+ * assert.equal(vocabFromChars(["क्ष"], { tokens: "graphemes" }).tokens, "graphemes");
  * ```
  */
-export function vocabFromChars(chars: readonly string[]): Vocab {
+export function vocabFromChars(chars: readonly string[], options: VocabOptions = {}): Vocab {
+  const { tokens = "codepoints" } = options;
+  if (!TOKEN_MODES.includes(tokens)) {
+    throw new TypeError(
+      `Unknown token mode "${tokens}": expected one of ${TOKEN_MODES.join(", ")}`,
+    );
+  }
   const charToIndex = new Map<string, number>();
   chars.forEach((ch, i) => {
-    if ([...ch].length !== 1) {
-      throw new TypeError(`Invalid vocabulary entry ${JSON.stringify(ch)}: expected one character`);
+    if (splitSymbols(ch, tokens).length !== 1) {
+      const what = tokens === "graphemes" ? "one grapheme cluster" : "one character";
+      throw new TypeError(`Invalid vocabulary entry ${JSON.stringify(ch)}: expected ${what}`);
     }
     if (charToIndex.has(ch)) {
       throw new TypeError(`Invalid vocabulary: character ${JSON.stringify(ch)} appears twice`);
     }
     charToIndex.set(ch, i);
   });
-  return { chars: [...chars], charToIndex };
+  return tokens === "codepoints"
+    ? { chars: [...chars], charToIndex }
+    : { chars: [...chars], charToIndex, tokens };
+}
+
+/**
+ * Splits a text into the symbols of a vocabulary's token mode (code points or graphemes).
+ *
+ * @param vocab The vocabulary.
+ * @param text Any string.
+ * @returns The symbols in order.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const vocab = buildVocab("राम", { tokens: "graphemes" });
+ * assert.deepEqual(symbolsOf(vocab, "मरा"), ["म", "रा"]);
+ * ```
+ */
+export function symbolsOf(vocab: Vocab, text: string): string[] {
+  return splitSymbols(text, vocab.tokens);
+}
+
+/**
+ * The code points a run of symbol indices stands for: divide bits per symbol by
+ * `codePointsOf(vocab, ids) / ids.length` to get bits per code point.
+ *
+ * @param vocab The vocabulary.
+ * @param ids Symbol indices.
+ * @returns The number of code points of their text.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const vocab = buildVocab("क्षि", { tokens: "graphemes" });
+ * assert.equal(codePointsOf(vocab, [0, 0]), 8);
+ * ```
+ */
+export function codePointsOf(vocab: Vocab, ids: ArrayLike<number>): number {
+  if (!vocab.tokens || vocab.tokens === "codepoints") return ids.length;
+  const lengths = vocab.chars.map((ch) => [...ch].length);
+  let n = 0;
+  for (let i = 0; i < ids.length; i++) n += lengths[ids[i]!] ?? 0;
+  return n;
 }
 
 /**
@@ -61,7 +126,7 @@ export function vocabFromChars(chars: readonly string[]): Vocab {
  *
  * @param vocab The vocabulary.
  * @param text Text made only of vocabulary characters.
- * @returns One index per code point.
+ * @returns One index per symbol (code point, or grapheme cluster).
  * @throws {RangeError} naming the first character not in the vocabulary.
  * @example
  * ```ts
@@ -72,7 +137,7 @@ export function vocabFromChars(chars: readonly string[]): Vocab {
  */
 export function encode(vocab: Vocab, text: string): Int32Array {
   const out: number[] = [];
-  for (const ch of text) {
+  for (const ch of symbolsOf(vocab, text)) {
     const i = vocab.charToIndex.get(ch);
     if (i === undefined) {
       throw new RangeError(
@@ -105,17 +170,20 @@ export function decode(vocab: Vocab, indices: ArrayLike<number>): string {
 }
 
 /**
- * A readable name for a character in messages: the character and its code point.
+ * A readable name for a character in messages: the character and its code point(s).
  *
- * @param ch One character.
- * @returns E.g. `"é" (U+00E9)`.
+ * @param ch One symbol: a code point, or a grapheme cluster.
+ * @returns E.g. `"é" (U+00E9)`, `"कि" (U+0915 U+093F)`.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * assert.deepEqual(describeChar("\n"), '"\\n" (U+000A)');
+ * assert.deepEqual(describeChar("कि"), '"कि" (U+0915 U+093F)');
  * ```
  */
 export function describeChar(ch: string): string {
-  const code = ch.codePointAt(0) ?? 0;
-  return `${JSON.stringify(ch)} (U+${code.toString(16).toUpperCase().padStart(4, "0")})`;
+  const codes = [...ch].map((c) => c.codePointAt(0)!);
+  if (codes.length === 0) codes.push(0);
+  const hex = codes.map((c) => `U+${c.toString(16).toUpperCase().padStart(4, "0")}`);
+  return `${JSON.stringify(ch)} (${hex.join(" ")})`;
 }

@@ -15,6 +15,7 @@ import {
 import { type OptimizerName, OPTIMIZERS } from "./optim.ts";
 import { LR_SCHEDULES } from "./schedule.ts";
 import { DIVERGENCE_ACTIONS, type DivergenceAction } from "./divergence.ts";
+import { TOKEN_MODES, type TokenMode } from "../text/tokens.ts";
 
 /** Everything a training run needs besides the text. */
 export interface TrainConfig {
@@ -67,6 +68,8 @@ export interface TrainConfig {
   sampleTemperature: number;
   /** Seed of every random choice (initial weights, sampling). */
   seed: number;
+  /** What a symbol is: `"codepoints"` (each code point) or `"graphemes"` (`Intl.Segmenter` clusters). */
+  tokens: TokenMode;
 }
 
 /** The defaults: a model that learns visibly in under a minute on 2 cores on a float32 backend. */
@@ -94,6 +97,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   sampleLength: 200,
   sampleTemperature: 0.8,
   seed: 42,
+  tokens: "codepoints",
 });
 
 /** A numeric field's range; the command-line flags use the same shape. */
@@ -239,6 +243,11 @@ export const CONFIG_FIELDS: ConfigFields = Object.freeze({
     type: "int",
     min: 0,
     description: "Seed of the initial weights and the samples",
+  },
+  tokens: {
+    type: "choice",
+    choices: TOKEN_MODES,
+    description: "Symbols: codepoints, or graphemes (a Devanagari akshara is one symbol)",
   },
 });
 

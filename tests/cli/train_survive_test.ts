@@ -211,8 +211,8 @@ Deno.test("a read-only output folder: one line, exit 1, the checkpoint in it unt
   const out = join(dir, "read-only");
   const made = await cli("train", ["--corpus", corpus, ...TINY, "--steps", "5", "--out", out]);
   assertEquals(made.code, 0, made.stderr);
-  const latest = join(out, "latest.safetensors");
-  const before = await Deno.readFile(latest);
+  const latest = join(out, "latest.safetensors"), history = join(out, "history.jsonl");
+  const before = await Deno.readFile(latest), historyBefore = await Deno.readFile(history);
   // root writes anywhere; without the override capability it honours the mode like anyone
   const prefix = Deno.uid() === 0 ? await dropOverride() : [];
   if (prefix === undefined) {
@@ -234,8 +234,10 @@ Deno.test("a read-only output folder: one line, exit 1, the checkpoint in it unt
     await Deno.chmod(out, 0o755);
   }
   assertEquals(await Deno.readFile(latest), before);
+  assertEquals(await Deno.readFile(history), historyBefore);
   assertEquals([...Deno.readDirSync(out)].map((e) => e.name).sort(), [
     "best.safetensors",
+    "history.jsonl",
     "latest.safetensors",
   ]);
 });

@@ -1,6 +1,8 @@
 // Notebooks as a person sees them: each executed notebook opened from a real Jupyter Notebook 6
 // server, and its HTML export opened from disk, in headless Chromium with the network cut off.
-// Every plot output must be drawn as an SVG with traces. Screenshots go to test-artifacts/browser/.
+// Every plot output must be drawn as an SVG with traces, and every generator widget must
+// generate in the page (widget_page.ts), on the live page also after its kernel is shut down.
+// Screenshots go to test-artifacts/browser/.
 // Set NOTEBOOKS=a.ipynb,b.ipynb to test other notebooks than notebooks/*.ipynb.
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { assertEquals } from "../assert.ts";
@@ -18,6 +20,7 @@ import {
   PYTHON,
   run,
 } from "./notebook_support.ts";
+import { checkWidgets, TYPED_PRIMES, type WidgetCheck, widgetOutputCount } from "./widget_page.ts";
 
 const notebooks = listNotebooks();
 const missing = notebooks.length > 0 ? (await jupyterMissing()) ?? (await chromiumMissing()) : null;
@@ -115,21 +118,30 @@ async function startServer(dir: string): Promise<Server> {
   throw new Error(`jupyter notebook did not start in 30 s:\n${await logTail(logPath)}`);
 }
 
+/** Shuts down the kernels the pages started (their sessions) and waits until none runs. */
+async function shutdownKernels(server: Server): Promise<void> {
+  const headers = { Authorization: `token ${server.token}` };
+  const list = (what: string) =>
+    fetch(`${server.url}/api/${what}`, { headers, signal: AbortSignal.timeout(5_000) })
+      .then((r) => r.json()) as Promise<{ id: string }[]>;
+  for (const s of await list("sessions")) {
+    await fetch(`${server.url}/api/sessions/${s.id}`, {
+      method: "DELETE",
+      headers,
+      signal: AbortSignal.timeout(10_000),
+    }).then((r) => r.body?.cancel());
+  }
+  const deadline = Date.now() + 15_000;
+  while ((await list("kernels")).length > 0) {
+    if (Date.now() > deadline) throw new Error("the kernels did not shut down in 15 s");
+    await sleep(250);
+  }
+}
+
 async function stopServer(server: Server): Promise<void> {
   // Shut down the kernels the pages started, then the server; bounded, SIGKILL as a last resort.
   try {
-    const headers = { Authorization: `token ${server.token}` };
-    const sessions = await fetch(`${server.url}/api/sessions`, {
-      headers,
-      signal: AbortSignal.timeout(5_000),
-    }).then((r) => r.json()) as { id: string }[];
-    for (const s of sessions) {
-      await fetch(`${server.url}/api/sessions/${s.id}`, {
-        method: "DELETE",
-        headers,
-        signal: AbortSignal.timeout(10_000),
-      }).then((r) => r.body?.cancel());
-    }
+    await shutdownKernels(server);
   } catch {
     // the server may already be gone
   }
@@ -183,12 +195,13 @@ const pageState = `JSON.stringify({
   text: [...document.querySelectorAll(".charrnn-plot")].map((d) => d.textContent.slice(0, 60)),
 })`;
 
-/** Opens `url`, checks the plots and saves a screenshot. */
+/** Opens `url`, checks the plots and the generator widgets, and saves a screenshot. */
 async function checkPage(
   context: BrowserContext,
   url: string,
   expected: number,
   shot: string,
+  widgets: WidgetCheck,
 ): Promise<void> {
   const page = await context.newPage();
   const errors: string[] = [];
@@ -201,6 +214,7 @@ async function checkPage(
       throw new Error(`${error.message}\npage: ${state}\nerrors: ${errors.join(" | ")}`);
     });
     assertEquals(seen, { plots: expected, traced: expected }, `plots drawn in ${url}`);
+    console.log(`  ${await checkWidgets(page, widgets)}`);
     // Notebook 6 scrolls inside #site; let the page grow so the screenshot shows every cell.
     await page.addStyleTag({
       content:
@@ -221,7 +235,8 @@ if (notebooks.length === 0) {
   });
 } else {
   Deno.test({
-    name: "notebooks draw their plots in Chromium: Jupyter Notebook page and HTML export",
+    name:
+      "notebooks draw their plots and generate in Chromium: Jupyter Notebook page and HTML export",
     ignore,
     sanitizeOps: false,
     sanitizeResources: false,
@@ -229,14 +244,14 @@ if (notebooks.length === 0) {
       if (missing !== null) throw new Error(missing);
       const work = await Deno.makeTempDir({ prefix: "charrnn-browser-" });
       await Deno.mkdir(SHOTS, { recursive: true });
-      const pages: { name: string; expected: number }[] = [];
+      const pages: { name: string; expected: number; widgets: number }[] = [];
       for (const path of notebooks) {
         const name = path.split("/").at(-1)!.replace(/\.ipynb$/, "");
         const executed = await executeNotebook(path);
-        const expected = (executed.notebook as Notebook).cells
-          .reduce((n, cell) => n + plotOutputCount(cell), 0);
+        const notebook = executed.notebook as Notebook;
+        const expected = notebook.cells.reduce((n, cell) => n + plotOutputCount(cell), 0);
         await Deno.copyFile(executed.path, `${work}/${name}.ipynb`);
-        pages.push({ name, expected });
+        pages.push({ name, expected, widgets: widgetOutputCount(notebook) });
       }
       const files = pages.map((p) => `${work}/${p.name}.ipynb`);
       const signed = await run(PYTHON, ["-m", "nbformat.sign", ...files], { timeoutMs: 60_000 });
@@ -272,15 +287,26 @@ if (notebooks.length === 0) {
           blocked.push(url);
           return route.abort();
         });
-        for (const { name, expected } of pages) {
-          await t.step(`${name}: ${expected} plots on the live notebook page`, async () => {
+        for (const { name, expected, widgets } of pages) {
+          const what = `${expected} plots, ${widgets} generator widget(s)`;
+          const prime = TYPED_PRIMES[name] ?? "";
+          await t.step(`${name}: ${what} on the live notebook page`, async () => {
             const url = `${server.url}/notebooks/${name}.ipynb?token=${server.token}`;
-            await checkPage(context!, url, expected, `${SHOTS}/${name}-notebook.png`);
+            await checkPage(context!, url, expected, `${SHOTS}/${name}-notebook.png`, {
+              expected: widgets,
+              prime,
+              shots: `${SHOTS}/${name}-notebook`,
+              stopKernel: () => shutdownKernels(server),
+            });
           });
-          await t.step(`${name}: ${expected} plots in the HTML export`, async () => {
+          await t.step(`${name}: ${what} in the HTML export`, async () => {
             await Deno.copyFile(`${work}/${name}.html`, `${SHOTS}/${name}.html`);
             const url = `file://${work}/${name}.html`;
-            await checkPage(context!, url, expected, `${SHOTS}/${name}-export.png`);
+            await checkPage(context!, url, expected, `${SHOTS}/${name}-export.png`, {
+              expected: widgets,
+              prime,
+              shots: `${SHOTS}/${name}-export`,
+            });
           });
         }
         const cdn = blocked.filter((u) => /plot\.ly|plotly/i.test(u));

@@ -9,6 +9,7 @@ export * from "./plot_bundle.ts";
 export * from "./plot_live.ts";
 export * from "./table.ts";
 export * from "./progress.ts";
+export * from "./curves.ts";
 export * from "./monitor.ts";
 export * from "./widget_payload.ts";
 export * from "./widget.ts";

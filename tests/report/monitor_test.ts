@@ -1,7 +1,8 @@
 // Training monitor: curves, redraw schedule, progress and summary text, samples, figure thinning,
 // and a real Trainer run feeding it.
 import { assertEquals, assertOk, assertRejects, assertThrows } from "../assert.ts";
-import { thinIndices, TrainingMonitor } from "../../lib/report/monitor.ts";
+import { thinIndices } from "../../lib/report/curves.ts";
+import { TrainingMonitor } from "../../lib/report/monitor.ts";
 import type { PlotlyFigure } from "../../lib/report/plot.ts";
 import { type LivePlot, livePlot, type RawDisplayOptions } from "../../lib/report/plot_live.ts";
 import type { EvalEvent, SampleEvent, StepEvent } from "../../lib/train/trainer.ts";

@@ -240,9 +240,9 @@ export async function executeNotebook(path: string): Promise<Executed> {
   const start = performance.now();
   let result = await runNotebook(path, outPath);
   // The Deno kernel now and then sends a message whose HMAC does not match its bytes (seen a few
-  // times on a loaded machine, at the start of a cell that follows a large plot output). That is
-  // the kernel's transport, not the notebook: run it again, at most twice, and say so.
-  for (let retry = 1; retry <= 2 && KERNEL_GARBLED.test(result.stderr); retry++) {
+  // times on a loaded machine, while a cell sends a large plot output with plotly.js). That is
+  // the kernel's transport, not the notebook: run it again, at most four times, and say so.
+  for (let retry = 1; retry <= 4 && KERNEL_GARBLED.test(result.stderr); retry++) {
     console.log(
       `  ${name}: the kernel sent a garbled message (Invalid Signature); run ${retry + 1}`,
     );

@@ -115,3 +115,14 @@ Deno.test("bench --configs GEN-RNN,GEN-LSTM64: generation speed lines in the pee
   ]);
   for (const l of lines) assertOk(l.chars_per_s > 0 && l.segments.length === 3, JSON.stringify(l));
 });
+
+Deno.test("bench: the LSTM config runs the LSTM and counts 24 H^2 + 6 V H FLOPs", async () => {
+  const r = await cli("bench", [
+    ...["--configs", "LSTM", "--seconds", "0.03", "--warmup", "0", "--engine", "wasm"],
+  ]);
+  assertEquals(r.code, 0, r.stderr);
+  const line = JSON.parse(r.stdout.trim());
+  assertEquals([line.name, line.config], ["deno-lstm-wasm", "H512_T50_B64_V100"]);
+  assertEquals(line.flops_per_char, 24 * 512 * 512 + 6 * 100 * 512);
+  assertOk(line.chars_per_s > 0 && line.segments.length === 3);
+});

@@ -9,27 +9,7 @@ import { isWellFormedDevanagari } from "../../lib/text/devanagari.ts";
 import { namesToText } from "../../lib/text/names.ts";
 import { sanskritNames } from "../../lib/text/sanskrit_names.ts";
 import { splitSymbols } from "../../lib/text/tokens.ts";
-
-const ROOT = new URL("../..", import.meta.url).pathname;
-const decoder = new TextDecoder();
-
-async function cli(command: string, args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-ffi",
-      join(ROOT, "cli", `${command}.ts`),
-      ...args,
-    ],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-  }).output();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
-}
+import { cli } from "./cli_support.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "run_folder_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));

@@ -6,6 +6,8 @@
  */
 import { join } from "node:path";
 import { decodeSafetensors } from "../../lib/io/safetensors.ts";
+import type { CharModel } from "../../lib/model/char_model.ts";
+import { cliArgs } from "../cli/cli_support.ts";
 import { IN_CI, PYTHON, ROOT, run, type RunResult } from "../notebooks/notebook_support.ts";
 
 export { IN_CI, PYTHON, ROOT, run, type RunResult };
@@ -102,13 +104,26 @@ export async function readLogits(path: string): Promise<Float64Array> {
  * @returns Exit code and output.
  */
 export function workbench(command: "export" | "import", args: string[]): Promise<RunResult> {
-  return run(Deno.execPath(), [
-    "run",
-    "--allow-read",
-    "--allow-write",
-    join(ROOT, "cli", `${command}.ts`),
-    ...args,
-  ], { cwd: ROOT, timeoutMs: 120_000 });
+  return run(Deno.execPath(), cliArgs(command, args), { cwd: ROOT, timeoutMs: 120_000 });
+}
+
+/**
+ * Our logits over character indices, one `step` at a time from a zero state (the sampler's
+ * path), `(N, V)`.
+ *
+ * @param model The model.
+ * @param ids The text's indices.
+ * @returns The logits of each position.
+ */
+export function stepLogits(model: CharModel, ids: ArrayLike<number>): Float64Array {
+  const V = model.config.vocabSize;
+  const out = new Float64Array(ids.length * V), state = model.initialState(1);
+  const logits = new Float64Array(V);
+  for (let n = 0; n < ids.length; n++) {
+    model.step(Int32Array.of(ids[n]!), state, logits);
+    out.set(logits, n * V);
+  }
+  return out;
 }
 
 /**
@@ -132,4 +147,18 @@ export function makeText(chars: number): string {
     text += s[0]!.toUpperCase() + s.slice(1) + (seed % 5 === 0 ? "!\n" : ". ");
   }
   return text;
+}
+
+/**
+ * The largest absolute difference of two arrays of the same length.
+ *
+ * @param a Values.
+ * @param b Values, as many.
+ * @returns `max |a - b|`.
+ */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`${a.length} values vs ${b.length}`);
+  let m = 0;
+  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k]! - b[k]!));
+  return m;
 }

@@ -12,7 +12,7 @@ import { sample } from "../../lib/generate/sample.ts";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../../lib/io/checkpoint.ts";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "../../lib/io/safetensors.ts";
 import { loadTorchFile, saveTorchFile } from "../../lib/io/torch_file.ts";
-import type { CharModel, ModelKind } from "../../lib/model/char_model.ts";
+import type { ModelKind } from "../../lib/model/char_model.ts";
 import { createModel } from "../../lib/model/create.ts";
 import { makeConfig } from "../../lib/train/config.ts";
 import { createOptimizer } from "../../lib/train/optim.ts";
@@ -20,6 +20,7 @@ import { buildVocab, encode, type Vocab } from "../../lib/text/vocab.ts";
 import {
   ignoreWithoutTorch,
   makeText,
+  maxAbsDiff,
   MODULE,
   probe,
   type ProbeJob,
@@ -27,6 +28,7 @@ import {
   PYTHON,
   readLogits,
   run,
+  stepLogits,
   torchMissing,
   TORCHRUN,
   workbench,
@@ -55,25 +57,6 @@ async function workDir(): Promise<string> {
     globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
   }
   return dir;
-}
-
-/** Our logits over a text, one `step` at a time from a zero state (the sampler's path). */
-function stepLogits(model: CharModel, vocab: Vocab, text: string): Float64Array {
-  const ids = encode(vocab, text), V = vocab.chars.length;
-  const out = new Float64Array(ids.length * V), state = model.initialState(1);
-  const logits = new Float64Array(V);
-  ids.forEach((id, n) => {
-    model.step(Int32Array.of(id), state, logits);
-    out.set(logits, n * V);
-  });
-  return out;
-}
-
-function maxDiff(a: Float64Array, b: Float64Array): number {
-  assertEquals(a.length, b.length);
-  let m = 0;
-  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k]! - b[k]!));
-  return m;
 }
 
 /** Row-wise softmax of `(N, V)` logits, in float64. */
@@ -141,7 +124,7 @@ Deno.test({
       ]);
       assertEquals(r.code, 0, r.stderr);
       assertOk(r.stdout.startsWith(`wrote ${out}: nn.`), r.stdout);
-      ours.set(id, stepLogits(ckpt.model, vocab, TEXT));
+      ours.set(id, stepLogits(ckpt.model, encode(vocab, TEXT)));
       jobs.push({ op: "logits", model: out, text: TEXT, out: join(work, `${id}.logits`) });
     }
     // controls: a GRU whose bhn went into bias_ih instead of bias_hh's n part, and an LSTM left
@@ -169,7 +152,7 @@ Deno.test({
     const rows: string[] = [];
     for (const [kind, L] of CASES) {
       const id = `${kind}${L}`;
-      const diff = maxDiff(await readLogits(join(work, `${id}.logits`)), ours.get(id)!);
+      const diff = maxAbsDiff(await readLogits(join(work, `${id}.logits`)), ours.get(id)!);
       rows.push(`${kind} ${L} layer${L > 1 ? "s" : ""}: ${diff.toExponential(2)}`);
       assertOk(diff < 1e-4, `${id}: max logit difference ${diff}`);
     }
@@ -178,7 +161,7 @@ Deno.test({
         `ours on ${backend.kind}, max |logit difference|:\n  ${rows.join("\n  ")}`,
     );
     for (const id of ["gru1", "lstm1"]) {
-      const wrong = maxDiff(await readLogits(join(work, `${id}.bad.logits`)), ours.get(id)!);
+      const wrong = maxAbsDiff(await readLogits(join(work, `${id}.bad.logits`)), ours.get(id)!);
       assertOk(wrong > 1e-2, `${id} with a wrong mapping differs by only ${wrong}`);
     }
   },
@@ -242,7 +225,7 @@ Deno.test({
       const V = vocab.chars.length;
       const torchLogits = await readLogits(join(work, `${id}.logits`));
       const torchP = probabilities(torchLogits, V);
-      const pDiff = maxDiff(probabilities(stepLogits(model, vocab, passage), V), torchP);
+      const pDiff = maxAbsDiff(probabilities(stepLogits(model, encode(vocab, passage)), V), torchP);
       // the inspector's surprisal of each character, against PyTorch's
       const bits = tracePassage(model, vocab, passage).bits, ids = encode(vocab, passage);
       let bitsDiff = 0;
@@ -329,7 +312,7 @@ Deno.test({
       const float32 = Float32Array.from(file.params[name]!.data); // b_ih + b_hh, rounded
       assertEquals(Float64Array.from(p.data), Float64Array.from(float32), name);
     }
-    const moved = maxDiff(
+    const moved = maxAbsDiff(
       Float64Array.from(model.params["l1.Wh"]!.data),
       Float64Array.from(start.model.params["l1.Wh"]!.data),
     );

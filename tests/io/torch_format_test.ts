@@ -1,6 +1,7 @@
 // The PyTorch layout without PyTorch: exact round trips, the same logits as PyTorch's
 // equations (written out below from its nn.RNN / nn.LSTM / nn.GRU documentation) in both
 // directions, and strict rejection of bad files.
+import { maxAbsDiff, stepLogits } from "../interop/torch_support.ts";
 import { assertEquals, assertOk, assertRejects, assertThrows } from "../assert.ts";
 import { createBackend } from "../../lib/backend/create.ts";
 import { Rng } from "../../lib/core/rng.ts";
@@ -104,23 +105,6 @@ function torchReference(
   return out;
 }
 
-/** Our logits over `ids`, stepping from a zero state (the sampler's path). */
-function ourLogits(model: StackedRnn, ids: Int32Array): Float64Array {
-  const out = new Float64Array(ids.length * V), state = model.initialState(1);
-  const logits = new Float64Array(V);
-  ids.forEach((id, n) => {
-    model.step(Int32Array.of(id), state, logits);
-    out.set(logits, n * V);
-  });
-  return out;
-}
-
-function maxDiff(a: Float64Array, b: Float64Array): number {
-  let m = 0;
-  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k]! - b[k]!));
-  return m;
-}
-
 Deno.test("torch layout: PyTorch's names and shapes, in state_dict order", () => {
   const specs = torchTensorSpecs({ kind: "gru", vocabSize: 7, hiddenSize: 4, numLayers: 2 });
   assertEquals(specs, [
@@ -174,8 +158,8 @@ Deno.test("torch layout: exported weights under PyTorch's equations give our log
   for (const [kind, L] of CASES) {
     const model = randomModel(kind, L, 11);
     const t = toTorchTensors(model.config, model.params, { dtype: "F64" });
-    const ours = ourLogits(model, ids);
-    const diff = maxDiff(torchReference(kind, L, t, ids), ours);
+    const ours = stepLogits(model, ids);
+    const diff = maxAbsDiff(torchReference(kind, L, t, ids), ours);
     rows.push(`${kind} L${L} ${diff.toExponential(1)}`);
     assertOk(diff < 1e-12, `${kind} ${L}: max logit difference ${diff}`);
   }
@@ -193,7 +177,7 @@ Deno.test("torch layout: PyTorch weights with both biases give PyTorch's logits 
     const params = fromTorchTensors(model.config, t);
     for (const [name, p] of Object.entries(model.params)) p.data.set(params[name]!.data);
     const reference = torchReference(kind, L, t, ids);
-    const diff = maxDiff(reference, ourLogits(model, ids));
+    const diff = maxAbsDiff(reference, stepLogits(model, ids));
     rows.push(`${kind} L${L} ${diff.toExponential(1)}`);
     assertOk(diff < 1e-12, `${kind} ${L}: max logit difference ${diff}`);
     // the check has teeth: the same weights without bias_hh (no folding) give other logits
@@ -204,7 +188,7 @@ Deno.test("torch layout: PyTorch weights with both biases give PyTorch's logits 
         data: new Float64Array(t[`bias_hh_l${l}`]!.data.length),
       };
     }
-    assertOk(maxDiff(torchReference(kind, L, noHidden, ids), reference) > 1e-2, kind);
+    assertOk(maxAbsDiff(torchReference(kind, L, noHidden, ids), reference) > 1e-2, kind);
   }
   console.log(`import, PyTorch equations vs ours (f64), max |logit diff|: ${rows.join(", ")}`);
 });

@@ -329,28 +329,6 @@ Deno.test("checkpoints move between every backend", async () => {
   }
 });
 
-Deno.test("bench: the LSTM config runs the fast LSTM and counts 24 H^2 + 6 V H FLOPs", async () => {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-ffi",
-      new URL("../../cli/bench.ts", import.meta.url).pathname,
-      ...["--configs", "LSTM", "--seconds", "0.03", "--warmup", "0", "--engine", "wasm"],
-    ],
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assertEquals(out.code, 0, stderr);
-  const line = JSON.parse(new TextDecoder().decode(out.stdout).trim());
-  assertEquals([line.name, line.config], ["deno-lstm-wasm", "H512_T50_B64_V100"]);
-  assertEquals(line.flops_per_char, 24 * 512 * 512 + 6 * 100 * 512);
-  assertOk(line.chars_per_s > 0 && line.segments.length === 3);
-});
-
 backendTest("float32 vs f64: every optimizer and clipping mode, step by step", (engine) => {
   const rng = new Rng(21);
   const pair = (n: number, scale: number) => {

@@ -12,7 +12,7 @@ import { beamSearch } from "../lib/generate/beam.ts";
 import { copyReport } from "../lib/generate/novelty.ts";
 import { generate, type Generated, streamRngs } from "../lib/generate/sample.ts";
 import { type Checkpoint, loadCheckpoint } from "../lib/io/checkpoint.ts";
-import { loadCorpus } from "../lib/text/corpus.ts";
+import { readCorpusRef } from "../lib/text/corpus_ref.ts";
 import { symbolsOf } from "../lib/text/vocab.ts";
 import { CONFIG_FIELDS } from "../lib/train/config.ts";
 import { parseFlags, UsageError } from "./args.ts";
@@ -248,19 +248,21 @@ function record(
   };
 }
 
+/** The run's training text in the checkpoint's symbols (all of it, for --novelty). */
 async function trainingIds(ckpt: Checkpoint, corpus?: string): Promise<Int32Array> {
-  const spec = corpus ?? ckpt.corpus;
-  let text: string;
+  const ref = corpus ?? ckpt.corpus;
   try {
-    text = (await loadCorpus(spec)).text;
+    const { train, val } = await readCorpusRef(ref, ckpt.vocab, ckpt.config.valFraction);
+    const all = new Int32Array(train.length + val.length);
+    all.set(train);
+    all.set(val, train.length);
+    return all;
   } catch (e) {
     throw new Error(
-      `Cannot read the training text "${spec}" for --novelty: ${(e as Error).message}; ` +
+      `Cannot read the training text "${ref}" for --novelty: ${(e as Error).message}; ` +
         `pass it with --corpus PATH`,
     );
   }
-  const known = ckpt.vocab.charToIndex; // the symbols of the text the model knows, in order
-  return Int32Array.from(symbolsOf(ckpt.vocab, text).flatMap((ch) => known.get(ch) ?? []));
 }
 
 /** The copied spans of each sample, on stderr. */

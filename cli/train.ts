@@ -28,7 +28,7 @@ import {
   shellQuote,
 } from "../lib/report/progress.ts";
 import { Output } from "./terminal.ts";
-import { type CorpusChoice, parseCorpusRef } from "./train_data.ts";
+import { type CorpusChoice, parseCorpusRef } from "../lib/text/corpus_ref.ts";
 import { loadResumable, prepareFresh, prepareResume, type Run } from "./train_prepare.ts";
 import { parseTrainArgs, type TrainArgs, trainHelp } from "./train_flags.ts";
 

@@ -6,68 +6,14 @@
  * @module
  */
 import type { TokenMode } from "../lib/text/tokens.ts";
-import { resolve } from "node:path";
 import type { Checkpoint } from "../lib/io/checkpoint.ts";
 import { formatCount } from "../lib/report/progress.ts";
+import type { Split } from "../lib/text/data.ts";
 import type { TrainConfig } from "../lib/train/config.ts";
-import { type Split, splitData } from "../lib/text/data.ts";
+import { type CorpusChoice, parseCorpusRef } from "../lib/text/corpus_ref.ts";
 import { type EncodedCorpus, readCorpus } from "../lib/text/encoded_corpus.ts";
 import { describeChar, type Vocab } from "../lib/text/vocab.ts";
 import type { Output } from "./terminal.ts";
-
-/** The texts of a run: what trains, and a separate validation text if any. */
-export interface CorpusChoice {
-  /** `brown` or file and folder paths, in order. */
-  train: string[];
-  /** A separate validation text (else the end of the training text is held out). */
-  val?: string;
-}
-
-/**
- * How a checkpoint names its texts: `brown` or one absolute path as before, else JSON.
- *
- * @param choice The texts (paths are made absolute).
- * @returns The string stored as the checkpoint's `corpus`.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(formatCorpusRef({ train: ["brown"] }), "brown");
- * assert.deepEqual(parseCorpusRef(formatCorpusRef({ train: ["/a", "/b"], val: "/v" })), {
- *   train: ["/a", "/b"],
- *   val: "/v",
- * });
- * ```
- */
-export function formatCorpusRef(choice: CorpusChoice): string {
-  const absolute = (spec: string) => (spec === "brown" ? spec : resolve(spec));
-  const train = choice.train.map(absolute);
-  if (train.length === 1 && choice.val === undefined) return train[0]!;
-  return JSON.stringify({ train, ...(choice.val ? { val: absolute(choice.val) } : {}) });
-}
-
-/**
- * The texts a checkpoint names (see {@linkcode formatCorpusRef}).
- *
- * @param ref The checkpoint's `corpus`.
- * @returns The texts.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.deepEqual(parseCorpusRef("/data/a.txt"), { train: ["/data/a.txt"] });
- * ```
- */
-export function parseCorpusRef(ref: string): CorpusChoice {
-  if (!ref.startsWith("{")) return { train: [ref] };
-  try {
-    const { train, val } = JSON.parse(ref) as { train: unknown; val?: unknown };
-    if (Array.isArray(train) && train.every((t) => typeof t === "string")) {
-      return typeof val === "string" ? { train, val } : { train };
-    }
-  } catch {
-    // fall through: not the JSON this program writes
-  }
-  return { train: [ref] };
-}
 
 /**
  * Reads and encodes the texts, showing a progress line (in place on a terminal, a line per
@@ -103,27 +49,6 @@ export async function readWithProgress(
   });
   out.clear();
   return corpus;
-}
-
-/**
- * The run's training and validation ids: the separate validation text when there is one,
- * else the last `valFraction` of the training text.
- *
- * @param corpus The encoded corpus.
- * @param config The run's config.
- * @returns The split.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { makeConfig } from "../lib/train/config.ts";
- * import { buildVocab } from "../lib/text/vocab.ts";
- * const corpus = { name: "x", vocab: buildVocab("ab"), train: new Uint8Array(10), files: ["x"] };
- * assert.equal(splitCorpus(corpus, makeConfig({ valFraction: 0.2 })).val.length, 2);
- * ```
- */
-export function splitCorpus(corpus: EncodedCorpus, config: TrainConfig): Split {
-  if (corpus.val) return { train: corpus.train, val: corpus.val };
-  return splitData(corpus.train, config.valFraction);
 }
 
 /**

@@ -14,15 +14,8 @@ import { Trainer } from "../lib/train/trainer.ts";
 import { UsageError } from "./args.ts";
 import { buildModel } from "./engine.ts";
 import type { Output } from "./terminal.ts";
-import {
-  checkLength,
-  checkVocab,
-  type CorpusChoice,
-  describeCorpus,
-  formatCorpusRef,
-  readWithProgress,
-  splitCorpus,
-} from "./train_data.ts";
+import { type CorpusChoice, formatCorpusRef, splitCorpus } from "../lib/text/corpus_ref.ts";
+import { checkLength, checkVocab, describeCorpus, readWithProgress } from "./train_data.ts";
 import { resumeConfig, type TrainArgs } from "./train_flags.ts";
 
 /** A prepared run: the trainer and what the CLI reports and saves. */
@@ -77,7 +70,7 @@ export async function prepareFresh(args: TrainArgs, where: Where): Promise<Run> 
   const { choice, outDir, backend, out } = where;
   const config = configFromFlags(args.overrides);
   const corpus = await readWithProgress(choice, out, config.tokens);
-  const data = splitCorpus(corpus, config);
+  const data = splitCorpus(corpus, config.valFraction);
   const specs = choice.train.join('", "');
   checkLength(specs, data, config);
   const rng = new Rng(config.seed);
@@ -105,7 +98,7 @@ export async function prepareResume(
   const corpus = await readWithProgress(choice, out, ckpt.vocab.tokens ?? "codepoints");
   const specs = choice.train.join('", "');
   checkVocab(specs, corpus.vocab, ckpt, path);
-  const data = splitCorpus(corpus, config);
+  const data = splitCorpus(corpus, config.valFraction);
   checkLength(specs, data, config);
   const expected = ckpt.model.initialState(config.batchSize);
   for (const [name, t] of Object.entries(expected)) {

@@ -9,9 +9,8 @@
  */
 import { join } from "node:path";
 import type { Backend } from "../backend/types.ts";
-import { loadCorpus } from "../text/corpus.ts";
-import { splitData, type TokenIds } from "../text/data.ts";
-import { encode } from "../text/vocab.ts";
+import { readCorpusRef } from "../text/corpus_ref.ts";
+import type { TokenIds } from "../text/data.ts";
 import type { TrainEvent } from "../train/trainer.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { type Checkpoint, loadCheckpoint } from "./checkpoint.ts";
@@ -156,10 +155,14 @@ export async function loadRun(
     .filter((e) => e.step <= checkpoint.step);
   let validation: TokenIds | null = null;
   try {
-    const { text } = await loadCorpus(checkpoint.corpus);
-    validation = splitData(encode(checkpoint.vocab, text), checkpoint.config.valFraction).val;
+    const { val } = await readCorpusRef(
+      checkpoint.corpus,
+      checkpoint.vocab,
+      checkpoint.config.valFraction,
+    );
+    if (!val.includes(-1)) validation = val;
   } catch {
-    // the corpus moved or changed: the run is still shown, without held-out scores
+    // the corpus moved (or, above, changed): the run is still shown, without held-out scores
   }
   return { dir, path, checkpoint, history, validation };
 }

@@ -10,6 +10,7 @@ export * from "./vocab.ts";
 export * from "./corpus.ts";
 export * from "./text_files.ts";
 export * from "./encoded_corpus.ts";
+export * from "./corpus_ref.ts";
 export * from "./data.ts";
 export * from "./names.ts";
 export * from "./sanskrit_names.ts";

@@ -15,6 +15,7 @@ import { corpusTitle } from "../lib/text/encoded_corpus.ts";
 import { countParams } from "../lib/core/tensor.ts";
 import { TrainingDivergedError } from "../lib/train/divergence.ts";
 import type { TrainEvent } from "../lib/train/trainer.ts";
+import type { TrainConfig } from "../lib/train/config.ts";
 import { UsageError } from "./args.ts";
 import { openBackend } from "./engine.ts";
 import { runMain } from "./main_error.ts";
@@ -145,6 +146,7 @@ async function train(
     corpus: run.corpusRef,
     bestValLoss: best,
     divergence: trainer.guard.divergenceState,
+    elapsedMs: trainer.elapsedMs,
   });
   /** Why the current weights are not saved, or `undefined` when they are sound. */
   const unsound = (): string | undefined => {
@@ -185,14 +187,14 @@ async function train(
   }
   out.log(
     (run.resumedFrom ? `Resuming "${run.resumedFrom}" at step ${trainer.step}; t` : "T") +
-      `raining to step ${config.steps}; checkpoints in ${outDir}/`,
+      `raining ${budgetText(config)}; checkpoints in ${outDir}/`,
   );
 
   const firstStep = trainer.step + 1;
   const onEvent = async (e: TrainEvent) => {
     history.record(e);
     if (e.type === "step") {
-      const done = e.step === config.steps;
+      const done = e.step === config.steps || e.progress >= 1;
       out.progress(
         formatProgress(e, config.steps, { columns: out.columns }),
         e.step === firstStep || e.step % args.printEvery === 0 || done,
@@ -241,11 +243,6 @@ async function train(
     }
   };
   Deno.addSignalListener("SIGINT", onSigint);
-  let timedOut = false;
-  const timer = args.maxMinutes === undefined ? undefined : setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, args.maxMinutes * 60_000);
   const start = performance.now();
   try {
     let result;
@@ -281,24 +278,30 @@ async function train(
       best: wroteBest || (await keptBest(run, bestPath)) ? bestPath : undefined,
       prime,
     }));
-    if (!result.stopped) return 0;
-    if (timedOut) {
+    if (result.outOfTime) {
       out.note(
-        `Time limit of ${args.maxMinutes} min reached at step ${trainer.step}; saved ${latest}; ` +
-          `continue with: deno task train --resume ${shellQuote(latest)}`,
+        `Time budget of ${config.maxMinutes} min spent at step ${trainer.step}; saved ${latest}; ` +
+          `train longer with: deno task train --resume ${shellQuote(latest)} --max-minutes ` +
+          `${2 * config.maxMinutes}`,
       );
-      return 0;
     }
+    if (!result.stopped) return 0;
     out.note(
       `Interrupted: saved step ${trainer.step} to ${latest}; resume with: ` +
         `deno task train --resume ${shellQuote(latest)}`,
     );
     return 130;
   } finally {
-    clearTimeout(timer);
     out.clear();
     Deno.removeSignalListener("SIGINT", onSigint);
   }
+}
+
+/** "to step N", or for a run with a time budget "for M min ... or to step N". */
+function budgetText(config: TrainConfig): string {
+  if (config.maxMinutes <= 0) return `to step ${config.steps}`;
+  return `for ${config.maxMinutes} min (the learning rate anneals over that time) or to step ` +
+    `${config.steps}, whichever comes first`;
 }
 
 /** Whether a resumed run continues in its folder, where best.safetensors already exists. */

@@ -5,13 +5,15 @@
  *
  * @module
  */
+import { CONFIG_FIELDS, DEFAULT_CONFIG, type TrainConfig } from "../lib/train/config.ts";
 import {
-  type Choices,
-  CONFIG_FIELDS,
-  DEFAULT_CONFIG,
-  type NumberRange,
-  type TrainConfig,
-} from "../lib/train/config.ts";
+  DEFAULT_PRESET,
+  PRESET_NAMES,
+  presetConfig,
+  type PresetName,
+  PRESETS,
+} from "../lib/train/presets.ts";
+import type { Choices, NumberRange } from "../lib/train/ranges.ts";
 import { parseFlags, UsageError } from "./args.ts";
 import { ENGINE_FLAGS } from "./engine.ts";
 import {
@@ -37,6 +39,15 @@ export type ConfigFlag<K extends keyof TrainConfig> =
 
 /** Every flag of `deno task train`, in help order. */
 export const TRAIN_FLAGS = {
+  preset: {
+    type: "string",
+    valueName: "NAME",
+    choices: PRESET_NAMES,
+    default: DEFAULT_PRESET,
+    description: "Recipe for a time budget on 2 cores: 1m, 5m or 20m (model, sizes, optimizer, " +
+      "schedule and --max-minutes; other flags override it, and --steps alone replaces its " +
+      "budget), or none (the plain defaults)",
+  },
   corpus: {
     type: "string",
     valueName: "PATH|brown",
@@ -44,7 +55,7 @@ export const TRAIN_FLAGS = {
     path: true,
     multiple: true,
     description: "Training text: a UTF-8 file, a folder of .txt files, or brown (the bundled " +
-      "Brown fiction); repeat to join several",
+      "Brown fiction; brown:news,editorial for chosen Brown categories); repeat to join several",
   },
   valCorpus: {
     type: "string",
@@ -58,15 +69,19 @@ export const TRAIN_FLAGS = {
   hiddenSize: configFlag("hiddenSize", { fixed: true }),
   numLayers: configFlag("numLayers", { fixed: true }),
   dropout: configFlag("dropout", { fixed: true, valueName: "P" }),
+  dropoutMask: configFlag("dropoutMask", { fixed: true, valueName: "KIND" }),
   seqLength: configFlag("seqLength", { fixed: true }),
   batchSize: configFlag("batchSize", { fixed: true }),
   stride: configFlag("stride", { fixed: true }),
   steps: configFlag("steps"),
+  maxMinutes: configFlag("maxMinutes", { valueName: "M" }),
   learningRate: configFlag("learningRate"),
   lrSchedule: configFlag("lrSchedule", { valueName: "KIND" }),
   lrDecay: configFlag("lrDecay"),
   lrDecayEvery: configFlag("lrDecayEvery"),
+  warmupSteps: configFlag("warmupSteps"),
   optimizer: configFlag("optimizer", { fixed: true, valueName: "NAME" }),
+  weightDecay: configFlag("weightDecay", { valueName: "WD" }),
   clip: configFlag("clip"),
   clipMode: configFlag("clipMode", { valueName: "MODE" }),
   onDivergence: configFlag("onDivergence", { valueName: "ACTION" }),
@@ -100,16 +115,10 @@ export const TRAIN_FLAGS = {
     type: "string",
     valueName: "CKPT",
     path: true,
-    description: "Continue a run from its checkpoint (config, optimizer, data position, RNG)",
+    description: "Continue a run from its checkpoint (config, optimizer, data position, RNG, " +
+      "time spent)",
   },
   ...ENGINE_FLAGS,
-  maxMinutes: {
-    type: "number",
-    valueName: "M",
-    min: 0,
-    exclusiveMin: true,
-    description: "Stop after M minutes of wall time (saves latest; exit 0), e.g. for a time budget",
-  },
   help: { type: "boolean", short: "h", description: "Show this help and exit" },
 } as const satisfies FlagTable;
 
@@ -122,7 +131,12 @@ function configFlag<K extends keyof TrainConfig>(
   const spec: FlagSpec = rule.type === "choice"
     ? { type: "string", choices: rule.choices, description: rule.description }
     : rule;
-  const flag = { ...spec, ...options, key, defaultText: String(DEFAULT_CONFIG[key]) };
+  const preset: Partial<TrainConfig> = PRESETS[DEFAULT_PRESET];
+  const plain = String(DEFAULT_CONFIG[key]), fromPreset = String(preset[key] ?? plain);
+  const defaultText = fromPreset === plain
+    ? plain
+    : `${fromPreset}, from --preset ${DEFAULT_PRESET}; ${plain} with --preset none`;
+  const flag = { ...spec, ...options, key, defaultText };
   return flag as unknown as ConfigFlag<K>; // the rule's type decides the conditional type
 }
 
@@ -140,7 +154,10 @@ export const CONFIG_FLAGS: readonly {
 
 /** The parsed command line of `deno task train`: every flag, plus the config overrides. */
 export type TrainArgs = FlagValues<typeof TRAIN_FLAGS> & {
-  /** Config fields given on the command line (the rest come from the defaults or checkpoint). */
+  /**
+   * Config fields given on the command line over the preset's (a resumed run: only the given
+   * ones; the rest come from the defaults or the checkpoint).
+   */
   overrides: Partial<TrainConfig>;
   /** Whether `--corpus` was given (else a resumed run uses the checkpoint's). */
   corpusGiven: boolean;
@@ -155,13 +172,25 @@ export type TrainArgs = FlagValues<typeof TRAIN_FLAGS> & {
  * @example
  * ```ts
  * import { assertEquals } from "../tests/assert.ts";
- * const args = parseTrainArgs(["--hidden-size", "16"]);
+ * const args = parseTrainArgs(["--preset", "none", "--hidden-size", "16"]);
  * assertEquals([args.overrides, args.printEvery, args.engine], [{ hiddenSize: 16 }, 100, "auto"]);
+ * assertEquals(parseTrainArgs(["--hidden-size", "16"]).overrides.maxMinutes, 1); // preset 1m
+ * assertEquals(parseTrainArgs(["--steps", "500"]).overrides.maxMinutes, 0); // steps, not time
+ * assertEquals(parseTrainArgs(["--steps", "500", "--max-minutes", "2"]).overrides.maxMinutes, 2);
  * ```
  */
 export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   const { values, given } = parseFlags(argv, TRAIN_FLAGS);
-  const overrides: Record<string, unknown> = {};
+  if (values.resume !== undefined && given.has("preset")) {
+    throw new UsageError(
+      `Cannot use --preset with --resume: the run keeps the recipe of its checkpoint; drop ` +
+        `--preset, or change single settings such as --steps or --max-minutes`,
+    );
+  }
+  const preset = values.resume === undefined ? presetConfig(values.preset as PresetName) : {};
+  // --steps alone asks for that many steps: the preset's time budget no longer applies
+  if (given.has("steps") && preset.maxMinutes !== undefined) preset.maxMinutes = 0;
+  const overrides: Record<string, unknown> = { ...preset };
   for (const { prop, spec } of CONFIG_FLAGS) {
     const v = values[prop as keyof typeof values];
     if (v !== undefined) overrides[spec.key] = v;
@@ -233,6 +262,9 @@ export function trainHelp(): string {
       "",
       "Examples:",
       "  deno task train",
+      "  deno task train --preset 20m --corpus data/tinyshakespeare.txt",
+      "  deno task train --preset none             # the seed's vanilla RNN, 3000 steps",
+      "  deno task train --model rnn               # the vanilla RNN on the 1m recipe",
       "  deno task train --corpus notes.txt --hidden-size 64 --steps 300 --out runs/notes",
       "  deno task train --corpus books/ --corpus extra.txt --val-corpus held-out.txt",
       "  deno task train --resume runs/brown/latest.safetensors --steps 2000",

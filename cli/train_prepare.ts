@@ -40,7 +40,7 @@ export function configFromFlags(overrides: Partial<TrainConfig>): TrainConfig {
   }
 }
 
-/** The checkpoint to resume and the run's config, refused when it is already at --steps. */
+/** The checkpoint to resume and the run's config, refused when it is at --steps or its budget. */
 export async function loadResumable(
   args: TrainArgs,
   path: string,
@@ -52,6 +52,14 @@ export async function loadResumable(
     throw new UsageError(
       `Checkpoint "${path}" is already at step ${ckpt.step} of --steps ${config.steps}; ` +
         `pass a larger --steps to continue, e.g. --steps ${ckpt.step + config.steps}`,
+    );
+  }
+  const spentMin = (ckpt.elapsedMs ?? 0) / 60_000;
+  if (config.maxMinutes > 0 && spentMin >= config.maxMinutes) {
+    throw new UsageError(
+      `Checkpoint "${path}" has spent its time budget (${spentMin.toFixed(1)} of --max-minutes ` +
+        `${config.maxMinutes}); pass a larger --max-minutes to continue, e.g. --max-minutes ` +
+        `${2 * config.maxMinutes}, or --max-minutes 0 with a larger --steps`,
     );
   }
   return { ckpt, config };

@@ -62,6 +62,8 @@ export interface Checkpoint {
   bestValLoss: number | null;
   /** The divergence guard's bookkeeping (absent in files of earlier versions). */
   divergence?: DivergenceState;
+  /** Milliseconds of training spent, for a time budget (absent in earlier files: 0). */
+  elapsedMs?: number;
 }
 
 /**
@@ -116,6 +118,7 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
     best_val_loss: String(ckpt.bestValLoss),
   };
   if (ckpt.divergence) metadata.divergence = JSON.stringify(ckpt.divergence);
+  if (ckpt.elapsedMs !== undefined) metadata.elapsed_ms = String(Math.round(ckpt.elapsedMs));
   return encodeSafetensors(tensors, metadata);
 }
 
@@ -197,6 +200,7 @@ export function decodeCheckpoint(
   const divergence = metadata.divergence === undefined
     ? undefined
     : divergenceState(parseJson<unknown>(metadata.divergence, "divergence"));
+  const elapsedMs = integer(Number(metadata.elapsed_ms ?? 0), "elapsed_ms");
   return {
     model,
     vocab,
@@ -210,6 +214,7 @@ export function decodeCheckpoint(
     corpus: meta("corpus"),
     bestValLoss: bestVal,
     ...(divergence ? { divergence } : {}),
+    elapsedMs,
   };
 }
 

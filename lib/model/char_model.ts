@@ -10,6 +10,7 @@
  */
 import type { Backend } from "../backend/types.ts";
 import type { Params } from "../core/tensor.ts";
+import { DROPOUT_MASKS, type DropoutMask } from "./dropout.ts";
 
 /** Which recurrent cell a model uses. */
 export type ModelKind = "rnn" | "lstm" | "gru";
@@ -32,6 +33,11 @@ export interface ModelConfig {
    * before the output projection), in training only; needs `numLayers >= 2`; default 0.
    */
   dropout?: number;
+  /**
+   * `"position"` (default): a fresh dropout mask at every time step; `"sequence"`: one mask per
+   * stream and chunk, the same at every step (variational dropout, Gal and Ghahramani 2016).
+   */
+  dropoutMask?: DropoutMask;
 }
 
 /** Options of {@linkcode CharModel.forward}. */
@@ -93,7 +99,8 @@ export interface CharModel {
 }
 
 /**
- * Validates a model config and fills in the defaults (`numLayers` 1, `dropout` 0).
+ * Validates a model config and fills in the defaults (`numLayers` 1, `dropout` 0,
+ * `dropoutMask` `"position"`).
  *
  * @param config The config to check.
  * @returns A complete copy.
@@ -108,6 +115,7 @@ export interface CharModel {
  */
 export function resolveModelConfig(config: ModelConfig): Required<ModelConfig> {
   const { kind, vocabSize, hiddenSize, numLayers = 1, dropout = 0 } = config;
+  const { dropoutMask = "position" } = config;
   if (!MODEL_KINDS.includes(kind)) {
     throw new RangeError(`Unknown model kind "${kind}": expected one of ${MODEL_KINDS.join(", ")}`);
   }
@@ -128,7 +136,12 @@ export function resolveModelConfig(config: ModelConfig): Required<ModelConfig> {
         `needs 2 or more layers; raise numLayers (--num-layers) or set dropout to 0`,
     );
   }
-  return { kind, vocabSize, hiddenSize, numLayers, dropout };
+  if (!DROPOUT_MASKS.includes(dropoutMask)) {
+    throw new RangeError(
+      `Invalid dropoutMask "${dropoutMask}": expected one of ${DROPOUT_MASKS.join(", ")}`,
+    );
+  }
+  return { kind, vocabSize, hiddenSize, numLayers, dropout, dropoutMask };
 }
 
 /**

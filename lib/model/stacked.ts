@@ -1,13 +1,15 @@
 /**
  * The model: L stacked recurrent layers of one cell kind (tanh RNN, LSTM or GRU) under the
  * output head, batched over B streams, with optional dropout on each layer's output (between
- * layers and before the head; Zaremba et al. 2014, as in char-rnn). Written once against the
+ * layers and before the head; Zaremba et al. 2014, as in char-rnn; drawn per position or, as
+ * variational dropout, once per stream and chunk). Written once against the
  * {@linkcode Backend} interface: the same code trains in float32 on OpenBLAS, WebAssembly or
  * TypeScript and runs the gradient checks in float64.
  *
  *   d^{-1}_t = x_t                                 one-hot input
  *   h^l_t = cell_l(d^{l-1}_t, state^l_{t-1})       l = 0 .. L-1, see {@linkcode RecurrentLayer}
  *   d^l = m^l * h^l      m ~ Bernoulli(1 - p) / (1 - p) when training, else m = 1
+ *                        (dropoutMask "sequence": m^l_t = m^l_0 for every t of the chunk)
  *   loss = mean of -log softmax(D^{L-1} Why^T + by)[target]   see {@linkcode OutputHead}
  *
  * Parameters: `l<k>.Wx (R, I)`, `l<k>.Wh (R, H)`, `l<k>.b (R)` (and `l<k>.bhn (H)` for a GRU)
@@ -31,7 +33,7 @@ import {
   resolveModelConfig,
   type State,
 } from "./char_model.ts";
-import { sampleDropoutMask } from "./dropout.ts";
+import { sampleDropoutMask, sampleSequenceMask } from "./dropout.ts";
 import { OutputHead } from "./head.ts";
 import { RecurrentLayer } from "./layer.ts";
 
@@ -274,8 +276,10 @@ export class StackedRnn implements CharModel {
       const alloc = () => Array.from({ length: L }, () => this.backend.alloc(N));
       m = this.#masks = { T, B, masks: alloc(), masked: alloc() };
     }
+    const { dropout: rate, dropoutMask, hiddenSize: H } = this.config, rng = this.dropoutRng;
     for (const mask of m.masks) {
-      sampleDropoutMask(mask, { rate: this.config.dropout, rng: this.dropoutRng });
+      if (dropoutMask === "sequence") sampleSequenceMask(mask, { rowLength: B * H, rate, rng });
+      else sampleDropoutMask(mask, { rate, rng });
     }
     this.#masksDrawn = true;
     return m;

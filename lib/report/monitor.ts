@@ -97,8 +97,8 @@ export interface TrainingResult {
  *   log: (text) => void log.push(text),
  * });
  * const step = { type: "step", gradNorm: 1, clipped: false, lr: 1e-3, charsPerSec: 1e4, etaMs: 0 } as const;
- * await monitor.onEvent({ ...step, step: 1, loss: 3, smoothLoss: 3.2, elapsedMs: 10 });
- * await monitor.onEvent({ ...step, step: 2, loss: 2, smoothLoss: 3.1, elapsedMs: 20 });
+ * await monitor.onEvent({ ...step, step: 1, loss: 3, smoothLoss: 3.2, elapsedMs: 10, progress: 0.5 });
+ * await monitor.onEvent({ ...step, step: 2, loss: 2, smoothLoss: 3.1, elapsedMs: 20, progress: 1 });
  * await monitor.onEvent({ type: "eval", step: 2, valLoss: 2.5, valBpc: 2.5 / Math.LN2 });
  * await monitor.onEvent({ type: "sample", step: 2, text: "hello" });
  * assert.deepEqual(monitor.curves.loss, [3, 2]);
@@ -309,7 +309,10 @@ export class TrainingMonitor {
     const layout = figure.layout;
     layout.title = { text: this.#title, subtitle: { text: this.progress } };
     layout.margin = { ...(layout.margin as Record<string, unknown>), t: 80 };
-    layout.xaxis = { ...(layout.xaxis as Record<string, unknown>), range: [0, this.#run.steps] };
+    // a run with a time budget ends near step / progress, long before its step limit
+    const last = this.lastStep, byTime = last && last.progress > last.step / this.#run.steps;
+    const end = byTime ? Math.ceil(last.step / last.progress) : this.#run.steps;
+    layout.xaxis = { ...(layout.xaxis as Record<string, unknown>), range: [0, end] };
     return figure;
   }
 

@@ -54,7 +54,8 @@ export function formatCount(n: number): string {
  * gradient norm, ETA, in that order) until the line fits.
  *
  * @param event A step event of the trainer.
- * @param total The run's total steps.
+ * @param total The run's total steps (with a time budget further along: the estimate
+ *   `step / progress`, shown as `~N`).
  * @param options `columns`: maximum line length (default: no limit).
  * @returns The line, without a line break.
  * @example
@@ -62,7 +63,7 @@ export function formatCount(n: number): string {
  * import assert from "node:assert/strict";
  * const e = {
  *   type: "step", step: 5, loss: 2.5, smoothLoss: 3, gradNorm: 7.25, clipped: true, lr: 0.002,
- *   charsPerSec: 12_345, elapsedMs: 1_000, etaMs: 65_000,
+ *   charsPerSec: 12_345, elapsedMs: 1_000, etaMs: 65_000, progress: 0.5,
  * } as const;
  * assert.deepEqual(
  *   formatProgress(e, 10),
@@ -70,6 +71,8 @@ export function formatCount(n: number): string {
  *     "12.3k chars/s | elapsed 1s | ETA 1m05s",
  * );
  * assert.deepEqual(formatProgress(e, 10, { columns: 60 }), "step  5/10 | loss 2.5000 | smooth 3.0000 | ETA 1m05s");
+ * // a time budget further along than the steps: the steps it will reach at this pace
+ * assert.ok(formatProgress({ ...e, progress: 0.25 }, 1000).startsWith("step  5/~20 25% |"));
  * ```
  */
 export function formatProgress(
@@ -78,10 +81,13 @@ export function formatProgress(
   options: { columns?: number } = {},
 ): string {
   const { columns = Infinity } = options;
-  const pct = total > 0 ? Math.floor((100 * event.step) / total) : 100;
+  const pct = Math.floor(100 * event.progress);
+  const byTime = event.progress > event.step / total && event.progress > 0;
+  const end = String(byTime ? Math.round(event.step / event.progress) : total);
+  const of = byTime ? `~${end}` : end;
   // [text, drop order (higher goes first; 0 = never), joined to the previous field by a space]
   const fields: [string, number, boolean][] = [
-    [`step ${String(event.step).padStart(String(total).length)}/${total}`, 0, false],
+    [`step ${String(event.step).padStart(end.length)}/${of}`, 0, false],
     [`${pct}%`, 7, true],
     [`loss ${event.loss.toFixed(4)}`, 0, false],
     [`smooth ${event.smoothLoss.toFixed(4)}`, 0, false],

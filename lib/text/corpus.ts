@@ -23,6 +23,25 @@ export const BROWN_FICTION_CATEGORIES: readonly string[] = [
   "humor",
 ];
 
+/**
+ * The Brown categories a corpus spec names: `brown` is the fiction
+ * ({@linkcode BROWN_FICTION_CATEGORIES}), `brown:news,editorial` the listed categories.
+ *
+ * @param spec A corpus spec.
+ * @returns The categories, or `undefined` when the spec is a path.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(brownCategoriesOf("brown:news,reviews"), ["news", "reviews"]);
+ * assert.equal(brownCategoriesOf("data/brown.txt"), undefined);
+ * ```
+ */
+export function brownCategoriesOf(spec: string): readonly string[] | undefined {
+  if (spec === "brown") return BROWN_FICTION_CATEGORIES;
+  if (!spec.startsWith("brown:")) return undefined;
+  return spec.slice("brown:".length).split(",").map((c) => c.trim()).filter((c) => c !== "");
+}
+
 /** Tokens that attach to the previous word: no space before them. */
 const CLOSING = new Set([",", ".", ";", ":", "?", "!", ")", "]", "}", "...", "%"]);
 /** Tokens that attach to the next word: no space after them. */
@@ -153,7 +172,8 @@ async function readBrownFile(name: string): Promise<string> {
 }
 
 /**
- * Loads a training corpus as one string: `"brown"` for the bundled Brown fiction, otherwise a
+ * Loads a training corpus as one string: `"brown"` for the bundled Brown fiction (or
+ * `"brown:news,editorial"` for chosen categories, see {@linkcode brownCategoriesOf}), otherwise a
  * UTF-8 text file or a folder of `.txt` files (read in name order and joined by a blank line,
  * see `readTextChunks`). For large texts, `readCorpus` encodes without building the string.
  *
@@ -175,14 +195,16 @@ async function readBrownFile(name: string): Promise<string> {
  * ```
  */
 export async function loadCorpus(spec: string): Promise<{ text: string; name: string }> {
-  if (spec === "brown") return { text: await loadBrownCorpus(), name: "brown" };
+  const categories = brownCategoriesOf(spec);
+  if (categories) return { text: await loadBrownCorpus({ categories }), name: corpusName(spec) };
   const pieces: string[] = [];
   for await (const piece of readTextChunks(await listTextFiles(spec))) pieces.push(piece);
   return { text: pieces.join(""), name: corpusName(spec) };
 }
 
 /**
- * The short name of a corpus spec: `brown`, or the file or folder name without its extension.
+ * The short name of a corpus spec: `brown` (`brown-news-editorial` for chosen categories), or
+ * the file or folder name without its extension.
  *
  * @param spec `"brown"` or a path.
  * @returns The name, e.g. for the default output folder `runs/<name>`.
@@ -191,10 +213,13 @@ export async function loadCorpus(spec: string): Promise<{ text: string; name: st
  * import assert from "node:assert/strict";
  * assert.equal(corpusName("data/notes.v2.txt"), "notes.v2");
  * assert.equal(corpusName("data/books/"), "books");
+ * assert.equal(corpusName("brown:news,editorial"), "brown-news-editorial");
  * ```
  */
 export function corpusName(spec: string): string {
   if (spec === "brown") return "brown";
+  const categories = brownCategoriesOf(spec);
+  if (categories) return ["brown", ...categories].join("-");
   const base = spec.split(/[\\/]/).filter((part) => part !== "").pop() ?? spec;
   return base.replace(/\.[^.]*$/, "") || base;
 }

@@ -8,6 +8,7 @@
 import { resolve } from "node:path";
 import { type Split, splitData } from "./data.ts";
 import { type EncodedCorpus, readCorpus } from "./encoded_corpus.ts";
+import { brownCategoriesOf } from "./corpus.ts";
 import type { Vocab } from "./vocab.ts";
 
 /** The texts of a run: what trains, and a separate validation text if any. */
@@ -34,7 +35,7 @@ export interface CorpusChoice {
  * ```
  */
 export function formatCorpusRef(choice: CorpusChoice): string {
-  const absolute = (spec: string) => (spec === "brown" ? spec : resolve(spec));
+  const absolute = (spec: string) => (brownCategoriesOf(spec) ? spec : resolve(spec));
   const train = choice.train.map(absolute);
   if (train.length === 1 && choice.val === undefined) return train[0]!;
   return JSON.stringify({ train, ...(choice.val ? { val: absolute(choice.val) } : {}) });

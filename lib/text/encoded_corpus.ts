@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { corpusName, loadBrownCorpus } from "./corpus.ts";
+import { brownCategoriesOf, corpusName, loadBrownCorpus } from "./corpus.ts";
 import { idArrayFor, type TokenIds } from "./data.ts";
 import {
   CORPUS_FIX,
@@ -67,7 +67,7 @@ const VAL_LABEL: TextLabel = {
 };
 
 /**
- * Reads and encodes a corpus: each spec is `"brown"`, a UTF-8 file, or a folder (its `.txt`
+ * Reads and encodes a corpus: each spec is `"brown"` (or `"brown:CATEGORY,..."`), a UTF-8 file, or a folder (its `.txt`
  * files in name order); the texts are joined by a blank line (see `readTextChunks`).
  *
  * @param specs One or more texts, in order.
@@ -204,9 +204,10 @@ export function corpusTitle(specs: readonly string[]): string {
 
 /** The sources of one spec: the bundled corpus as a text, or a file or folder. */
 async function sourcesOf(spec: string, label: TextLabel): Promise<TextSource[]> {
-  if (spec === "brown") {
-    const text = await loadBrownCorpus();
-    return [{ kind: "text", path: "brown", text, bytes: text.length }];
+  const categories = brownCategoriesOf(spec);
+  if (categories) {
+    const text = await loadBrownCorpus({ categories });
+    return [{ kind: "text", path: spec, text, bytes: text.length }];
   }
   return await listTextFiles(spec, label);
 }

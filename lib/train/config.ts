@@ -16,6 +16,8 @@ import { type OptimizerName, OPTIMIZERS } from "./optim.ts";
 import { LR_SCHEDULES } from "./schedule.ts";
 import { DIVERGENCE_ACTIONS, type DivergenceAction } from "./divergence.ts";
 import { TOKEN_MODES, type TokenMode } from "../text/tokens.ts";
+import { DROPOUT_MASKS, type DropoutMask } from "../model/dropout.ts";
+import { type Choices, describeRange, fitsRange, type NumberRange } from "./ranges.ts";
 
 /** Everything a training run needs besides the text. */
 export interface TrainConfig {
@@ -27,6 +29,8 @@ export interface TrainConfig {
   numLayers: number;
   /** Dropout between layers in training, in `[0, 1)`; needs `numLayers >= 2`. */
   dropout: number;
+  /** Dropout masks drawn per `"position"`, or per `"sequence"` (variational dropout). */
+  dropoutMask: DropoutMask;
   /** Characters per chunk T (truncated BPTT length). */
   seqLength: number;
   /** Parallel streams B per step. */
@@ -38,6 +42,11 @@ export interface TrainConfig {
   stride: number;
   /** Total optimizer steps (a resumed run continues up to this count). */
   steps: number;
+  /**
+   * Time budget in minutes (0 = none): training stops when it is spent, and the cosine
+   * schedule anneals over it (or over `steps`, whichever comes first).
+   */
+  maxMinutes: number;
   /** Base learning rate. */
   learningRate: number;
   /** `"step"`: multiply by `lrDecay` every `lrDecayEvery` steps; `"cosine"`: anneal to `lr * lrDecay`. */
@@ -46,8 +55,12 @@ export interface TrainConfig {
   lrDecay: number;
   /** Steps between learning-rate decays. */
   lrDecayEvery: number;
+  /** Steps of linear learning-rate warmup (0 = none). */
+  warmupSteps: number;
   /** `"adam"`, `"rmsprop"`, `"adagrad"` or `"sgd"`. */
   optimizer: OptimizerName;
+  /** Decoupled weight decay of the weight matrices per unit of learning rate (AdamW); 0 = none. */
+  weightDecay: number;
   /** `"norm"` (global L2 norm), `"value"` (each entry, like the seed) or `"none"`. */
   clipMode: ClipMode;
   /** Clip limit: the maximum global norm, or the maximum absolute entry. */
@@ -78,15 +91,19 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   hiddenSize: 256,
   numLayers: 1,
   dropout: 0,
+  dropoutMask: "position",
   seqLength: 64,
   batchSize: 32,
   stride: 0,
   steps: 3000,
+  maxMinutes: 0,
   learningRate: 2e-3,
   lrSchedule: "step",
   lrDecay: 1,
   lrDecayEvery: 1000,
+  warmupSteps: 0,
   optimizer: "adam",
+  weightDecay: 0,
   clipMode: "norm",
   clip: 5,
   onDivergence: "rollback",
@@ -99,28 +116,6 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   seed: 42,
   tokens: "codepoints",
 });
-
-/** A numeric field's range; the command-line flags use the same shape. */
-export interface NumberRange {
-  /** `"int"`: a safe integer; `"number"`: any finite number. */
-  readonly type: "int" | "number";
-  /** Smallest accepted value. */
-  readonly min?: number;
-  /** Whether `min` itself is rejected. */
-  readonly exclusiveMin?: boolean;
-  /** Largest accepted value. */
-  readonly max?: number;
-  /** Whether `max` itself is rejected. */
-  readonly exclusiveMax?: boolean;
-}
-
-/** A string field that takes one of a fixed list of values. */
-export interface Choices<T extends string = string> {
-  /** Marks a choice field. */
-  readonly type: "choice";
-  /** The accepted values. */
-  readonly choices: readonly T[];
-}
 
 /** How one field of {@linkcode TrainConfig} is checked, and its one-line description. */
 export type ConfigField<T> = ([T] extends [number] ? NumberRange : Choices<T & string>) & {
@@ -152,6 +147,11 @@ export const CONFIG_FIELDS: ConfigFields = Object.freeze({
     exclusiveMax: true,
     description: "Dropout between layers while training (needs --num-layers 2 or more)",
   },
+  dropoutMask: {
+    type: "choice",
+    choices: DROPOUT_MASKS,
+    description: "Dropout masks: a fresh one per position, or one per sequence (variational)",
+  },
   seqLength: {
     type: "int",
     min: 1,
@@ -170,6 +170,11 @@ export const CONFIG_FIELDS: ConfigFields = Object.freeze({
     type: "int",
     min: 1,
     description: "Total optimizer steps (with --resume: continue up to N)",
+  },
+  maxMinutes: {
+    type: "number",
+    min: 0,
+    description: "Time budget in minutes (0 = none): stop when spent; the cosine anneals over it",
   },
   learningRate: {
     type: "number",
@@ -192,10 +197,21 @@ export const CONFIG_FIELDS: ConfigFields = Object.freeze({
       "Step: factor per --lr-decay-every steps (1 = constant); cosine: final fraction of the rate",
   },
   lrDecayEvery: { type: "int", min: 1, description: "Steps between learning-rate decays" },
+  warmupSteps: {
+    type: "int",
+    min: 0,
+    description: "Steps of linear learning-rate warmup (0 = none)",
+  },
   optimizer: {
     type: "choice",
     choices: OPTIMIZERS,
     description: `Optimizer: ${OPTIMIZERS.join(", ")}`,
+  },
+  weightDecay: {
+    type: "number",
+    min: 0,
+    max: 1,
+    description: "Decoupled weight decay of the weight matrices (adam: AdamW); 0 = none",
   },
   clipMode: {
     type: "choice",
@@ -250,46 +266,6 @@ export const CONFIG_FIELDS: ConfigFields = Object.freeze({
     description: "Symbols: codepoints, or graphemes (a Devanagari akshara is one symbol)",
   },
 });
-
-/**
- * Whether a value is a number of the range's type within its bounds.
- *
- * @param range The range.
- * @param value Any value.
- * @returns `true` for a finite number (a safe integer for `"int"`) inside the bounds.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.deepEqual(fitsRange(CONFIG_FIELDS.hiddenSize, 64), true);
- * assert.deepEqual(fitsRange(CONFIG_FIELDS.dropout, 1), false);
- * ```
- */
-export function fitsRange(range: NumberRange, value: unknown): value is number {
-  if (typeof value !== "number" || !Number.isFinite(value)) return false;
-  if (range.type === "int" && !Number.isSafeInteger(value)) return false;
-  const { min, max } = range;
-  if (min !== undefined && (range.exclusiveMin ? value <= min : value < min)) return false;
-  return max === undefined || (range.exclusiveMax ? value < max : value <= max);
-}
-
-/**
- * What a range accepts, for error messages.
- *
- * @param range The range.
- * @returns E.g. `an integer >= 1 and <= 4096`, `a number > 0`.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.deepEqual(describeRange(CONFIG_FIELDS.dropout), "a number >= 0 and < 1");
- * ```
- */
-export function describeRange(range: NumberRange): string {
-  const parts: string[] = [];
-  if (range.min !== undefined) parts.push(`${range.exclusiveMin ? ">" : ">="} ${range.min}`);
-  if (range.max !== undefined) parts.push(`${range.exclusiveMax ? "<" : "<="} ${range.max}`);
-  const kind = range.type === "int" ? "an integer" : "a number";
-  return parts.length > 0 ? `${kind} ${parts.join(" and ")}` : kind;
-}
 
 /**
  * Merges overrides into the defaults and validates every value against
@@ -350,6 +326,6 @@ function checkField(key: keyof TrainConfig, value: unknown): void {
  * ```
  */
 export function modelConfigOf(config: TrainConfig, vocabSize: number): ModelConfig {
-  const { model: kind, hiddenSize, numLayers, dropout } = config;
-  return { kind, vocabSize, hiddenSize, numLayers, dropout };
+  const { model: kind, hiddenSize, numLayers, dropout, dropoutMask } = config;
+  return { kind, vocabSize, hiddenSize, numLayers, dropout, dropoutMask };
 }

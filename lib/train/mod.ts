@@ -1,9 +1,11 @@
 /**
- * Training: the validated config, the training loop and its divergence guard, optimizers, learning-rate schedules, clipping and gradient checks.
+ * Training: the validated config and its recipes (presets), the training loop and its divergence guard, optimizers, learning-rate schedules, clipping and gradient checks.
  *
  * @module
  */
 export * from "./config.ts";
+export * from "./ranges.ts";
+export * from "./presets.ts";
 export * from "./trainer.ts";
 export * from "./divergence.ts";
 export * from "./snapshot.ts";

@@ -10,6 +10,11 @@
  *   adam     m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
  *            w -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
  *
+ * With a weight decay wd, each weight matrix first shrinks, apart from its gradient
+ * (decoupled weight decay, Loshchilov and Hutter 2019; with Adam it is AdamW):
+ *
+ *   W *= 1 - lr wd                (biases are not decayed)
+ *
  * @module
  */
 import type { Backend } from "../backend/types.ts";
@@ -54,8 +59,9 @@ export interface Optimizer {
    * @param params Parameters to update.
    * @param grads Their gradients.
    * @param lr Learning rate of this step.
+   * @param weightDecay Decoupled weight decay of the matrices (see the module doc); default 0.
    */
-  update(params: Params, grads: Params, lr: number): void;
+  update(params: Params, grads: Params, lr: number, weightDecay?: number): void;
 }
 
 /**
@@ -96,11 +102,12 @@ export function createOptimizer(
     name,
     steps: 0,
     state,
-    update(params, grads, lr) {
+    update(params, grads, lr, weightDecay = 0) {
       const t = ++this.steps;
       const c1 = 1 - beta1 ** t, c2 = 1 - beta2 ** t; // Adam's bias corrections
       for (const [k, p] of Object.entries(params)) {
         const w = p.data, g = grads[k]!.data;
+        if (weightDecay > 0 && p.shape.length === 2) backend.scale(w, 1 - lr * weightDecay);
         if (name === "sgd") backend.sgd(w, g, lr);
         else if (name === "adagrad") backend.adagrad(w, g, moment("mem", k), { lr, eps });
         else if (name === "rmsprop") backend.rmsprop(w, g, moment("ms", k), { lr, rho, eps });

@@ -5,6 +5,11 @@
  * A divergence guard watches every step (see `divergence.ts`): a loss explosion is rolled
  * back to the last good state with a lower learning rate, or stops the run.
  *
+ * A run ends at `config.steps`, or with a time budget (`config.maxMinutes`) when the budget is
+ * spent; its cosine schedule then follows whichever of steps and time is further along, so the
+ * rate has annealed when the time is up, on a fast machine or a slow one. Time spent in earlier
+ * sessions of a resumed run counts.
+ *
  * @module
  */
 import { clipGradients } from "./clip.ts";
@@ -45,8 +50,10 @@ export interface StepEvent {
   charsPerSec: number;
   /** Milliseconds spent in this run so far. */
   elapsedMs: number;
-  /** Estimated milliseconds until `config.steps`. */
+  /** Estimated milliseconds until the run ends (its steps or its time budget). */
   etaMs: number;
+  /** Fraction of the run done, in `[0, 1]`: of its steps, or of its time budget if further. */
+  progress: number;
 }
 
 /** A text sample drawn during training. */
@@ -86,6 +93,8 @@ export interface TrainerResume {
   smoothLoss: number;
   /** The divergence guard's bookkeeping (learning-rate factor, best smoothed loss, rollbacks). */
   divergence?: DivergenceState;
+  /** Milliseconds of training already spent (counted against `config.maxMinutes`); default 0. */
+  elapsedMs?: number;
 }
 
 /** Trains a model on a split text with truncated BPTT. */
@@ -113,6 +122,8 @@ export class Trainer {
   smoothLoss: number;
   /** Watches for divergence and keeps the last good state (see `divergence.ts`). */
   readonly guard: DivergenceGuard;
+  /** Milliseconds spent in {@linkcode Trainer.run} so far, earlier sessions included. */
+  elapsedMs = 0;
   #data: Split;
   #batch: Batch | undefined;
 
@@ -153,6 +164,7 @@ export class Trainer {
       this.stream.position = resume.position;
       this.state = resume.state;
       this.smoothLoss = resume.smoothLoss;
+      this.elapsedMs = resume.elapsedMs ?? 0;
     }
     this.guard = new DivergenceGuard(this, {
       action: config.onDivergence,
@@ -166,7 +178,7 @@ export class Trainer {
    * @returns The step's figures (without timing: see {@linkcode Trainer.run}).
    * @throws {Error} when the loss or gradient norm is not finite (the update is not applied).
    */
-  trainStep(): Omit<StepEvent, "charsPerSec" | "elapsedMs" | "etaMs"> {
+  trainStep(): Omit<StepEvent, "charsPerSec" | "elapsedMs" | "etaMs" | "progress"> {
     const report = this.#advance();
     if (!Number.isFinite(report.loss) || !Number.isFinite(report.gradNorm)) {
       throw new Error(
@@ -178,7 +190,7 @@ export class Trainer {
   }
 
   /** A step; when the loss or gradient norm is not finite, no update and no step counted. */
-  #advance(): Omit<StepEvent, "charsPerSec" | "elapsedMs" | "etaMs"> {
+  #advance(): Omit<StepEvent, "charsPerSec" | "elapsedMs" | "etaMs" | "progress"> {
     const { model, config } = this;
     const batch = this.#batch = this.stream.next();
     if (batch.wrapped) { for (const s of Object.values(this.state)) s.data.fill(0); }
@@ -195,7 +207,7 @@ export class Trainer {
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       return { ...report, smoothLoss: this.smoothLoss, suspect: true };
     }
-    this.optimizer.update(model.params, model.grads, lr);
+    this.optimizer.update(model.params, model.grads, lr, config.weightDecay);
     this.step++;
     this.smoothLoss = 0.99 * this.smoothLoss + 0.01 * loss;
     return { ...report, smoothLoss: this.smoothLoss, suspect: loss > this.guard.threshold };
@@ -214,11 +226,24 @@ export class Trainer {
         kind: config.lrSchedule,
         decay: config.lrDecay,
         decayEvery: config.lrDecayEvery,
-        totalSteps: config.steps,
+        warmupSteps: config.warmupSteps,
       },
       this.step,
+      this.progress(),
     );
     return scheduled * this.guard.lrScale;
+  }
+
+  /**
+   * The fraction of the run done: `step / steps`, or with a time budget the spent fraction of
+   * it when that is larger.
+   *
+   * @returns A number in `[0, 1]`.
+   */
+  progress(): number {
+    const budgetMs = this.config.maxMinutes * 60_000;
+    const byTime = budgetMs > 0 ? this.elapsedMs / budgetMs : 0;
+    return Math.min(1, Math.max(this.step / this.config.steps, byTime));
   }
 
   /**
@@ -280,20 +305,30 @@ export class Trainer {
    *
    * @param options `onEvent` handler; `afterStep`, awaited once all of a step's events are
    * handled (e.g. to save a checkpoint); an optional `signal` that stops after the current step.
-   * @returns Steps completed and throughput.
+   * The time budget covers everything in here (steps, validation, samples, the handlers); the
+   * run stops early enough for its last validation pass to fit in it.
+   *
+   * @returns Steps completed, throughput, whether the time budget ended the run (`outOfTime`),
+   *   and whether it stopped before its end (`stopped`: the signal).
    * @throws {TrainingDivergedError} when the run diverged and does not roll back.
    */
   async run(options: {
     onEvent?: (event: TrainEvent) => void | Promise<void>;
     afterStep?: (step: number) => void | Promise<void>;
     signal?: AbortSignal;
-  } = {}): Promise<{ steps: number; charsPerSec: number; stopped: boolean }> {
+  } = {}): Promise<{ steps: number; charsPerSec: number; stopped: boolean; outOfTime: boolean }> {
     const { onEvent = () => {}, afterStep, signal } = options;
     const { config } = this;
     const charsPerStep = config.seqLength * config.batchSize;
-    const start = performance.now();
-    let trainMs = 0, trainSteps = 0, lastYield = start;
-    while (this.step < config.steps && !signal?.aborted) {
+    const budgetMs = config.maxMinutes * 60_000;
+    const start = performance.now(), before = this.elapsedMs;
+    let trainMs = 0, trainSteps = 0, lastYield = start, evalMs = 0;
+    const clock = () => this.elapsedMs = before + performance.now() - start;
+    // out of time when the last validation pass would not fit in what is left
+    const outOfTime = () => budgetMs > 0 && clock() + evalMs >= budgetMs;
+    // decided after each step, so the step that ends the run is the one evaluated
+    let done = this.step >= config.steps || outOfTime();
+    while (!done && !signal?.aborted) {
       const t0 = performance.now();
       const report = this.#advance();
       const reason = this.guard.judge(report, this.#batch!);
@@ -302,11 +337,13 @@ export class Trainer {
       trainSteps++;
       const msPerStep = trainMs / trainSteps;
       if (Number.isFinite(report.loss) && Number.isFinite(report.gradNorm)) {
+        const left = (config.steps - this.step) * msPerStep;
         await onEvent({
           ...report,
           charsPerSec: (trainSteps * charsPerStep) / (trainMs / 1000),
           elapsedMs: t1 - start,
-          etaMs: (config.steps - this.step) * msPerStep,
+          etaMs: budgetMs > 0 ? Math.min(left, Math.max(0, budgetMs - clock())) : left,
+          progress: this.progress(),
         });
       }
       if (reason !== undefined) {
@@ -316,9 +353,11 @@ export class Trainer {
         if (event.action === "stop") throw new TrainingDivergedError(event);
         continue;
       }
-      const done = this.step === config.steps;
+      done = this.step === config.steps || outOfTime();
       if (config.evalEvery > 0 && (this.step % config.evalEvery === 0 || done)) {
+        const e0 = performance.now();
         const valLoss = this.evaluate();
+        evalMs = performance.now() - e0;
         if (!Number.isNaN(valLoss)) {
           await onEvent({ type: "eval", step: this.step, valLoss, valBpc: valLoss / Math.LN2 });
         }
@@ -333,10 +372,12 @@ export class Trainer {
         lastYield = performance.now();
       }
     }
+    const timeUp = this.step < config.steps && outOfTime();
     return {
       steps: this.step,
       charsPerSec: trainSteps > 0 ? (trainSteps * charsPerStep) / (trainMs / 1000) : 0,
-      stopped: this.step < config.steps,
+      stopped: this.step < config.steps && !timeUp,
+      outOfTime: timeUp,
     };
   }
 

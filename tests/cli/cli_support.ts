@@ -32,7 +32,9 @@ export interface Result {
 }
 
 /**
- * The command line of `cli/<command>.ts` as `deno task <command>` runs it.
+ * The command line of `cli/<command>.ts` as `deno task <command>` runs it. A `train` run that
+ * names neither `--preset` nor `--resume` gets `--preset none`: the tests' tiny runs are about
+ * the CLI, and stay step-bound and repeatable (a preset's schedule follows the clock).
  *
  * @param command The task (`train`, `sample`, `score`, `bench`, `export`, `import`).
  * @param args Its arguments.
@@ -46,7 +48,10 @@ export function cliArgs(
 ): string[] {
   const flags = permissions ?? PERMISSIONS[command];
   if (!flags) throw new Error(`No deno task runs cli/${command}.ts`);
-  return ["run", ...flags, join(ROOT, "cli", `${command}.ts`), ...args];
+  const pinned = command === "train" && !args.some((a) => /^--(preset|resume|help)\b|^-h$/.test(a))
+    ? ["--preset", "none"]
+    : [];
+  return ["run", ...flags, join(ROOT, "cli", `${command}.ts`), ...pinned, ...args];
 }
 
 /**

@@ -18,7 +18,13 @@ import {
   trainHelp,
 } from "../../cli/train_flags.ts";
 import { loadCheckpoint } from "../../lib/io/checkpoint.ts";
-import { CONFIG_FIELDS, DEFAULT_CONFIG, makeConfig } from "../../lib/train/config.ts";
+import {
+  CONFIG_FIELDS,
+  DEFAULT_CONFIG,
+  makeConfig,
+  type TrainConfig,
+} from "../../lib/train/config.ts";
+import { PRESETS } from "../../lib/train/presets.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "cli_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
@@ -49,7 +55,8 @@ Deno.test("flags: strict numbers, negative values, suggestions", () => {
 
 Deno.test("flags: typed values with every default applied once, from the spec", () => {
   const args = parseTrainArgs([]);
-  assertEquals(args.overrides, {});
+  assertEquals(args.overrides, PRESETS["1m"], "no flags: the 1m recipe");
+  assertEquals(parseTrainArgs(["--preset", "none"]).overrides, {});
   assertEquals([args.corpus, args.printEvery, args.engine, args.help], [
     ["brown"],
     100,
@@ -62,9 +69,9 @@ Deno.test("flags: typed values with every default applied once, from the spec", 
     undefined,
     undefined,
   ]);
-  const given = parseTrainArgs(["--corpus", "x.txt", "--temperature", "0", "--model", "gru"]);
+  const given = parseTrainArgs(["--corpus", "x.txt", "--temperature", "0", "--model", "rnn"]);
   assertEquals([given.corpus, given.corpusGiven], [["x.txt"], true]);
-  assertEquals(given.overrides, { sampleTemperature: 0, model: "gru" });
+  assertEquals(given.overrides, { ...PRESETS["1m"], sampleTemperature: 0, model: "rnn" });
   const sample = parseFlags(["--checkpoint", "c"], SAMPLE_FLAGS).values;
   assertEquals(sample, {
     checkpoint: "c",
@@ -96,7 +103,12 @@ Deno.test("flags: config flags take their ranges, choices and defaults from the 
       assertEquals((spec as unknown as Record<string, unknown>)[k], v, `${name} ${k}`);
     }
     const line = help.split("\n").find((l) => l.trimStart().startsWith(`--${name} `))!;
-    assertOk(line.endsWith(`${description} (default: ${DEFAULT_CONFIG[spec.key]})`), line);
+    const plain = String(DEFAULT_CONFIG[spec.key]);
+    const preset = String((PRESETS["1m"] as Partial<TrainConfig>)[spec.key] ?? plain);
+    const shown = preset === plain
+      ? plain
+      : `${preset}, from --preset 1m; ${plain} with --preset none`;
+    assertOk(line.endsWith(`${description} (default: ${shown})`), line);
   }
   // the same limit whichever way the value comes in
   for (
@@ -110,8 +122,9 @@ Deno.test("flags: config flags take their ranges, choices and defaults from the 
     assertThrows(() => parseTrainArgs([flag, text]), new RegExp(`Invalid ${flag} "${text}"`));
     assertThrows(() => makeConfig({ [key]: value }), new RegExp(`Invalid ${key} ${value}`));
   }
-  assertEquals(parseTrainArgs(["--hidden-size", "4096"]).overrides, { hiddenSize: 4096 });
-  assertEquals(parseTrainArgs(["--dropout", "0.99"]).overrides, { dropout: 0.99 });
+  const plain = ["--preset", "none"];
+  assertEquals(parseTrainArgs([...plain, "--hidden-size", "4096"]).overrides, { hiddenSize: 4096 });
+  assertEquals(parseTrainArgs([...plain, "--dropout", "0.99"]).overrides, { dropout: 0.99 });
 });
 
 Deno.test("flags: every config field has a flag and resume refuses fixed changes", () => {
@@ -182,10 +195,53 @@ Deno.test("train --max-minutes stops on time, saves latest and exits 0", async (
     ...["--eval-every", "0", "--sample-every", "0", "--out", dir2],
   ]);
   assertEquals(r.code, 0, r.stderr);
-  assertOk(/Time limit of 0.02 min reached at step \d+/.test(r.stderr + r.stdout), r.stderr);
+  assertOk(/Time budget of 0.02 min spent at step \d+/.test(r.stderr + r.stdout), r.stderr);
   const ckpt = await loadCheckpoint(join(dir2, "latest.safetensors"));
   assertOk(ckpt.step > 0 && ckpt.step < 10000000, `step ${ckpt.step}`);
+  assertOk(ckpt.elapsedMs! >= 1200, `the checkpoint keeps the time spent: ${ckpt.elapsedMs} ms`);
 });
+
+Deno.test("train --preset: the recipe's values, flags override them; not with --resume", async () => {
+  const dir2 = join(dir, "preset");
+  const r = await cli("train", [
+    ...["--preset", "5m", "--corpus", corpus, "--hidden-size", "16", "--seq-length", "10"],
+    ...["--batch-size", "2", "--max-minutes", "0.01", "--sample-every", "0", "--out", dir2],
+  ]);
+  assertEquals(r.code, 0, r.stderr);
+  assertOk(r.stdout.includes(`Model ${PRESETS["5m"].model}: hidden size 16, 2 layers`), r.stdout);
+  assertOk(r.stdout.includes("Training for 0.01 min"), r.stdout);
+  assertOk(/step \d+: val loss/.test(r.stdout), `the last step is evaluated: ${r.stdout}`);
+  const { config } = await loadCheckpoint(join(dir2, "latest.safetensors"));
+  const { hiddenSize, maxMinutes, numLayers, warmupSteps, lrSchedule } = config;
+  assertEquals(
+    { hiddenSize, maxMinutes, numLayers, warmupSteps, lrSchedule },
+    {
+      ...pick(PRESETS["5m"], "numLayers", "warmupSteps", "lrSchedule"),
+      hiddenSize: 16,
+      maxMinutes: 0.01,
+    },
+  );
+  const again = await cli("train", [
+    "--resume",
+    join(dir2, "latest.safetensors"),
+    "--preset",
+    "1m",
+  ]);
+  assertEquals(again.code, 2, again.stderr);
+  assertOk(/Cannot use --preset with --resume/.test(again.stderr), again.stderr);
+  const spent = await cli("train", ["--resume", join(dir2, "latest.safetensors")]);
+  assertCleanError(spent, "resume with the budget spent");
+  assertEquals(spent.code, 2);
+  assertOk(
+    /has spent its time budget .*pass a larger --max-minutes/.test(spent.stderr),
+    spent.stderr,
+  );
+});
+
+/** Some fields of an object. */
+function pick<T extends object, K extends keyof T>(o: T, ...keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>;
+}
 
 Deno.test("sample: prime then exactly N characters; seeds repeat and differ", async () => {
   const args = ["--checkpoint", latest, "--prime", "The ", "--length", "50"];

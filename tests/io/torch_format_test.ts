@@ -196,7 +196,14 @@ Deno.test("torch layout: PyTorch weights with both biases give PyTorch's logits 
 Deno.test("torch file: metadata, checkpoint with a fresh optimizer, float32 kept exact", () => {
   const model = randomModel("gru", 2, 5);
   const file = decodeTorchFile(encodeTorchFile({ model, vocab }, { metadata: { step: "12" } }));
-  assertEquals(file.config, { kind: "gru", vocabSize: V, hiddenSize: H, numLayers: 2, dropout: 0 });
+  assertEquals(file.config, {
+    kind: "gru",
+    vocabSize: V,
+    hiddenSize: H,
+    numLayers: 2,
+    dropout: 0,
+    dropoutMask: "position",
+  });
   assertEquals(file.vocab.chars, vocab.chars);
   assertEquals([file.dtype, file.metadata.step, file.metadata.format], [
     "F32",

@@ -19,6 +19,7 @@ import type { StackedRnn } from "../../lib/model/stacked.ts";
 import type { Params } from "../../lib/core/tensor.ts";
 import { Trainer } from "../../lib/train/trainer.ts";
 import { buildVocab, encode } from "../../lib/text/vocab.ts";
+import type { DropoutMask } from "../../lib/model/dropout.ts";
 
 const CELLS: ModelKind[] = ["rnn", "lstm", "gru"];
 
@@ -28,6 +29,8 @@ interface Shape {
   H: number;
   L: number;
   dropout: number;
+  /** Dropout masks per position (default) or per sequence. */
+  mask?: DropoutMask;
   T: number;
   B: number;
 }
@@ -37,7 +40,7 @@ const f64 = () => createBackend({ kind: "f64" });
 /** The model on the f64 backend and on a float32 one, with identical (float32) parameters. */
 function twins(backend: Backend, s: Shape, seed: number) {
   const config = { kind: s.kind, vocabSize: s.V, hiddenSize: s.H, numLayers: s.L };
-  const options = { ...config, dropout: s.dropout };
+  const options = { ...config, dropout: s.dropout, dropoutMask: s.mask };
   const fast = createModel(options, new Rng(seed), { initScale: 0.3, backend });
   const plain = createModel(options, new Rng(seed), { initScale: 0.3, backend: f64() });
   const rng = new Rng(seed + 100);
@@ -95,13 +98,16 @@ const SHAPES: Shape[] = CELLS.flatMap((kind) => [
   { kind, V: 11, H: 13, L: 2, dropout: 0.3, T: 5, B: 1 }, // batch 1: the gemv paths
   { kind, V: 40, H: 32, L: 2, dropout: 0, T: 12, B: 8 }, // N > V: the transposed gather
   { kind, V: 7, H: 16, L: 2, dropout: 0.2, T: 4, B: 3 },
+  { kind, V: 7, H: 16, L: 2, dropout: 0.2, mask: "sequence", T: 4, B: 3 }, // variational
 ]);
 
 backendTest(
   "float32 vs f64: same loss, gradients, dState, state and steps",
   (engine) => {
     for (const s of SHAPES) {
-      const what = `${s.kind} L${s.L} p${s.dropout} V${s.V} H${s.H} T${s.T} B${s.B}`;
+      const what =
+        `${s.kind} L${s.L} p${s.dropout}${s.mask === "sequence" ? " per sequence" : ""} ` +
+        `V${s.V} H${s.H} T${s.T} B${s.B}`;
       console.log(`${engine.kind} ${what}:`);
       const { fast, plain } = twins(engine, s, 1);
       const rng = new Rng(2);

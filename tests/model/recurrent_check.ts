@@ -19,6 +19,7 @@ import { decodeCheckpoint, encodeCheckpoint } from "../../lib/io/checkpoint.ts";
 import { makeConfig } from "../../lib/train/config.ts";
 import { cloneState, gradCheck } from "../../lib/train/gradcheck.ts";
 import type { CharModel, ModelKind, State } from "../../lib/model/char_model.ts";
+import type { DropoutMask } from "../../lib/model/dropout.ts";
 import { createOptimizer } from "../../lib/train/optim.ts";
 import { Rng } from "../../lib/core/rng.ts";
 import { sample } from "../../lib/generate/sample.ts";
@@ -69,9 +70,9 @@ export interface CheckResult {
  */
 export function smallSetup(
   kind: ModelKind,
-  options: { numLayers: number; dropout: number; seed?: number },
+  options: { numLayers: number; dropout: number; dropoutMask?: DropoutMask; seed?: number },
 ): { model: StackedRnn; inputs: Int32Array; targets: Int32Array; state: State; rng: Rng } {
-  const { numLayers, dropout, seed = 7 } = options;
+  const { numLayers, dropout, dropoutMask, seed = 7 } = options;
   const { vocabSize: V, hiddenSize: H, seqLength: T, batchSize: B } = SMALL;
   const rng = new Rng(seed);
   const model = new StackedRnn(rng, {
@@ -80,6 +81,7 @@ export function smallSetup(
     hiddenSize: H,
     numLayers,
     dropout,
+    dropoutMask,
     backend: f64(),
   });
   for (const p of Object.values(model.params)) { // move biases off their special init values
@@ -105,7 +107,7 @@ export function smallSetup(
  */
 export function checkStacked(
   kind: ModelKind,
-  options: { numLayers: number; dropout: number; seed?: number },
+  options: { numLayers: number; dropout: number; dropoutMask?: DropoutMask; seed?: number },
 ): CheckResult {
   const { model, inputs, targets, state, rng } = smallSetup(kind, options);
   const view = trainingView(model);
@@ -122,7 +124,8 @@ export function checkStacked(
   view.backward(dState);
   const h = 1e-5;
   const result: CheckResult = {
-    label: `${kind} L=${options.numLayers} dropout=${options.dropout}`,
+    label: `${kind} L=${options.numLayers} dropout=${options.dropout}` +
+      (options.dropoutMask === "sequence" ? " per sequence" : ""),
     table,
     gradCheckWorst: Math.max(...rows.map((r) => r.relError)),
     worstResolved: 0,

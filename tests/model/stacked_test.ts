@@ -38,6 +38,9 @@ for (const kind of KINDS) {
       });
     }
   }
+  Deno.test(`${kind} gradient check, 2 layers, dropout 0.3 per sequence (variational)`, () => {
+    assertCheck(checkStacked(kind, { numLayers: 2, dropout: 0.3, dropoutMask: "sequence" }));
+  });
 }
 
 /** A model on the f64 backend. */
@@ -104,6 +107,7 @@ Deno.test("createModel builds the one stacked model for every kind and depth", (
     hiddenSize: 3,
     numLayers: 3,
     dropout: 0,
+    dropoutMask: "position",
   });
   assertClose(
     createModel({ kind: "gru", vocabSize: 4, hiddenSize: 3 }, rng, { initScale: 1e-9 })
@@ -155,6 +159,25 @@ Deno.test("dropout acts only in training forwards, and a frozen mask is reused",
     () => m.forward(inputs.subarray(0, B), targets.subarray(0, B), cloneState(s), { train: true }),
     /Cannot reuse the dropout mask: none was drawn for \(T, B\) = \(1, 2\)/,
   );
+});
+
+Deno.test("sequence dropout keeps each stream's mask over the chunk; position dropout does not", () => {
+  const V = 5, H = 6, T = 4, B = 2;
+  const cfg = { kind: "rnn", vocabSize: V, hiddenSize: H, numLayers: 2, dropout: 0.5 } as const;
+  // With Wh = 0 and one input symbol, h_t is the same at every step, so the masked outputs
+  // (seen through the head's input gradient pattern) repeat over t exactly when the mask does.
+  for (const dropoutMask of ["sequence", "position"] as const) {
+    const m = model({ ...cfg, dropoutMask });
+    for (const k of [0, 1]) m.params[`l${k}.Wh`]!.data.fill(0);
+    const ids = new Int32Array(T * B); // symbol 0 everywhere
+    m.forward(ids, ids, m.initialState(B), { train: true });
+    m.backward();
+    const dOut = m.layers[0]!.gradOutput(); // (N, H): zero where layer 0's mask dropped
+    const zeros = (t: number) =>
+      Array.from(dOut.subarray(t * B * H, (t + 1) * B * H), (v) => v === 0);
+    const same = [1, 2, 3].every((t) => zeros(t).join() === zeros(0).join());
+    assertEquals(same, dropoutMask === "sequence", dropoutMask);
+  }
 });
 
 Deno.test("a two-layer lstm with dropout trains well below ln(V)", () => {

@@ -26,6 +26,7 @@ function stepEvent(step: number, loss = 4 - step / 100): StepEvent {
     charsPerSec: 12_345,
     elapsedMs: step * 100,
     etaMs: (100 - step) * 100,
+    progress: step / 100,
   };
 }
 

@@ -22,6 +22,7 @@ const step: StepEvent = {
   charsPerSec: 987_654,
   elapsedMs: 125_000,
   etaMs: 3_700_000,
+  progress: 0.042,
 };
 
 Deno.test("formatDuration: seconds, minutes with padded seconds, hours", () => {
@@ -56,7 +57,9 @@ Deno.test("formatProgress: every figure, clipped mark only when clipped", () => 
   );
   assertOk(!line.includes("clipped"));
   assertOk(formatProgress({ ...step, clipped: true }, 1000).includes("grad 3.14 clipped |"));
-  assertOk(formatProgress({ ...step, step: 1000 }, 1000).startsWith("step 1000/1000 100% |"));
+  assertOk(
+    formatProgress({ ...step, step: 1000, progress: 1 }, 1000).startsWith("step 1000/1000 100% |"),
+  );
   assertOk(formatProgress({ ...step, lr: 1.5e-12 }, 1000).includes("lr 1.50e-12"));
 });
 

@@ -5,6 +5,8 @@ import {
   loadBrownCorpus,
   loadCorpus,
 } from "../../lib/text/corpus.ts";
+import { readCorpus } from "../../lib/text/encoded_corpus.ts";
+import { decode } from "../../lib/text/vocab.ts";
 
 Deno.test("brownToText strips tags at the last slash and spaces punctuation", () => {
   const tagged = "\tThe/at cat/nn ,/, tired/jj ,/, sat/vbd (/( slowly/rb )/) ;/. ;/.\n" +
@@ -54,6 +56,16 @@ Deno.test("loadBrownCorpus honours the category order and rejects unknown ones",
     /Unknown Brown category "poetry": use one of .*science_fiction/,
   );
   await assertRejects(() => loadBrownCorpus({ categories: [] }), /no category given/);
+});
+
+Deno.test("brown:CATEGORY,... names chosen Brown categories, in that order", async () => {
+  const expected = await loadBrownCorpus({ categories: ["humor", "romance"] });
+  const corpus = await loadCorpus("brown:humor,romance");
+  assertEquals(corpus.name, "brown-humor-romance");
+  assertOk(corpus.text === expected, "the same text as loadBrownCorpus");
+  const encoded = await readCorpus(["brown:humor,romance"]);
+  assertOk(decode(encoded.vocab, encoded.train) === expected, "and the chunked reader agrees");
+  await assertRejects(() => loadCorpus("brown:poetry"), /Unknown Brown category "poetry"/);
 });
 
 Deno.test("loadCorpus brown gives the bundled corpus", async () => {

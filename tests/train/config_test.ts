@@ -3,11 +3,10 @@ import { assertEquals, assertOk, assertThrows } from "../assert.ts";
 import {
   CONFIG_FIELDS,
   DEFAULT_CONFIG,
-  describeRange,
-  fitsRange,
   makeConfig,
   type TrainConfig,
 } from "../../lib/train/config.ts";
+import { describeRange, fitsRange } from "../../lib/train/ranges.ts";
 
 Deno.test("makeConfig returns the defaults and applies overrides", () => {
   assertEquals(makeConfig(), { ...DEFAULT_CONFIG });

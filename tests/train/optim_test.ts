@@ -3,6 +3,8 @@ import { createBackend } from "../../lib/backend/create.ts";
 import { assertClose, assertEquals, assertThrows } from "../assert.ts";
 import { createOptimizer, type OptimizerName, OPTIMIZERS } from "../../lib/train/optim.ts";
 import type { Params } from "../../lib/core/tensor.ts";
+import type { Backend } from "../../lib/backend/types.ts";
+import { backendTest } from "../backend/backend_support.ts";
 
 const F64 = createBackend({ kind: "f64" });
 
@@ -133,3 +135,32 @@ Deno.test("RMSProp: two steps against hand-computed values", () => {
   assertClose(opt.state["ms.w"]!.data[0]!, 0.1225, 1e-15);
   assertEquals(opt.steps, 2);
 });
+
+/** Weight decay on one backend: hand-computed SGD and AdamW steps. */
+function checkWeightDecay(backend: Backend): void {
+  const kind = backend.kind;
+  const tensor = (shape: number[], v: number[]) => {
+    const t = { shape, data: backend.alloc(v.length) };
+    t.data.set(v);
+    return t;
+  };
+  const p = { W: tensor([1, 2], [1, -2]), b: tensor([1], [0.5]) };
+  const g = { W: tensor([1, 2], [0, 0.5]), b: tensor([1], [0]) };
+  createOptimizer("sgd", p, { backend }).update(p, g, 0.1, 0.5);
+  // W = (1 - 0.1 * 0.5) W - 0.1 g = 0.95 * (1, -2) - (0, 0.05) = (0.95, -1.95); b untouched
+  assertClose(p.W.data[0]!, 0.95, 1e-7, kind);
+  assertClose(p.W.data[1]!, -1.95, 1e-7, kind);
+  assertEquals(p.b.data[0], 0.5, kind);
+  // AdamW: with a zero gradient the Adam step is 0, so only the decay acts
+  const q = { W: tensor([1, 1], [2]) };
+  createOptimizer("adam", q, { backend }).update(q, { W: tensor([1, 1], [0]) }, 0.01, 0.1);
+  assertClose(q.W.data[0]!, 2 * (1 - 0.001), 1e-7, kind);
+}
+
+Deno.test("weight decay shrinks the matrices by lr * wd before the step, never the biases (f64)", () => {
+  checkWeightDecay(F64);
+});
+backendTest(
+  "weight decay shrinks the matrices by lr * wd before the step, never the biases",
+  checkWeightDecay,
+);

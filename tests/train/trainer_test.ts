@@ -1,6 +1,6 @@
 // The shared training loop: it learns, it guards against NaN, it reports events
 // on schedule, it is deterministic, and a resumed run equals an uninterrupted one.
-import { assertEquals, assertOk, assertThrows } from "../assert.ts";
+import { assertClose, assertEquals, assertOk, assertThrows } from "../assert.ts";
 import { loadCheckpoint, saveCheckpoint } from "../../lib/io/checkpoint.ts";
 import { makeConfig, modelConfigOf, type TrainConfig } from "../../lib/train/config.ts";
 import { splitData } from "../../lib/text/data.ts";
@@ -134,7 +134,12 @@ Deno.test("run awaits async handlers and stops on abort after the current step",
       if (e.step === 7) controller.abort();
     },
   });
-  assertEquals(result, { steps: 7, charsPerSec: result.charsPerSec, stopped: true });
+  assertEquals(result, {
+    steps: 7,
+    charsPerSec: result.charsPerSec,
+    stopped: true,
+    outOfTime: false,
+  });
   assertEquals(seen, [1, 2, 3, 4, 5, 6, 7]);
 });
 
@@ -249,8 +254,10 @@ for (const [name, modelOverrides] of RESUME_CASES) {
           rng: first.rng.getState(),
           corpus: "cat.txt",
           bestValLoss: null,
+          elapsedMs: first.elapsedMs,
         });
         const ckpt = await loadCheckpoint(path);
+        assertEquals(ckpt.elapsedMs, Math.round(first.elapsedMs), "the time spent is kept");
         const rng = new Rng(0);
         rng.setState(ckpt.rng);
         const resumed = new Trainer(ckpt.model, {
@@ -264,6 +271,7 @@ for (const [name, modelOverrides] of RESUME_CASES) {
             position: ckpt.position,
             state: ckpt.state,
             smoothLoss: ckpt.smoothLoss,
+            elapsedMs: ckpt.elapsedMs,
           },
         });
         await resumed.run({ onEvent: (e) => void events.push(e) });
@@ -357,4 +365,43 @@ Deno.test("afterStep runs once per step, after that step's eval and sample event
     "sample6",
     "after6",
   ]);
+});
+
+Deno.test("a time budget ends the run, anneals the cosine over it and evaluates at the end", async () => {
+  const t = makeTrainer({
+    steps: 10_000_000,
+    maxMinutes: 0.005, // 300 ms
+    lrSchedule: "cosine",
+    lrDecay: 0.1,
+    evalEvery: 1_000_000, // only the final pass
+  });
+  const steps: StepEvent[] = [];
+  let evals = 0;
+  const result = await t.run({
+    onEvent: (e) => void (e.type === "step" ? steps.push(e) : e.type === "eval" && evals++),
+  });
+  assertEquals([result.stopped, result.outOfTime], [false, true]);
+  assertOk(result.steps > 5 && result.steps < 10_000_000, `${result.steps} steps`);
+  assertEquals(evals, 1, "the last step is evaluated");
+  assertOk(t.elapsedMs >= 300 && t.elapsedMs < 2_000, `${t.elapsedMs} ms`);
+  const first = steps[0]!, last = steps.at(-1)!;
+  assertClose(first.lr, 0.01, 1e-4, `the full rate at the start: ${first.lr}`);
+  assertOk(last.progress > 0.8 && last.lr < 0.0025, `progress ${last.progress}, lr ${last.lr}`);
+  assertOk(steps.every((e, i) => i === 0 || e.progress >= steps[i - 1]!.progress), "monotone");
+  // a run resumed with its budget spent trains no more; a larger budget continues it
+  const resumed = makeTrainer({ steps: 10_000_000, maxMinutes: 0.005 });
+  resumed.elapsedMs = t.elapsedMs;
+  assertEquals((await resumed.run()).steps, 0);
+});
+
+Deno.test("warmup ramps the rate linearly; weight decay reaches the optimizer", async () => {
+  const rates: number[] = [];
+  const t = makeTrainer({ steps: 6, warmupSteps: 4 });
+  await t.run({ onEvent: (e) => void (e.type === "step" && rates.push(e.lr)) });
+  assertEquals(rates, [0.0025, 0.005, 0.0075, 0.01, 0.01, 0.01]);
+  const plain = makeTrainer({ steps: 3 }), decayed = makeTrainer({ steps: 3, weightDecay: 0.5 });
+  await plain.run();
+  await decayed.run();
+  const norm = (tr: Trainer, name: string) => Math.hypot(...tr.model.params[name]!.data);
+  assertOk(norm(decayed, "Why") < norm(plain, "Why"), "the matrices shrink");
 });

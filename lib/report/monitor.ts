@@ -14,6 +14,7 @@ import { thinIndices, type TrainingCurves } from "./curves.ts";
 import { lineFigure, type LineSeries, type PlotlyFigure } from "./plot.ts";
 import { type LivePlot, livePlot } from "./plot_live.ts";
 import {
+  endStep,
   formatCount,
   formatDivergence,
   formatDuration,
@@ -309,9 +310,8 @@ export class TrainingMonitor {
     const layout = figure.layout;
     layout.title = { text: this.#title, subtitle: { text: this.progress } };
     layout.margin = { ...(layout.margin as Record<string, unknown>), t: 80 };
-    // a run with a time budget ends near step / progress, long before its step limit
-    const last = this.lastStep, byTime = last && last.progress > last.step / this.#run.steps;
-    const end = byTime ? Math.ceil(last.step / last.progress) : this.#run.steps;
+    // a run with a time budget ends long before its step limit
+    const end = this.lastStep ? endStep(this.lastStep, this.#run.steps).last : this.#run.steps;
     layout.xaxis = { ...(layout.xaxis as Record<string, unknown>), range: [0, end] };
     return figure;
   }

@@ -82,9 +82,9 @@ export function formatProgress(
 ): string {
   const { columns = Infinity } = options;
   const pct = Math.floor(100 * event.progress);
-  const byTime = event.progress > event.step / total && event.progress > 0;
-  const end = String(byTime ? Math.round(event.step / event.progress) : total);
-  const of = byTime ? `~${end}` : end;
+  const { last, estimated } = endStep(event, total);
+  const end = String(last);
+  const of = estimated ? `~${end}` : end;
   // [text, drop order (higher goes first; 0 = never), joined to the previous field by a space]
   const fields: [string, number, boolean][] = [
     [`step ${String(event.step).padStart(end.length)}/${of}`, 0, false],
@@ -104,6 +104,28 @@ export function formatProgress(
     kept = kept.filter(([, drop]) => drop !== level);
   }
   return join(kept);
+}
+
+/**
+ * The step a run will end on: its step limit, or, when its time budget is further along than
+ * its steps, the step it reaches at the pace so far (`step / progress`).
+ *
+ * @param event A step event of the trainer.
+ * @param total The run's step limit.
+ * @returns The step, and whether it is an estimate from the time budget.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(endStep({ step: 50, progress: 0.25 }, 1000), { last: 200, estimated: true });
+ * assert.deepEqual(endStep({ step: 50, progress: 0.05 }, 1000), { last: 1000, estimated: false });
+ * ```
+ */
+export function endStep(
+  event: Pick<StepEvent, "step" | "progress">,
+  total: number,
+): { last: number; estimated: boolean } {
+  const estimated = event.progress > 0 && event.progress > event.step / total;
+  return { last: estimated ? Math.round(event.step / event.progress) : total, estimated };
 }
 
 /** `2.00e-3` rather than JavaScript's `2.00e-3`/`0.002` mix. */

@@ -122,17 +122,23 @@ export class Trainer {
   smoothLoss: number;
   /** Watches for divergence and keeps the last good state (see `divergence.ts`). */
   readonly guard: DivergenceGuard;
-  /** Milliseconds spent in {@linkcode Trainer.run} so far, earlier sessions included. */
+  /**
+   * Milliseconds of the time budget used in {@linkcode Trainer.run} so far, earlier sessions
+   * included (counted only while `config.maxMinutes` is set). A run the budget ends counts all
+   * of it as used: what is left then is less than a validation pass.
+   */
   elapsedMs = 0;
   #data: Split;
   #batch: Batch | undefined;
+  #now: () => number;
 
   /**
    * Prepares a run; nothing trains until {@linkcode Trainer.run} or {@linkcode Trainer.trainStep}.
    *
    * @param model Model to train.
    * @param options Vocabulary, data, config, optimizer, the run's generator (default
-   * `new Rng(config.seed)`), and an optional resume point.
+   * `new Rng(config.seed)`), an optional resume point, and the clock in milliseconds that the
+   * time budget is measured on (default `performance.now`).
    */
   constructor(
     model: CharModel,
@@ -143,9 +149,11 @@ export class Trainer {
       optimizer: Optimizer;
       rng?: Rng;
       resume?: TrainerResume;
+      now?: () => number;
     },
   ) {
-    const { vocab, data, config, optimizer, rng, resume } = options;
+    const { vocab, data, config, optimizer, rng, resume, now = () => performance.now() } = options;
+    this.#now = now;
     this.model = model;
     this.vocab = vocab;
     this.config = config;
@@ -318,21 +326,22 @@ export class Trainer {
     signal?: AbortSignal;
   } = {}): Promise<{ steps: number; charsPerSec: number; stopped: boolean; outOfTime: boolean }> {
     const { onEvent = () => {}, afterStep, signal } = options;
-    const { config } = this;
+    const { config } = this, now = this.#now;
     const charsPerStep = config.seqLength * config.batchSize;
     const budgetMs = config.maxMinutes * 60_000;
-    const start = performance.now(), before = this.elapsedMs;
-    let trainMs = 0, trainSteps = 0, lastYield = start, evalMs = 0;
-    const clock = () => this.elapsedMs = before + performance.now() - start;
+    const start = now(), before = this.elapsedMs;
+    let trainMs = 0, trainSteps = 0, lastYield = performance.now(), evalMs = 0;
+    const clock = () => this.elapsedMs = before + now() - start;
     // out of time when the last validation pass would not fit in what is left
     const outOfTime = () => budgetMs > 0 && clock() + evalMs >= budgetMs;
     // decided after each step, so the step that ends the run is the one evaluated
-    let done = this.step >= config.steps || outOfTime();
+    let timeUp = this.step < config.steps && outOfTime();
+    let done = this.step >= config.steps || timeUp;
     while (!done && !signal?.aborted) {
-      const t0 = performance.now();
+      const t0 = now();
       const report = this.#advance();
       const reason = this.guard.judge(report, this.#batch!);
-      const t1 = performance.now();
+      const t1 = now();
       trainMs += t1 - t0;
       trainSteps++;
       const msPerStep = trainMs / trainSteps;
@@ -353,11 +362,12 @@ export class Trainer {
         if (event.action === "stop") throw new TrainingDivergedError(event);
         continue;
       }
-      done = this.step === config.steps || outOfTime();
+      timeUp = this.step < config.steps && outOfTime();
+      done = this.step === config.steps || timeUp;
       if (config.evalEvery > 0 && (this.step % config.evalEvery === 0 || done)) {
-        const e0 = performance.now();
+        const e0 = now();
         const valLoss = this.evaluate();
-        evalMs = performance.now() - e0;
+        evalMs = now() - e0;
         if (!Number.isNaN(valLoss)) {
           await onEvent({ type: "eval", step: this.step, valLoss, valBpc: valLoss / Math.LN2 });
         }
@@ -372,7 +382,8 @@ export class Trainer {
         lastYield = performance.now();
       }
     }
-    const timeUp = this.step < config.steps && outOfTime();
+    if (budgetMs > 0) clock(); // only a budget keeps time: runs without one repeat bit for bit
+    if (timeUp) this.elapsedMs = Math.max(this.elapsedMs, budgetMs);
     return {
       steps: this.step,
       charsPerSec: trainSteps > 0 ? (trainSteps * charsPerStep) / (trainMs / 1000) : 0,

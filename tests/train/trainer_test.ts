@@ -394,6 +394,33 @@ Deno.test("a time budget ends the run, anneals the cosine over it and evaluates 
   assertEquals((await resumed.run()).steps, 0);
 });
 
+Deno.test("a run the budget ends has used all of it, though it stopped a validation pass early", async () => {
+  // a fake clock: each step takes 10 ms, validation 30 ms until the last pass, which takes 1
+  let t = 0, evals = 0;
+  class Timed extends Trainer {
+    override evaluate(): number {
+      t += ++evals < 3 ? 30 : 1;
+      return super.evaluate();
+    }
+  }
+  const base = makeTrainer({ maxMinutes: 100 / 60_000, evalEvery: 1 }); // 100 ms
+  const { config } = base;
+  const timed = new Timed(base.model, {
+    vocab,
+    data: splitData(encode(vocab, TEXT), config.valFraction),
+    config,
+    optimizer: base.optimizer,
+    now: () => t,
+  });
+  const result = await timed.run({ onEvent: (e) => void (e.type === "step" && (t += 10)) });
+  // steps end at 10, 50, 90 ms; at 90 the next 30 ms pass would not fit, so step 3 is the last
+  assertEquals([result.steps, result.outOfTime, evals], [3, true, 3]);
+  assertEquals(timed.elapsedMs, 100, "the 9 ms left are less than a pass: the budget is used");
+  assertEquals(timed.progress(), 1);
+  const again = await timed.run();
+  assertEquals([again.steps, again.outOfTime], [3, true], "run again, it trains no more");
+});
+
 Deno.test("warmup ramps the rate linearly; weight decay reaches the optimizer", async () => {
   const rates: number[] = [];
   const t = makeTrainer({ steps: 6, warmupSteps: 4 });

@@ -70,6 +70,7 @@ export const TRAIN_FLAGS = {
   numLayers: configFlag("numLayers", { fixed: true }),
   dropout: configFlag("dropout", { fixed: true, valueName: "P" }),
   dropoutMask: configFlag("dropoutMask", { fixed: true, valueName: "KIND" }),
+  weightDrop: configFlag("weightDrop", { fixed: true, valueName: "P" }),
   seqLength: configFlag("seqLength", { fixed: true }),
   batchSize: configFlag("batchSize", { fixed: true }),
   stride: configFlag("stride", { fixed: true }),

@@ -38,6 +38,12 @@ export interface ModelConfig {
    * stream and chunk, the same at every step (variational dropout, Gal and Ghahramani 2016).
    */
   dropoutMask?: DropoutMask;
+  /**
+   * DropConnect rate in `[0, 1)` on every layer's recurrent weights `Wh`, in training only: one
+   * inverted mask per layer and chunk, shared by the B streams (the weight-dropped LSTM of
+   * Merity et al. 2017); default 0.
+   */
+  weightDrop?: number;
 }
 
 /** Options of {@linkcode CharModel.forward}. */
@@ -100,7 +106,7 @@ export interface CharModel {
 
 /**
  * Validates a model config and fills in the defaults (`numLayers` 1, `dropout` 0,
- * `dropoutMask` `"position"`).
+ * `dropoutMask` `"position"`, `weightDrop` 0).
  *
  * @param config The config to check.
  * @returns A complete copy.
@@ -115,7 +121,7 @@ export interface CharModel {
  */
 export function resolveModelConfig(config: ModelConfig): Required<ModelConfig> {
   const { kind, vocabSize, hiddenSize, numLayers = 1, dropout = 0 } = config;
-  const { dropoutMask = "position" } = config;
+  const { dropoutMask = "position", weightDrop = 0 } = config;
   if (!MODEL_KINDS.includes(kind)) {
     throw new RangeError(`Unknown model kind "${kind}": expected one of ${MODEL_KINDS.join(", ")}`);
   }
@@ -141,7 +147,10 @@ export function resolveModelConfig(config: ModelConfig): Required<ModelConfig> {
       `Invalid dropoutMask "${dropoutMask}": expected one of ${DROPOUT_MASKS.join(", ")}`,
     );
   }
-  return { kind, vocabSize, hiddenSize, numLayers, dropout, dropoutMask };
+  if (!(weightDrop >= 0 && weightDrop < 1)) {
+    throw new RangeError(`Invalid weightDrop ${weightDrop}: expected a number >= 0 and < 1`);
+  }
+  return { kind, vocabSize, hiddenSize, numLayers, dropout, dropoutMask, weightDrop };
 }
 
 /**

@@ -13,6 +13,8 @@
  *
  * Backward runs the cells step by step (`dh_{t-1} += dA_t Wh`, a (B,R) x (R,H) product), then
  * gets `dWh`, `dWx`, `db` and the input gradient as single products over all positions.
+ * With a DropConnect mask M (training only) the chunk runs on `Wh' = M * Wh`, and
+ * `dWh += M * dWh'`.
  * Buffers are allocated once per chunk shape from the model's backend.
  *
  * Legend: B = batch size, T = sequence length, N = T*B positions (time-major: n = t*B + b),
@@ -34,6 +36,8 @@ interface Run {
   T: number;
   B: number;
   input: Int32Array | FloatArray; // (N) indices or (N, I) vectors, kept for backward
+  Wh: FloatArray; // (R, H) the recurrent weights the chunk ran on: Wh, or M * Wh
+  WhMask: FloatArray | null; // (R, H) the DropConnect mask M, if any
   hs: FloatArray; // (T+1, B, H) h; hs[0] the initial state
   hsAt: FloatArray[];
   csAt: FloatArray[]; // LSTM: (T+1) views (B, H) of c
@@ -90,6 +94,8 @@ export class RecurrentLayer {
   #stepRun: Run | null = null; // step()'s buffers, T = 1
   #WxT: FloatArray | null = null; // (V, R) Wx transposed, for one-hot chunks longer than V
   #dWxT: FloatArray | null = null; // (V, R) its gradient
+  #WhDropped: FloatArray | null = null; // (R, H) M * Wh
+  #dWhDropped: FloatArray | null = null; // (R, H) its gradient
 
   /**
    * Creates the parameters: Gaussian `Wx` then `Wh` drawn from `rng`, zero biases (an
@@ -140,11 +146,23 @@ export class RecurrentLayer {
    *   reference until backward.
    * @param state One `(B, H)` array per state name, read as the initial state and overwritten
    *   with the state after step T.
+   * @param recurrentMask Optional `(R, H)` DropConnect mask of `Wh` for this chunk (training).
    * @returns `h_1 .. h_T`, `(N, H)`: a view of the layer's buffers.
    */
-  forward(input: Int32Array | FloatArray, state: FloatArray[]): FloatArray {
+  forward(
+    input: Int32Array | FloatArray,
+    state: FloatArray[],
+    recurrentMask?: FloatArray,
+  ): FloatArray {
     const r = this.#run = this.#runFor(this.#run, input, state);
-    this.#runSteps(r, input, state);
+    const Wh = data(this.params.Wh);
+    r.WhMask = recurrentMask ?? null;
+    r.Wh = Wh;
+    if (recurrentMask) {
+      r.Wh = this.#WhDropped ??= this.#backend.alloc(Wh.length);
+      this.#backend.multiply(r.Wh, Wh, recurrentMask); // Wh' = M * Wh
+    }
+    this.#runSteps(r, input, state, r.Wh);
     return r.hs.subarray(r.B * this.hiddenSize);
   }
 
@@ -170,7 +188,7 @@ export class RecurrentLayer {
     if (!r) throw new Error("Cannot run backward: call forward first");
     const { T, B } = r, { dInput, dState } = options;
     const backend = this.#backend, H = this.hiddenSize, N = T * B;
-    const Wh = data(this.params.Wh), dbhn = data(this.grads.bhn ?? this.grads.b);
+    const Wh = r.Wh, dbhn = data(this.grads.bhn ?? this.grads.b);
     if (this.kind === "lstm") r.dc.fill(0);
     r.dh0.fill(0);
     for (let t = T - 1; t >= 0; t--) {
@@ -194,7 +212,14 @@ export class RecurrentLayer {
       if (t > 0) r.recurBack(r.dAhAt[t]!, Wh, r.dOutAt[t - 1]!); // dh_{t-1} += dA_t Wh
       else if (dState) r.recurBack(r.dAhAt[0]!, Wh, r.dh0);
     }
-    r.recurGradW(r.dAh, r.hs.subarray(0, N * H), data(this.grads.Wh)); // dWh += dAh^T H_prev
+    const hsPrev = r.hs.subarray(0, N * H);
+    if (r.WhMask) { // dWh += M * dWh', dWh' = dAh^T H_prev
+      const dWhDropped = this.#dWhDropped ??= backend.alloc(Wh.length);
+      dWhDropped.fill(0);
+      r.recurGradW(r.dAh, hsPrev, dWhDropped);
+      backend.multiply(dWhDropped, dWhDropped, r.WhMask);
+      addInto(data(this.grads.Wh), dWhDropped);
+    } else r.recurGradW(r.dAh, hsPrev, data(this.grads.Wh)); // dWh += dAh^T H_prev
     backend.addRowSums(data(this.grads.b), r.dGates); // db += sum of dA
     const dWx = data(this.grads.Wx);
     if (r.input instanceof Int32Array) {
@@ -224,15 +249,15 @@ export class RecurrentLayer {
    */
   step(input: Int32Array | FloatArray, state: FloatArray[]): FloatArray {
     const r = this.#stepRun = this.#runFor(this.#stepRun, input, state);
-    this.#runSteps(r, input, state);
+    this.#runSteps(r, input, state, data(this.params.Wh));
     return r.hsAt[1]!;
   }
 
-  #runSteps(r: Run, input: Int32Array | FloatArray, state: FloatArray[]): void {
+  #runSteps(r: Run, input: Int32Array | FloatArray, state: FloatArray[], Wh: FloatArray): void {
     const { T, B } = r, backend = this.#backend, H = this.hiddenSize, I = this.inputSize;
     const R = CELL_GATES[this.kind] * H, N = T * B;
     const p = this.params;
-    const Wx = data(p.Wx), Wh = data(p.Wh), bias = data(p.b);
+    const Wx = data(p.Wx), bias = data(p.b);
     r.input = input;
     r.hs.set(state[0]!, 0);
     if (this.kind === "lstm") r.csAt[0]!.set(state[1]!);
@@ -297,6 +322,8 @@ export class RecurrentLayer {
       T,
       B,
       input: new Int32Array(0),
+      Wh: none,
+      WhMask: null,
       hs,
       hsAt: views(hs, T + 1, BH),
       csAt: kind === "lstm" ? views(alloc((T + 1) * BH), T + 1, BH) : [],

@@ -10,6 +10,8 @@
  *   h^l_t = cell_l(d^{l-1}_t, state^l_{t-1})       l = 0 .. L-1, see {@linkcode RecurrentLayer}
  *   d^l = m^l * h^l      m ~ Bernoulli(1 - p) / (1 - p) when training, else m = 1
  *                        (dropoutMask "sequence": m^l_t = m^l_0 for every t of the chunk)
+ *   weightDrop w: each chunk of training runs layer l on M^l * Wh^l,
+ *                        M^l (R, H) ~ Bernoulli(1 - w) / (1 - w), one per chunk (DropConnect)
  *   loss = mean of -log softmax(D^{L-1} Why^T + by)[target]   see {@linkcode OutputHead}
  *
  * Parameters: `l<k>.Wx (R, I)`, `l<k>.Wh (R, H)`, `l<k>.b (R)` (and `l<k>.bhn (H)` for a GRU)
@@ -82,6 +84,7 @@ export class StackedRnn implements CharModel {
   #masks: Masks | null = null;
   #dropped = false; // whether the last forward applied dropout
   #masksDrawn = false; // whether #masks hold a mask for its shape
+  #weightMasks: FloatArray[] | null = null; // per layer (R, H) DropConnect masks of Wh
   #stepXs = new Map<number, Int32Array>(); // per B, step()'s input buffer
   #lastViews: { state: State; views: FloatArray[][] } | null = null; // see #stateViews
 
@@ -153,7 +156,7 @@ export class StackedRnn implements CharModel {
    * @param inputs `(T, B)` input indices.
    * @param targets `(T, B)` target indices.
    * @param state The carried state, advanced in place.
-   * @param options `train: true` applies dropout (when `config.dropout > 0`).
+   * @param options `train: true` applies dropout and weight drop (when the config has them).
    * @returns Mean loss per character (nats).
    */
   forward(
@@ -162,7 +165,7 @@ export class StackedRnn implements CharModel {
     state: State,
     options: ForwardOptions = {},
   ): number {
-    const { vocabSize: V, hiddenSize: H, dropout } = this.config;
+    const { vocabSize: V, hiddenSize: H, dropout, weightDrop } = this.config;
     const views = this.#stateViews(state, "state");
     const B = views[0]![0]!.length / H;
     const T = chunkLength(inputs, targets, { B, V });
@@ -173,9 +176,10 @@ export class StackedRnn implements CharModel {
     this.#xs.set(inputs);
     this.#dropped = (options.train ?? false) && dropout > 0;
     const m = this.#dropped ? this.#prepareMasks(T, B) : null;
+    const M = (options.train ?? false) && weightDrop > 0 ? this.#prepareWeightMasks() : null;
     let input: Int32Array | FloatArray = this.#xs;
     for (let k = 0; k < this.layers.length; k++) {
-      const out = this.layers[k]!.forward(input, views[k]!); // h^k, (N, H)
+      const out = this.layers[k]!.forward(input, views[k]!, M?.[k]); // h^k, (N, H)
       input = out;
       if (m) this.backend.multiply(input = m.masked[k]!, out, m.masks[k]!); // d^k = m^k * h^k
     }
@@ -283,5 +287,18 @@ export class StackedRnn implements CharModel {
     }
     this.#masksDrawn = true;
     return m;
+  }
+
+  #prepareWeightMasks(): FloatArray[] {
+    if (this.freezeDropoutMask && this.#weightMasks) return this.#weightMasks;
+    if (this.freezeDropoutMask) {
+      throw new Error("Cannot reuse the weight-drop masks: run a training forward first");
+    }
+    const masks = this.#weightMasks ??= this.layers.map((layer) =>
+      this.backend.alloc(layer.params.Wh!.data.length)
+    );
+    const rate = this.config.weightDrop, rng = this.dropoutRng;
+    for (const mask of masks) sampleDropoutMask(mask, { rate, rng });
+    return masks;
   }
 }

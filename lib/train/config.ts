@@ -31,6 +31,8 @@ export interface TrainConfig {
   dropout: number;
   /** Dropout masks drawn per `"position"`, or per `"sequence"` (variational dropout). */
   dropoutMask: DropoutMask;
+  /** DropConnect rate on the recurrent weights in training, in `[0, 1)`; 0 for none. */
+  weightDrop: number;
   /** Characters per chunk T (truncated BPTT length). */
   seqLength: number;
   /** Parallel streams B per step. */
@@ -92,6 +94,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   numLayers: 1,
   dropout: 0,
   dropoutMask: "position",
+  weightDrop: 0,
   seqLength: 64,
   batchSize: 32,
   stride: 0,
@@ -151,6 +154,13 @@ export const CONFIG_FIELDS: ConfigFields = Object.freeze({
     type: "choice",
     choices: DROPOUT_MASKS,
     description: "Dropout masks: a fresh one per position, or one per sequence (variational)",
+  },
+  weightDrop: {
+    type: "number",
+    min: 0,
+    max: 1,
+    exclusiveMax: true,
+    description: "DropConnect on the recurrent weights while training: one mask per chunk",
   },
   seqLength: {
     type: "int",
@@ -326,6 +336,6 @@ function checkField(key: keyof TrainConfig, value: unknown): void {
  * ```
  */
 export function modelConfigOf(config: TrainConfig, vocabSize: number): ModelConfig {
-  const { model: kind, hiddenSize, numLayers, dropout, dropoutMask } = config;
-  return { kind, vocabSize, hiddenSize, numLayers, dropout, dropoutMask };
+  const { model: kind, hiddenSize, numLayers, dropout, dropoutMask, weightDrop } = config;
+  return { kind, vocabSize, hiddenSize, numLayers, dropout, dropoutMask, weightDrop };
 }

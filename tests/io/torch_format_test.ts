@@ -203,6 +203,7 @@ Deno.test("torch file: metadata, checkpoint with a fresh optimizer, float32 kept
     numLayers: 2,
     dropout: 0,
     dropoutMask: "position",
+    weightDrop: 0,
   });
   assertEquals(file.vocab.chars, vocab.chars);
   assertEquals([file.dtype, file.metadata.step, file.metadata.format], [

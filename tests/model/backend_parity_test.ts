@@ -31,6 +31,8 @@ interface Shape {
   dropout: number;
   /** Dropout masks per position (default) or per sequence. */
   mask?: DropoutMask;
+  /** DropConnect rate on the recurrent weights; default 0. */
+  weightDrop?: number;
   T: number;
   B: number;
 }
@@ -40,7 +42,7 @@ const f64 = () => createBackend({ kind: "f64" });
 /** The model on the f64 backend and on a float32 one, with identical (float32) parameters. */
 function twins(backend: Backend, s: Shape, seed: number) {
   const config = { kind: s.kind, vocabSize: s.V, hiddenSize: s.H, numLayers: s.L };
-  const options = { ...config, dropout: s.dropout, dropoutMask: s.mask };
+  const options = { ...config, dropout: s.dropout, dropoutMask: s.mask, weightDrop: s.weightDrop };
   const fast = createModel(options, new Rng(seed), { initScale: 0.3, backend });
   const plain = createModel(options, new Rng(seed), { initScale: 0.3, backend: f64() });
   const rng = new Rng(seed + 100);
@@ -99,6 +101,7 @@ const SHAPES: Shape[] = CELLS.flatMap((kind) => [
   { kind, V: 40, H: 32, L: 2, dropout: 0, T: 12, B: 8 }, // N > V: the transposed gather
   { kind, V: 7, H: 16, L: 2, dropout: 0.2, T: 4, B: 3 },
   { kind, V: 7, H: 16, L: 2, dropout: 0.2, mask: "sequence", T: 4, B: 3 }, // variational
+  { kind, V: 7, H: 16, L: 2, dropout: 0.2, weightDrop: 0.3, T: 4, B: 3 }, // DropConnect
 ]);
 
 backendTest(
@@ -107,7 +110,7 @@ backendTest(
     for (const s of SHAPES) {
       const what =
         `${s.kind} L${s.L} p${s.dropout}${s.mask === "sequence" ? " per sequence" : ""} ` +
-        `V${s.V} H${s.H} T${s.T} B${s.B}`;
+        `${s.weightDrop ? `w${s.weightDrop} ` : ""}V${s.V} H${s.H} T${s.T} B${s.B}`;
       console.log(`${engine.kind} ${what}:`);
       const { fast, plain } = twins(engine, s, 1);
       const rng = new Rng(2);

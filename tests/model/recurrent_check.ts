@@ -60,6 +60,15 @@ export interface CheckResult {
   tiny: number;
 }
 
+/** The model a check runs on: layers, dropout (and its masks), weight drop, seed. */
+export interface CheckOptions {
+  numLayers: number;
+  dropout: number;
+  dropoutMask?: DropoutMask;
+  weightDrop?: number;
+  seed?: number;
+}
+
 /**
  * A small stacked model, its chunk and a random non-zero initial state; with
  * dropout, the masks of one training forward are frozen.
@@ -70,9 +79,9 @@ export interface CheckResult {
  */
 export function smallSetup(
   kind: ModelKind,
-  options: { numLayers: number; dropout: number; dropoutMask?: DropoutMask; seed?: number },
+  options: CheckOptions,
 ): { model: StackedRnn; inputs: Int32Array; targets: Int32Array; state: State; rng: Rng } {
-  const { numLayers, dropout, dropoutMask, seed = 7 } = options;
+  const { numLayers, dropout, dropoutMask, weightDrop, seed = 7 } = options;
   const { vocabSize: V, hiddenSize: H, seqLength: T, batchSize: B } = SMALL;
   const rng = new Rng(seed);
   const model = new StackedRnn(rng, {
@@ -82,6 +91,7 @@ export function smallSetup(
     numLayers,
     dropout,
     dropoutMask,
+    weightDrop,
     backend: f64(),
   });
   for (const p of Object.values(model.params)) { // move biases off their special init values
@@ -107,7 +117,7 @@ export function smallSetup(
  */
 export function checkStacked(
   kind: ModelKind,
-  options: { numLayers: number; dropout: number; dropoutMask?: DropoutMask; seed?: number },
+  options: CheckOptions,
 ): CheckResult {
   const { model, inputs, targets, state, rng } = smallSetup(kind, options);
   const view = trainingView(model);
@@ -125,7 +135,8 @@ export function checkStacked(
   const h = 1e-5;
   const result: CheckResult = {
     label: `${kind} L=${options.numLayers} dropout=${options.dropout}` +
-      (options.dropoutMask === "sequence" ? " per sequence" : ""),
+      (options.dropoutMask === "sequence" ? " per sequence" : "") +
+      (options.weightDrop ? ` weight drop ${options.weightDrop}` : ""),
     table,
     gradCheckWorst: Math.max(...rows.map((r) => r.relError)),
     worstResolved: 0,

@@ -41,6 +41,13 @@ for (const kind of KINDS) {
   Deno.test(`${kind} gradient check, 2 layers, dropout 0.3 per sequence (variational)`, () => {
     assertCheck(checkStacked(kind, { numLayers: 2, dropout: 0.3, dropoutMask: "sequence" }));
   });
+  for (const numLayers of [1, 2]) {
+    Deno.test(`${kind} gradient check, ${numLayers} layer(s), weight drop 0.4`, () => {
+      assertCheck(
+        checkStacked(kind, { numLayers, dropout: numLayers > 1 ? 0.2 : 0, weightDrop: 0.4 }),
+      );
+    });
+  }
 }
 
 /** A model on the f64 backend. */
@@ -108,6 +115,7 @@ Deno.test("createModel builds the one stacked model for every kind and depth", (
     numLayers: 3,
     dropout: 0,
     dropoutMask: "position",
+    weightDrop: 0,
   });
   assertClose(
     createModel({ kind: "gru", vocabSize: 4, hiddenSize: 3 }, rng, { initScale: 1e-9 })
@@ -178,6 +186,30 @@ Deno.test("sequence dropout keeps each stream's mask over the chunk; position dr
     const same = [1, 2, 3].every((t) => zeros(t).join() === zeros(0).join());
     assertEquals(same, dropoutMask === "sequence", dropoutMask);
   }
+});
+
+Deno.test("weight drop: training runs on masked Wh, fresh per chunk; Wh, evaluation and step untouched", () => {
+  const V = 5, H = 6, T = 4, B = 2, rng = new Rng(3);
+  const cfg = { kind: "gru", vocabSize: V, hiddenSize: H, numLayers: 2 } as const;
+  const m = model({ ...cfg, weightDrop: 0.5 }), plain = model(cfg);
+  const Wh = Float64Array.from(m.params["l0.Wh"]!.data);
+  const inputs = Int32Array.from({ length: T * B }, () => rng.int(V));
+  const s = m.initialState(B), logits = new Float64Array(B * V), plainLogits = logits.slice();
+  const a = m.forward(inputs, inputs, cloneState(s), { train: true });
+  m.backward();
+  const b = m.forward(inputs, inputs, cloneState(s), { train: true });
+  const evalLoss = m.forward(inputs, inputs, cloneState(s));
+  assertOk(a !== b && a !== evalLoss, `fresh masks per chunk change the loss: ${a} ${b}`);
+  assertEquals(m.params["l0.Wh"]!.data, Wh, "the parameters stay unmasked");
+  assertEquals(
+    evalLoss,
+    plain.forward(inputs, inputs, cloneState(s)),
+    "no weight drop in evaluation",
+  );
+  m.step(inputs.subarray(0, B), cloneState(s), logits);
+  plain.step(inputs.subarray(0, B), cloneState(s), plainLogits);
+  assertEquals(logits, plainLogits, "none when sampling");
+  assertThrows(() => resolveModelConfig({ ...cfg, weightDrop: 1 }), /Invalid weightDrop 1/);
 });
 
 Deno.test("a two-layer lstm with dropout trains well below ln(V)", () => {

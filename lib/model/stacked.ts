@@ -174,9 +174,10 @@ export class StackedRnn implements CharModel {
       this.#xs = this.backend.allocInt32(T * B);
     }
     this.#xs.set(inputs);
-    this.#dropped = (options.train ?? false) && dropout > 0;
+    const train = options.train ?? false;
+    this.#dropped = train && dropout > 0;
     const m = this.#dropped ? this.#prepareMasks(T, B) : null;
-    const M = (options.train ?? false) && weightDrop > 0 ? this.#prepareWeightMasks() : null;
+    const M = train && weightDrop > 0 ? this.#prepareWeightMasks() : null;
     let input: Int32Array | FloatArray = this.#xs;
     for (let k = 0; k < this.layers.length; k++) {
       const out = this.layers[k]!.forward(input, views[k]!, M?.[k]); // h^k, (N, H)

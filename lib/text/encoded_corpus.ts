@@ -67,8 +67,9 @@ const VAL_LABEL: TextLabel = {
 };
 
 /**
- * Reads and encodes a corpus: each spec is `"brown"` (or `"brown:CATEGORY,..."`), a UTF-8 file, or a folder (its `.txt`
- * files in name order); the texts are joined by a blank line (see `readTextChunks`).
+ * Reads and encodes a corpus: each spec is `"brown"` (or `"brown:CATEGORY,..."`), a UTF-8 file,
+ * or a folder (its `.txt` files in name order); the texts are joined by a blank line (see
+ * `readTextChunks`).
  *
  * @param specs One or more texts, in order.
  * @param options A validation text, a progress callback, the piece size.

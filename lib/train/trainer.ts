@@ -249,9 +249,14 @@ export class Trainer {
    * @returns A number in `[0, 1]`.
    */
   progress(): number {
-    const budgetMs = this.config.maxMinutes * 60_000;
+    const budgetMs = this.#budgetMs;
     const byTime = budgetMs > 0 ? this.elapsedMs / budgetMs : 0;
     return Math.min(1, Math.max(this.step / this.config.steps, byTime));
+  }
+
+  /** The time budget in milliseconds; 0 for none. */
+  get #budgetMs(): number {
+    return this.config.maxMinutes * 60_000;
   }
 
   /**
@@ -328,15 +333,18 @@ export class Trainer {
     const { onEvent = () => {}, afterStep, signal } = options;
     const { config } = this, now = this.#now;
     const charsPerStep = config.seqLength * config.batchSize;
-    const budgetMs = config.maxMinutes * 60_000;
+    const budgetMs = this.#budgetMs;
     const start = now(), before = this.elapsedMs;
     let trainMs = 0, trainSteps = 0, lastYield = performance.now(), evalMs = 0;
     const clock = () => this.elapsedMs = before + now() - start;
     // out of time when the last validation pass would not fit in what is left
     const outOfTime = () => budgetMs > 0 && clock() + evalMs >= budgetMs;
-    // decided after each step, so the step that ends the run is the one evaluated
-    let timeUp = this.step < config.steps && outOfTime();
-    let done = this.step >= config.steps || timeUp;
+    // decided after each step, so the step that ends the run is the one evaluated; timeUp
+    // records whether the budget (not the step limit) ended it
+    let timeUp = false;
+    const ends = () =>
+      (timeUp = this.step < config.steps && outOfTime()) || this.step >= config.steps;
+    let done = ends();
     while (!done && !signal?.aborted) {
       const t0 = now();
       const report = this.#advance();
@@ -362,8 +370,7 @@ export class Trainer {
         if (event.action === "stop") throw new TrainingDivergedError(event);
         continue;
       }
-      timeUp = this.step < config.steps && outOfTime();
-      done = this.step === config.steps || timeUp;
+      done = ends();
       if (config.evalEvery > 0 && (this.step % config.evalEvery === 0 || done)) {
         const e0 = now();
         const valLoss = this.evaluate();

@@ -8,14 +8,17 @@
  * segment is reported, like the peers. The peers' settings are matched: Adagrad with
  * elementwise clipping at 5, learning rate 0.1 for H <= 128 else 0.01, initial weights
  * N(0, 0.01^2), output layer padded to V = 100 symbols (the peers' vocabulary size).
- * FLOPs per character: `6*H^2 + 6*V*H` (LSTM: `24*H^2 + 6*V*H`, like the PyTorch LSTM anchor).
+ * FLOPs per character: `6*G*H^2 + 6*V*H` for one layer of G gate blocks (rnn 1, GRU 3, LSTM 4:
+ * `24*H^2 + 6*V*H`, like the PyTorch LSTM anchor), plus `12*G*H^2` per layer above it. The `GRU`
+ * config is the `20m` recipe's model, `GRULN` the `5m` recipe's (the same, layer-normalised).
  *
  * @module
  */
 import { makeConfig } from "../lib/train/config.ts";
 import { loadCorpus } from "../lib/text/corpus.ts";
 import { splitData } from "../lib/text/data.ts";
-import type { ModelKind } from "../lib/model/char_model.ts";
+import type { ModelKind, ModelNorm } from "../lib/model/char_model.ts";
+import { CELL_GATES } from "../lib/model/layer.ts";
 import { createOptimizer, type OptimizerName } from "../lib/train/optim.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { Trainer } from "../lib/train/trainer.ts";
@@ -29,12 +32,14 @@ import { benchGeneration, GEN_CONFIGS } from "./bench_gen.ts";
 
 /** The benchmark configurations of the training-speed issue. */
 export const BENCH_CONFIGS: Readonly<
-  Record<string, { H: number; T: number; B: number; kind: ModelKind }>
+  Record<string, { H: number; T: number; B: number; kind: ModelKind; L?: number; norm?: ModelNorm }>
 > = {
   A: { H: 100, T: 25, B: 1, kind: "rnn" }, // min-char-rnn
   B: { H: 512, T: 50, B: 1, kind: "rnn" }, // the seed notebook
   C: { H: 512, T: 50, B: 64, kind: "rnn" }, // minibatched
   LSTM: { H: 512, T: 50, B: 64, kind: "lstm" }, // the PyTorch LSTM anchor (1 layer)
+  GRU: { H: 384, T: 100, B: 32, kind: "gru", L: 2 }, // the 20m recipe's model
+  GRULN: { H: 384, T: 100, B: 32, kind: "gru", L: 2, norm: "layer" }, // the 5m recipe's
 };
 
 /** Every flag of `deno task bench`, in help order. */
@@ -66,7 +71,8 @@ export const BENCH_FLAGS = {
     valueName: "LIST",
     default: "A,B,C",
     description: "Comma-separated configs: A (H100 T25 B1), B (H512 T50 B1), C (H512 T50 B64), " +
-      "LSTM (1-layer LSTM H512 T50 B64); GEN for generation (RNN 512, LSTM 2x512, B 1 and 64)",
+      "LSTM (1-layer LSTM H512 T50 B64), GRU (2x384 T100 B32), GRULN (the same, layer norm); " +
+      "GEN for generation (RNN 512, LSTM 2x512, B 1 and 64)",
   },
   optimizer: {
     type: "string",
@@ -145,11 +151,13 @@ export async function benchMain(argv: string[]): Promise<number> {
   const data = splitData(encode(vocab, text), 0);
   const results: BenchResult[] = [];
   for (const n of names) {
-    const { H, T, B, kind: cell } = BENCH_CONFIGS[n]!;
+    const { H, T, B, kind: cell, L = 1, norm = "none" } = BENCH_CONFIGS[n]!;
     const { optimizer } = flags;
     const config = makeConfig({
       model: cell,
       hiddenSize: H,
+      numLayers: L,
+      norm,
       seqLength: T,
       batchSize: B,
       steps: Number.MAX_SAFE_INTEGER,
@@ -175,11 +183,11 @@ export async function benchMain(argv: string[]): Promise<number> {
     const rssBefore = Deno.memoryUsage().rss;
     const segments = measure(trainer, flags.warmup, flags.seconds).map((steps) => steps * T * B);
     const median = segments[1]!;
-    const fpc = (cell === "lstm" ? 24 : 6) * H * H + 6 * V * H;
+    const G = CELL_GATES[cell], fpc = 6 * G * H * H * (2 * L - 1) + 6 * V * H;
     const { kind: label, detail } = backend;
     const result: BenchResult = {
-      name: `deno-${cell}-${label}`,
-      config: `H${H}_T${T}_B${B}_V${V}`,
+      name: `deno-${cell}${norm === "layer" ? "-ln" : ""}-${label}`,
+      config: `${L > 1 ? `L${L}_` : ""}H${H}_T${T}_B${B}_V${V}`,
       chars_per_s: round(median, 1),
       gflops: round((median * fpc) / 1e9, 3),
       flops_per_char: fpc,

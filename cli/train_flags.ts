@@ -71,6 +71,7 @@ export const TRAIN_FLAGS = {
   dropout: configFlag("dropout", { fixed: true, valueName: "P" }),
   dropoutMask: configFlag("dropoutMask", { fixed: true, valueName: "KIND" }),
   weightDrop: configFlag("weightDrop", { fixed: true, valueName: "P" }),
+  norm: configFlag("norm", { fixed: true, valueName: "KIND" }),
   seqLength: configFlag("seqLength", { fixed: true }),
   batchSize: configFlag("batchSize", { fixed: true }),
   stride: configFlag("stride", { fixed: true }),

@@ -9,6 +9,7 @@ export * from "./base.ts";
 export * from "./gemm.ts";
 export * from "./create.ts";
 export * from "./cells_ts.ts";
+export * from "./norm_ts.ts";
 export * from "./ts.ts";
 export * from "./wasm.ts";
 export * from "./wasm_heap.ts";

@@ -9,6 +9,7 @@
 import type { FloatArray } from "../core/tensor.ts";
 import { gruStepBackward, gruStepForward, lstmStepBackward, lstmStepForward } from "./cells_ts.ts";
 import { tsGemm } from "./gemm.ts";
+import { layerNormStepBackward, layerNormStepForward } from "./norm_ts.ts";
 import { BackendBase, type BackendSetup } from "./base.ts";
 import type { AdamStep, Backend, RmsPropStep } from "./types.ts";
 
@@ -274,5 +275,15 @@ export class TsBackend extends BackendBase implements Backend {
   /** See {@linkcode Backend.gruBackward}. */
   gruBackward(...args: Parameters<Backend["gruBackward"]>): void {
     gruStepBackward(...args);
+  }
+
+  /** See {@linkcode Backend.layerNorm}. */
+  layerNorm(...args: Parameters<Backend["layerNorm"]>): void {
+    layerNormStepForward(...args);
+  }
+
+  /** See {@linkcode Backend.layerNormBackward}. */
+  layerNormBackward(...args: Parameters<Backend["layerNormBackward"]>): void {
+    layerNormStepBackward(...args);
   }
 }

@@ -2,8 +2,8 @@
  * The backend interface: the buffers and kernels a model runs on. Four backends implement
  * it (see `create.ts`): `openblas`, `wasm` and `ts` in float32, and `f64`, the float64
  * TypeScript reference that gradient checks run on. The model code is written once against
- * this interface; each kernel exists once in TypeScript (`ts.ts`, `cells_ts.ts`, generic over
- * the float array type) and once in AssemblyScript (`wasm/kernels.as`).
+ * this interface; each kernel exists once in TypeScript (`ts.ts`, `cells_ts.ts`, `norm_ts.ts`,
+ * generic over the float array type) and once in AssemblyScript (`wasm/kernels.as`).
  *
  * The hot kernels take their operands positionally, like BLAS: they run thousands of times
  * per training step, where an options object per call would allocate. Shapes come from the
@@ -19,6 +19,7 @@ import type {
   lstmStepForward,
 } from "./cells_ts.ts";
 import type { GemmKernel, GemmPlan } from "./gemm.ts";
+import type { layerNormStepBackward, layerNormStepForward } from "./norm_ts.ts";
 
 /** The backends, fastest first; `f64` is the float64 reference. */
 export type BackendKind = "openblas" | "wasm" | "ts" | "f64";
@@ -247,4 +248,8 @@ export interface Backend {
   gruForward(...args: Parameters<typeof gruStepForward>): void;
   /** One GRU step's backward: {@linkcode gruStepBackward}'s arguments and equations. */
   gruBackward(...args: Parameters<typeof gruStepBackward>): void;
+  /** Layer normalisation of blocks: {@linkcode layerNormStepForward}'s arguments and equations. */
+  layerNorm(...args: Parameters<typeof layerNormStepForward>): void;
+  /** Its backward: {@linkcode layerNormStepBackward}'s arguments and equations. */
+  layerNormBackward(...args: Parameters<typeof layerNormStepBackward>): void;
 }

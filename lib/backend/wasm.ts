@@ -8,6 +8,7 @@
  */
 import type { FloatArray } from "../core/tensor.ts";
 import { BackendBase, type BackendSetup } from "./base.ts";
+import { LAYER_NORM_EPS } from "./norm_ts.ts";
 import type { AdamStep, Backend, RmsPropStep } from "./types.ts";
 import { WasmHeap } from "./wasm_heap.ts";
 import { type Exports, wasmGemm, wasmSupport } from "./wasm_module.ts";
@@ -266,6 +267,38 @@ export class WasmBackend extends BackendBase implements Backend {
   gruBackward(...args: Parameters<Backend["gruBackward"]>): void {
     const H = args[6].length;
     this.#ex.gruBackward(...offsets(...args), args[3].length / H, H, 1);
+  }
+
+  /** See {@linkcode Backend.layerNorm}; H = `x.length / rstd.length`. */
+  layerNorm(...args: Parameters<Backend["layerNorm"]>): void {
+    const [x, gain, bias, y, xhat, rstd, accumulate] = args;
+    const blocks = rstd.length, H = x.length / blocks;
+    this.#ex.layerNorm(
+      ...offsets(x, gain),
+      bias ? bias.byteOffset : 0,
+      bias ? 1 : 0,
+      ...offsets(y, xhat, rstd),
+      blocks,
+      H,
+      gain.length,
+      accumulate ? 1 : 0,
+      LAYER_NORM_EPS,
+    );
+  }
+
+  /** See {@linkcode Backend.layerNormBackward}; H = `dy.length / rstd.length`. */
+  layerNormBackward(...args: Parameters<Backend["layerNormBackward"]>): void {
+    const [dy, xhat, rstd, gain, dgain, dbias, dx] = args;
+    const blocks = rstd.length;
+    this.#ex.layerNormBackward(
+      ...offsets(dy, xhat, rstd, gain, dgain),
+      dbias ? dbias.byteOffset : 0,
+      dbias ? 1 : 0,
+      dx.byteOffset,
+      blocks,
+      dy.length / blocks,
+      gain.length,
+    );
   }
 }
 

@@ -36,6 +36,8 @@ export interface Exports {
   lstmBackward(...args: number[]): void;
   gruForward(...args: number[]): void;
   gruBackward(...args: number[]): void;
+  layerNorm(...args: number[]): void;
+  layerNormBackward(...args: number[]): void;
 }
 
 /** The compiled kernels, or why they cannot run here. */

@@ -88,6 +88,7 @@ export function torchTensorSpecs(config: ModelConfig): TorchTensorSpec[] {
  * @param options `dtype` of the result; default `"F32"` (PyTorch's default).
  * @returns The tensors by PyTorch name.
  * @throws {TypeError} when a parameter is missing or has another shape.
+ * @throws {RangeError} for a layer-normalised model (PyTorch's recurrent modules have no norm).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -104,7 +105,13 @@ export function toTorchTensors(
   params: Params,
   options: { dtype?: TorchDtype } = {},
 ): Record<string, SafeTensor> {
-  const { kind, vocabSize: V, hiddenSize: H, numLayers: L } = resolveModelConfig(config);
+  const { kind, vocabSize: V, hiddenSize: H, numLayers: L, norm } = resolveModelConfig(config);
+  if (norm !== "none") {
+    throw new RangeError(
+      `Cannot convert a layer-normalised ${kind} to the PyTorch layout: nn.${kind.toUpperCase()} ` +
+        `has no layer norm; train with --norm none to move a model to PyTorch`,
+    );
+  }
   const dtype = options.dtype ?? "F32";
   const array = dtype === "F32" ? Float32Array : Float64Array;
   const take = (name: string, shape: number[]): FloatArray => {

@@ -18,6 +18,12 @@ export type ModelKind = "rnn" | "lstm" | "gru";
 /** The model kinds {@linkcode ModelKind} accepts, for CLI validation. */
 export const MODEL_KINDS: readonly ModelKind[] = ["rnn", "lstm", "gru"];
 
+/** Normalisation of the cells' gate pre-activations: none, or layer norm (Ba et al. 2016). */
+export type ModelNorm = "none" | "layer";
+
+/** The values {@linkcode ModelNorm} accepts, for CLI validation. */
+export const MODEL_NORMS: readonly ModelNorm[] = ["none", "layer"];
+
 /** Everything needed to rebuild a model's shapes. */
 export interface ModelConfig {
   /** The recurrent cell. */
@@ -44,6 +50,11 @@ export interface ModelConfig {
    * Merity et al. 2017); default 0.
    */
   weightDrop?: number;
+  /**
+   * `"layer"`: every layer normalises the input and hidden sides of its gate pre-activations,
+   * per gate block, with a learned gain each (see `model/layer.ts`); default `"none"`.
+   */
+  norm?: ModelNorm;
 }
 
 /** Options of {@linkcode CharModel.forward}. */
@@ -106,7 +117,7 @@ export interface CharModel {
 
 /**
  * Validates a model config and fills in the defaults (`numLayers` 1, `dropout` 0,
- * `dropoutMask` `"position"`, `weightDrop` 0).
+ * `dropoutMask` `"position"`, `weightDrop` 0, `norm` `"none"`).
  *
  * @param config The config to check.
  * @returns A complete copy.
@@ -121,7 +132,7 @@ export interface CharModel {
  */
 export function resolveModelConfig(config: ModelConfig): Required<ModelConfig> {
   const { kind, vocabSize, hiddenSize, numLayers = 1, dropout = 0 } = config;
-  const { dropoutMask = "position", weightDrop = 0 } = config;
+  const { dropoutMask = "position", weightDrop = 0, norm = "none" } = config;
   if (!MODEL_KINDS.includes(kind)) {
     throw new RangeError(`Unknown model kind "${kind}": expected one of ${MODEL_KINDS.join(", ")}`);
   }
@@ -150,7 +161,10 @@ export function resolveModelConfig(config: ModelConfig): Required<ModelConfig> {
   if (!(weightDrop >= 0 && weightDrop < 1)) {
     throw new RangeError(`Invalid weightDrop ${weightDrop}: expected a number >= 0 and < 1`);
   }
-  return { kind, vocabSize, hiddenSize, numLayers, dropout, dropoutMask, weightDrop };
+  if (!MODEL_NORMS.includes(norm)) {
+    throw new RangeError(`Invalid norm "${norm}": expected one of ${MODEL_NORMS.join(", ")}`);
+  }
+  return { kind, vocabSize, hiddenSize, numLayers, dropout, dropoutMask, weightDrop, norm };
 }
 
 /**

@@ -15,6 +15,11 @@
  * gets `dWh`, `dWx`, `db` and the input gradient as single products over all positions.
  * With a DropConnect mask M (training only) the chunk runs on `Wh' = M * Wh`, and
  * `dWh += M * dWh'`.
+ *
+ * With layer norm (Ba et al. 2016), each side of the pre-activations is normalised per gate
+ * block of H (`backend/norm_ts.ts`), with gains `gx`, `gh` (R) and the input side's bias b:
+ *   AX = LN(X Wx^T; gx, b),  a_t = AX_t + LN(h_{t-1} Wh^T; gh)    (rnn, lstm)
+ *   gru: the hidden side Wh h_{t-1} is LN(h_{t-1} Wh^T; gh) above (bhn is added after it)
  * Buffers are allocated once per chunk shape from the model's backend.
  *
  * Legend: B = batch size, T = sequence length, N = T*B positions (time-major: n = t*B + b),
@@ -45,12 +50,16 @@ interface Run {
   gatesAt: FloatArray[];
   tanhCAt: FloatArray[]; // LSTM: (T) views of tanh(c_t)
   hnAt: FloatArray[]; // GRU: (T) views of Wh_n h_{t-1} + bhn
-  ah: FloatArray; // GRU: (B, R) hidden side of one step
+  ah: FloatArray; // GRU, layer norm: (B, R) hidden side Wh h_{t-1} of one step
+  xhatX: FloatArray; // layer norm: (N, R) the normalised input side
+  rstdX: FloatArray; // layer norm: (N G) its 1 / sqrt(var + eps) per gate block
+  xhatHAt: FloatArray[]; // layer norm: (T) views (B, R) of the normalised hidden side
+  rstdHAt: FloatArray[]; // layer norm: (T) views (B G) of its 1 / sqrt(var + eps)
   dOut: FloatArray; // (N, H) dL/dh_t from above, then accumulated through time
   dOutAt: FloatArray[];
   dGates: FloatArray; // (N, R) gradient of the input-side pre-activations (rnn: dOut)
   dGatesAt: FloatArray[];
-  dAh: FloatArray; // (N, R) gradient of the hidden-side products (= dGates except GRU)
+  dAh: FloatArray; // (N, R) gradient of the hidden-side products (= dGates except GRU, norm)
   dAhAt: FloatArray[];
   dc: FloatArray; // LSTM: (B, H) dL/dc carried back through time
   dh0: FloatArray; // (B, H) gradient w.r.t. the initial h
@@ -73,6 +82,8 @@ export interface RecurrentLayerOptions {
   hiddenSize: number;
   /** Standard deviation of the Gaussian initial weights; default `1 / sqrt(H)`. */
   initScale?: number;
+  /** Layer-normalise both sides of the gate pre-activations (see the module doc); default false. */
+  layerNorm?: boolean;
 }
 
 /** A recurrent layer on backend buffers; see the module doc. */
@@ -85,7 +96,9 @@ export class RecurrentLayer {
   readonly hiddenSize: number;
   /** State tensor names, h first: `["h"]`, or `["h", "c"]` for an LSTM. */
   readonly stateNames: readonly string[];
-  /** `{ Wx (R, I), Wh (R, H), b (R) }` plus `bhn (H)` for a GRU. */
+  /** Whether the gate pre-activations are layer-normalised. */
+  readonly layerNorm: boolean;
+  /** `{ Wx (R, I), Wh (R, H), b (R) }`, plus `bhn (H)` for a GRU, `gx (R)`, `gh (R)` with layer norm. */
   readonly params: Params;
   /** Gradients, same names and shapes; `backward` adds into them. */
   readonly grads: Params;
@@ -96,14 +109,15 @@ export class RecurrentLayer {
   #dWxT: FloatArray | null = null; // (V, R) its gradient
   #WhDropped: FloatArray | null = null; // (R, H) M * Wh
   #dWhDropped: FloatArray | null = null; // (R, H) its gradient
+  #zeros: FloatArray | null = null; // (R) the input side's bias before layer norm adds b
 
   /**
    * Creates the parameters: Gaussian `Wx` then `Wh` drawn from `rng`, zero biases (an
-   * LSTM's forget-gate bias 1), in the backend's float type.
+   * LSTM's forget-gate bias 1), layer-norm gains 1, in the backend's float type.
    *
    * @param backend The model's backend.
    * @param rng Source of the initial weights; `null` leaves them zero (to be loaded).
-   * @param options Cell kind, sizes and init scale.
+   * @param options Cell kind, sizes, init scale and layer norm.
    * @example
    * ```ts
    * import assert from "node:assert/strict";
@@ -129,12 +143,16 @@ export class RecurrentLayer {
     this.inputSize = I;
     this.hiddenSize = H;
     this.stateNames = kind === "lstm" ? ["h", "c"] : ["h"];
+    this.layerNorm = options.layerNorm ?? false;
     const tensor = (shape: number[]) => backendTensor(backend, shape);
     const gaussian = (shape: number[]) =>
       backendTensor(backend, shape, rng ? { scale, rng } : undefined);
     this.params = { Wx: gaussian([R, I]), Wh: gaussian([R, H]), b: tensor([R]) };
     if (kind === "lstm") this.params.b!.data.fill(1, H, 2 * H); // forget-gate bias 1
     if (kind === "gru") this.params.bhn = tensor([H]); // hidden-side bias of n
+    if (this.layerNorm) {
+      for (const name of ["gx", "gh"]) (this.params[name] = tensor([R])).data.fill(1);
+    }
     this.grads = {};
     for (const [name, p] of Object.entries(this.params)) this.grads[name] = tensor([...p.shape]);
   }
@@ -209,6 +227,19 @@ export class RecurrentLayer {
           dPrev,
         );
       }
+      if (this.layerNorm) { // through the hidden side's norm: dAh_t = LN'(dA_t)
+        const dA = this.kind === "gru" ? r.dAhAt[t]! : r.dGatesAt[t]!;
+        const gh = data(this.params.gh);
+        backend.layerNormBackward(
+          dA,
+          r.xhatHAt[t]!,
+          r.rstdHAt[t]!,
+          gh,
+          data(this.grads.gh),
+          null,
+          r.dAhAt[t]!,
+        );
+      }
       if (t > 0) r.recurBack(r.dAhAt[t]!, Wh, r.dOutAt[t - 1]!); // dh_{t-1} += dA_t Wh
       else if (dState) r.recurBack(r.dAhAt[0]!, Wh, r.dh0);
     }
@@ -220,7 +251,11 @@ export class RecurrentLayer {
       backend.multiply(dWhDropped, dWhDropped, r.WhMask);
       addInto(data(this.grads.Wh), dWhDropped);
     } else r.recurGradW(r.dAh, hsPrev, data(this.grads.Wh)); // dWh += dAh^T H_prev
-    backend.addRowSums(data(this.grads.b), r.dGates); // db += sum of dA
+    if (this.layerNorm) { // through the input side's norm, whose bias is b
+      const gx = data(this.params.gx);
+      const { gx: dgx, b: db } = this.grads;
+      backend.layerNormBackward(r.dGates, r.xhatX, r.rstdX, gx, data(dgx), data(db), r.dGates);
+    } else backend.addRowSums(data(this.grads.b), r.dGates); // db += sum of dA
     const dWx = data(this.grads.Wx);
     if (r.input instanceof Int32Array) {
       if (N <= this.inputSize) backend.scatterAddColumns(dWx, r.dGates, r.input); // dWx[:, x] += dA
@@ -257,33 +292,39 @@ export class RecurrentLayer {
     const { T, B } = r, backend = this.#backend, H = this.hiddenSize, I = this.inputSize;
     const R = CELL_GATES[this.kind] * H, N = T * B;
     const p = this.params;
-    const Wx = data(p.Wx), bias = data(p.b);
+    const Wx = data(p.Wx), bias = data(p.b), ln = this.layerNorm;
+    const inBias = ln ? this.#zeros ??= backend.alloc(R) : bias; // with layer norm, b comes after
     r.input = input;
     r.hs.set(state[0]!, 0);
     if (this.kind === "lstm") r.csAt[0]!.set(state[1]!);
     if (input instanceof Int32Array) { // one-hot: AX = Wx[:, x] + b
-      if (N <= I) backend.gatherColumns(r.gates, Wx, input, bias); // strided reads
+      if (N <= I) backend.gatherColumns(r.gates, Wx, input, inBias); // strided reads
       else {
         const WxT = this.#WxT ??= backend.alloc(Wx.length);
         backend.transpose(WxT, Wx, R, false); // (V, R): contiguous rows for N > V positions
-        backend.gatherRows(r.gates, WxT, input, bias);
+        backend.gatherRows(r.gates, WxT, input, inBias);
       }
     } else {
-      for (let n = 0; n < N; n++) r.gates.set(bias, n * R);
+      for (let n = 0; n < N; n++) r.gates.set(inBias, n * R);
       r.inProj(input, Wx, r.gates); // AX = b + X Wx^T
     }
+    if (ln) backend.layerNorm(r.gates, data(p.gx), bias, r.gates, r.xhatX, r.rstdX, false);
     for (let t = 0; t < T; t++) {
       const a = r.gatesAt[t]!, hPrev = r.hsAt[t]!, h = r.hsAt[t + 1]!;
-      if (this.kind === "rnn") {
-        r.recur(hPrev, Wh, a); // a_t = AX_t + h_{t-1} Wh^T; a is h_t's slot
-        backend.tanh(a);
-      } else if (this.kind === "lstm") {
-        r.recur(hPrev, Wh, a);
-        backend.lstmForward(a, r.csAt[t]!, r.csAt[t + 1]!, r.tanhCAt[t]!, h, H);
-      } else {
+      if (this.kind === "gru") {
         r.recur(hPrev, Wh, r.ah); // the hidden side stays apart: n needs r * (Wh_n h + bhn)
+        if (ln) {
+          backend.layerNorm(r.ah, data(p.gh), null, r.ah, r.xhatHAt[t]!, r.rstdHAt[t]!, false);
+        }
         backend.gruForward(a, r.ah, data(p.bhn), hPrev, h, r.hnAt[t]!);
+        continue;
       }
+      if (ln) { // a_t = LN(AX_t) + LN(h_{t-1} Wh^T)
+        r.recur(hPrev, Wh, r.ah);
+        backend.layerNorm(r.ah, data(p.gh), null, a, r.xhatHAt[t]!, r.rstdHAt[t]!, true);
+      } else r.recur(hPrev, Wh, a); // a_t = AX_t + h_{t-1} Wh^T
+      if (this.kind === "rnn") backend.tanh(a); // a is h_t's slot
+      else backend.lstmForward(a, r.csAt[t]!, r.csAt[t + 1]!, r.tanhCAt[t]!, h, H);
     }
     state[0]!.set(r.hsAt[T]!);
     if (this.kind === "lstm") state[1]!.set(r.csAt[T]!);
@@ -304,7 +345,7 @@ export class RecurrentLayer {
 
   #createRun(T: number, B: number): Run {
     const backend = this.#backend, H = this.hiddenSize, I = this.inputSize, kind = this.kind;
-    const R = CELL_GATES[kind] * H, N = T * B, BH = B * H;
+    const G = CELL_GATES[kind], R = G * H, N = T * B, BH = B * H, ln = this.layerNorm;
     const owned: FloatArray[] = [];
     const alloc = (n: number) => {
       const a = backend.alloc(n);
@@ -317,7 +358,7 @@ export class RecurrentLayer {
     const hs = alloc((T + 1) * BH), dOut = alloc(N * H);
     const gates = kind === "rnn" ? hs.subarray(BH) : alloc(N * R);
     const dGates = kind === "rnn" ? dOut : alloc(N * R);
-    const dAh = kind === "gru" ? alloc(N * R) : dGates;
+    const dAh = kind === "gru" || ln ? alloc(N * R) : dGates;
     return {
       T,
       B,
@@ -331,7 +372,11 @@ export class RecurrentLayer {
       gatesAt: views(gates, T, B * R),
       tanhCAt: kind === "lstm" ? views(alloc(N * H), T, BH) : [],
       hnAt: kind === "gru" ? views(alloc(N * H), T, BH) : [],
-      ah: kind === "gru" ? alloc(B * R) : none,
+      ah: kind === "gru" || ln ? alloc(B * R) : none,
+      xhatX: ln ? alloc(N * R) : none,
+      rstdX: ln ? alloc(N * G) : none,
+      xhatHAt: ln ? views(alloc(N * R), T, B * R) : [],
+      rstdHAt: ln ? views(alloc(N * G), T, B * G) : [],
       dOut,
       dOutAt: views(dOut, T, BH),
       dGates,
@@ -341,7 +386,7 @@ export class RecurrentLayer {
       dc: kind === "lstm" ? alloc(BH) : none,
       dh0: alloc(BH),
       owned,
-      recur: backend.gemm({ m: B, n: R, k: H, transB: true, beta: kind === "gru" ? 0 : 1 }),
+      recur: backend.gemm({ m: B, n: R, k: H, transB: true, beta: kind === "gru" || ln ? 0 : 1 }),
       recurBack: backend.gemm({ m: B, n: H, k: R, beta: 1 }),
       recurGradW: backend.gemm({ m: R, n: H, k: N, transA: true, beta: 1 }),
       inProj: backend.gemm({ m: N, n: R, k: I, transB: true, beta: 1 }),

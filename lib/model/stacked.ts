@@ -14,8 +14,8 @@
  *                        M^l (R, H) ~ Bernoulli(1 - w) / (1 - w), one per chunk (DropConnect)
  *   loss = mean of -log softmax(D^{L-1} Why^T + by)[target]   see {@linkcode OutputHead}
  *
- * Parameters: `l<k>.Wx (R, I)`, `l<k>.Wh (R, H)`, `l<k>.b (R)` (and `l<k>.bhn (H)` for a GRU)
- * per layer k, then `Why (V, H)` and `by (V)`. State: `h.<k>` (and `c.<k>` for an LSTM), each
+ * Parameters: `l<k>.Wx (R, I)`, `l<k>.Wh (R, H)`, `l<k>.b (R)` (and `l<k>.bhn (H)` for a GRU;
+ * `l<k>.gx (R)`, `l<k>.gh (R)` with layer norm) per layer k, then `Why (V, H)` and `by (V)`. State: `h.<k>` (and `c.<k>` for an LSTM), each
  * `(B, H)`. A one-layer `rnn` is the seed's vanilla RNN: `l0.Wx` = `Wxh`, `l0.Wh` = `Whh`,
  * `l0.b` = `bh` (see {@linkcode VanillaRnn}).
  * Legend: V = vocabulary size, H = hidden size, B = batch size, T = sequence length,
@@ -111,13 +111,15 @@ export class StackedRnn implements CharModel {
   constructor(rng: Rng | null, options: StackedRnnOptions) {
     const config = resolveModelConfig(options);
     const { kind, vocabSize: V, hiddenSize: H, numLayers: L } = config;
+    const layerNorm = config.norm === "layer";
     const { initScale } = options;
     this.config = config;
     const backend = this.backend = options.backend;
     const layers: RecurrentLayer[] = [];
     for (let k = 0; k < L; k++) {
       const inputSize = k === 0 ? V : H;
-      layers.push(new RecurrentLayer(backend, rng, { kind, inputSize, hiddenSize: H, initScale }));
+      const options = { kind, inputSize, hiddenSize: H, initScale, layerNorm };
+      layers.push(new RecurrentLayer(backend, rng, options));
     }
     this.layers = layers;
     this.head = new OutputHead(backend, rng, { vocabSize: V, hiddenSize: H, initScale });

@@ -11,7 +11,7 @@
  */
 import type { Backend } from "../backend/types.ts";
 import { TsBackend } from "../backend/ts.ts";
-import type { CharModel, ModelKind } from "../model/char_model.ts";
+import type { CharModel, ModelKind, ModelNorm } from "../model/char_model.ts";
 import { StackedRnn } from "../model/stacked.ts";
 import { type PackedTensor, packTensor, type Precision, unpackTensor } from "../io/quantize.ts";
 import type { TokenMode } from "../text/tokens.ts";
@@ -23,8 +23,14 @@ export interface WidgetPayload {
   format: "charrnn-widget";
   /** Version of the record. */
   version: 1;
-  /** The model's shape (no dropout: the page only generates). */
-  model: { kind: ModelKind; vocabSize: number; hiddenSize: number; numLayers: number };
+  /** The model's shape and norm (no dropout: the page only generates); no norm means none. */
+  model: {
+    kind: ModelKind;
+    vocabSize: number;
+    hiddenSize: number;
+    numLayers: number;
+    norm?: ModelNorm;
+  };
   /** The vocabulary's symbols, in index order. */
   vocab: string[];
   /** What a symbol is. */
@@ -60,8 +66,8 @@ export interface WidgetPayload {
  * ```
  */
 export function packModel(model: CharModel, vocab: Vocab, precision: Precision): WidgetPayload {
-  const { kind, vocabSize, hiddenSize, numLayers = 1 } = model.config;
-  const shape = { kind, vocabSize, hiddenSize, numLayers };
+  const { kind, vocabSize, hiddenSize, numLayers = 1, norm = "none" } = model.config;
+  const shape = { kind, vocabSize, hiddenSize, numLayers, norm };
   const expected = Object.keys(emptyModel(shape, pageBackend()).params).sort().join(", ");
   if (Object.keys(model.params).sort().join(", ") !== expected) {
     throw new TypeError(
@@ -89,7 +95,8 @@ export function packModel(model: CharModel, vocab: Vocab, precision: Precision):
  * @param options `backend`: where the model runs (default: the plain TypeScript float32
  *   backend, as in the page).
  * @returns The model, with the packed (for f16 and int8: rounded) weights, and the vocabulary.
- * @throws {TypeError} for a record that is not a widget payload or a tensor of the wrong shape.
+ * @throws {TypeError} for a record that is not a widget payload, a tensor of the wrong shape,
+ *   or one its model does not have.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -119,6 +126,8 @@ export function unpackModel(
     }
     p.data.set(unpackTensor(packed));
   }
+  const extra = Object.keys(payload.tensors).find((name) => !(name in model.params));
+  if (extra) throw new TypeError(`Invalid widget payload: tensor "${extra}" is not in its model`);
   return { model, vocab };
 }
 

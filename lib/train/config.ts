@@ -8,8 +8,10 @@
 import type { ClipMode } from "./clip.ts";
 import {
   MODEL_KINDS,
+  MODEL_NORMS,
   type ModelConfig,
   type ModelKind,
+  type ModelNorm,
   resolveModelConfig,
 } from "../model/char_model.ts";
 import { type OptimizerName, OPTIMIZERS } from "./optim.ts";
@@ -33,6 +35,8 @@ export interface TrainConfig {
   dropoutMask: DropoutMask;
   /** DropConnect rate on the recurrent weights in training, in `[0, 1)`; 0 for none. */
   weightDrop: number;
+  /** `"layer"`: layer-normalised cells; `"none"`: plain ones. */
+  norm: ModelNorm;
   /** Characters per chunk T (truncated BPTT length). */
   seqLength: number;
   /** Parallel streams B per step. */
@@ -95,6 +99,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   dropout: 0,
   dropoutMask: "position",
   weightDrop: 0,
+  norm: "none",
   seqLength: 64,
   batchSize: 32,
   stride: 0,
@@ -161,6 +166,11 @@ export const CONFIG_FIELDS: ConfigFields = Object.freeze({
     max: 1,
     exclusiveMax: true,
     description: "DropConnect on the recurrent weights while training: one mask per chunk",
+  },
+  norm: {
+    type: "choice",
+    choices: MODEL_NORMS,
+    description: "Normalise the gate pre-activations: none, or layer norm per gate block",
   },
   seqLength: {
     type: "int",
@@ -336,6 +346,6 @@ function checkField(key: keyof TrainConfig, value: unknown): void {
  * ```
  */
 export function modelConfigOf(config: TrainConfig, vocabSize: number): ModelConfig {
-  const { model: kind, hiddenSize, numLayers, dropout, dropoutMask, weightDrop } = config;
-  return { kind, vocabSize, hiddenSize, numLayers, dropout, dropoutMask, weightDrop };
+  const { model: kind, hiddenSize, numLayers, dropout, dropoutMask, weightDrop, norm } = config;
+  return { kind, vocabSize, hiddenSize, numLayers, dropout, dropoutMask, weightDrop, norm };
 }

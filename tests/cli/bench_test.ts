@@ -35,8 +35,8 @@ Deno.test("bench: bad flags are one-line usage errors", async () => {
   assertEquals(r.code, 2);
   assertEquals(
     r.stderr.trim(),
-    'error: Unknown config "D" in --configs: expected a list of A, B, C, LSTM, GEN, GEN-RNN, ' +
-      "GEN-RNN64, GEN-LSTM, GEN-LSTM64",
+    'error: Unknown config "D" in --configs: expected a list of A, B, C, LSTM, GRU, GRULN, GEN, ' +
+      "GEN-RNN, GEN-RNN64, GEN-LSTM, GEN-LSTM64",
   );
   const e = await cli("bench", ["--engine", "gpu"]);
   assertOk(
@@ -124,5 +124,16 @@ Deno.test("bench: the LSTM config runs the LSTM and counts 24 H^2 + 6 V H FLOPs"
   const line = JSON.parse(r.stdout.trim());
   assertEquals([line.name, line.config], ["deno-lstm-wasm", "H512_T50_B64_V100"]);
   assertEquals(line.flops_per_char, 24 * 512 * 512 + 6 * 100 * 512);
+  assertOk(line.chars_per_s > 0 && line.segments.length === 3);
+});
+
+Deno.test("bench: GRULN runs the recipes' two-layer GRU with layer norm and counts its FLOPs", async () => {
+  const r = await cli("bench", [
+    ...["--configs", "GRULN", "--seconds", "0.03", "--warmup", "0", "--engine", "wasm"],
+  ]);
+  assertEquals(r.code, 0, r.stderr);
+  const line = JSON.parse(r.stdout.trim());
+  assertEquals([line.name, line.config], ["deno-gru-ln-wasm", "L2_H384_T100_B32_V100"]);
+  assertEquals(line.flops_per_char, (18 + 36) * 384 * 384 + 6 * 100 * 384); // 18 H^2 + 36 H^2
   assertOk(line.chars_per_s > 0 && line.segments.length === 3);
 });

@@ -121,6 +121,14 @@ Deno.test("torch layout: PyTorch's names and shapes, in state_dict order", () =>
   ]);
 });
 
+Deno.test("torch layout: a layer-normalised model is refused with the way out", () => {
+  const config = { kind: "gru", vocabSize: V, hiddenSize: H, norm: "layer" } as const;
+  const model = createModel(config, new Rng(1), { backend: F64 });
+  const refusal = /layer-normalised gru .* nn\.GRU has no layer norm; train with --norm none/;
+  assertThrows(() => toTorchTensors(model.config, model.params), refusal);
+  assertThrows(() => encodeTorchFile({ model, vocab }), refusal);
+});
+
 Deno.test("torch layout: LSTM gates i, f, o, g become i, f, g, o; biases go to bias_ih", () => {
   const model = randomModel("lstm", 1, 3);
   const t = toTorchTensors(model.config, model.params, { dtype: "F64" });
@@ -204,6 +212,7 @@ Deno.test("torch file: metadata, checkpoint with a fresh optimizer, float32 kept
     dropout: 0,
     dropoutMask: "position",
     weightDrop: 0,
+    norm: "none",
   });
   assertEquals(file.vocab.chars, vocab.chars);
   assertEquals([file.dtype, file.metadata.step, file.metadata.format], [

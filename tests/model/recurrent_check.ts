@@ -18,7 +18,7 @@ import { assertClose, assertEquals, assertOk } from "../assert.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../../lib/io/checkpoint.ts";
 import { makeConfig } from "../../lib/train/config.ts";
 import { cloneState, gradCheck } from "../../lib/train/gradcheck.ts";
-import type { CharModel, ModelKind, State } from "../../lib/model/char_model.ts";
+import type { CharModel, ModelKind, ModelNorm, State } from "../../lib/model/char_model.ts";
 import type { DropoutMask } from "../../lib/model/dropout.ts";
 import { createOptimizer } from "../../lib/train/optim.ts";
 import { Rng } from "../../lib/core/rng.ts";
@@ -60,12 +60,13 @@ export interface CheckResult {
   tiny: number;
 }
 
-/** The model a check runs on: layers, dropout (and its masks), weight drop, seed. */
+/** The model a check runs on: layers, dropout (and its masks), weight drop, norm, seed. */
 export interface CheckOptions {
   numLayers: number;
   dropout: number;
   dropoutMask?: DropoutMask;
   weightDrop?: number;
+  norm?: ModelNorm;
   seed?: number;
 }
 
@@ -81,7 +82,7 @@ export function smallSetup(
   kind: ModelKind,
   options: CheckOptions,
 ): { model: StackedRnn; inputs: Int32Array; targets: Int32Array; state: State; rng: Rng } {
-  const { numLayers, dropout, dropoutMask, weightDrop, seed = 7 } = options;
+  const { numLayers, dropout, dropoutMask, weightDrop, norm, seed = 7 } = options;
   const { vocabSize: V, hiddenSize: H, seqLength: T, batchSize: B } = SMALL;
   const rng = new Rng(seed);
   const model = new StackedRnn(rng, {
@@ -92,6 +93,7 @@ export function smallSetup(
     dropout,
     dropoutMask,
     weightDrop,
+    norm,
     backend: f64(),
   });
   for (const p of Object.values(model.params)) { // move biases off their special init values
@@ -215,14 +217,14 @@ export const REPETITIVE = "the cat sat on the mat. the dog sat on the log. ".rep
  * Trains a small model with the shared Trainer and returns the first and last losses.
  *
  * @param kind Cell kind.
- * @param options Layers and steps.
+ * @param options Layers, steps and norm.
  * @returns Losses, `ln V`, and the trained model with its vocabulary.
  */
 export function trainSmall(
   kind: ModelKind,
-  options: { numLayers?: number; steps?: number } = {},
+  options: { numLayers?: number; steps?: number; norm?: ModelNorm } = {},
 ): { first: number; last: number; lnV: number; model: CharModel; text: string } {
-  const { numLayers = 1, steps = 150 } = options;
+  const { numLayers = 1, steps = 150, norm } = options;
   const vocab = buildVocab(REPETITIVE);
   const ids = encode(vocab, REPETITIVE);
   const V = vocab.chars.length;
@@ -242,6 +244,7 @@ export function trainSmall(
     vocabSize: V,
     hiddenSize: 24,
     numLayers,
+    norm,
     backend: f64(),
   });
   const trainer = new Trainer(model, {

@@ -47,6 +47,11 @@ for (const kind of KINDS) {
         checkStacked(kind, { numLayers, dropout: numLayers > 1 ? 0.2 : 0, weightDrop: 0.4 }),
       );
     });
+    Deno.test(`${kind} gradient check, ${numLayers} layer(s), layer norm`, () => {
+      assertCheck(
+        checkStacked(kind, { numLayers, dropout: numLayers > 1 ? 0.2 : 0, norm: "layer" }),
+      );
+    });
   }
 }
 
@@ -116,6 +121,7 @@ Deno.test("createModel builds the one stacked model for every kind and depth", (
     dropout: 0,
     dropoutMask: "position",
     weightDrop: 0,
+    norm: "none",
   });
   assertClose(
     createModel({ kind: "gru", vocabSize: 4, hiddenSize: 3 }, rng, { initScale: 1e-9 })
@@ -267,6 +273,38 @@ for (const kind of KINDS) {
     assertCheckpointRoundTrip(model({ kind, vocabSize: 6, hiddenSize: 5 }, 3));
   });
 }
+
+for (const kind of KINDS) {
+  Deno.test(`${kind} with layer norm: step reproduces forward, checkpoints restore it, it trains`, () => {
+    const config = { kind, vocabSize: 6, hiddenSize: 5, numLayers: 2, norm: "layer" } as const;
+    assertStepMatchesForward(model(config, 2));
+    assertCheckpointRoundTrip(model({ ...config, dropout: 0.2 }, 3));
+    const { last, lnV, text } = trainSmall(kind, { numLayers: 2, norm: "layer" });
+    assertOk(last < 0.25 * lnV, `loss ${last} not well below ${lnV}`);
+    assertOk(/the|sat|on/.test(text), `sample ${JSON.stringify(text)} learned nothing`);
+  });
+}
+
+Deno.test("layer norm: gains gx, gh (R) at 1 in every layer; it changes the function; bad norms refused", () => {
+  const config = { kind: "lstm", vocabSize: 6, hiddenSize: 4, numLayers: 2 } as const;
+  const ln = model({ ...config, norm: "layer" }), plain = model(config);
+  for (const k of [0, 1]) {
+    for (const g of ["gx", "gh"]) {
+      assertEquals(ln.params[`l${k}.${g}`]!.shape, [16]);
+      assertOk(ln.params[`l${k}.${g}`]!.data.every((v) => v === 1));
+    }
+  }
+  assertEquals(Object.keys(ln.params).length, Object.keys(plain.params).length + 4);
+  for (const [name, p] of Object.entries(plain.params)) ln.params[name]!.data.set(p.data);
+  const { inputs, targets } = chunk(6, 5, 2, 9);
+  const a = ln.forward(inputs, targets, ln.initialState(2));
+  const b = plain.forward(inputs, targets, plain.initialState(2));
+  assertOk(Math.abs(a - b) > 1e-3, `layer norm left the loss at ${a} (plain ${b})`);
+  assertThrows(
+    () => resolveModelConfig({ ...config, norm: "batch" as never }),
+    /Invalid norm "batch": expected one of none, layer/,
+  );
+});
 
 Deno.test("parameter names, shapes, state names and initial biases of each cell", () => {
   const shapes = (m: StackedRnn) =>

@@ -220,3 +220,25 @@ Deno.test("only StackedRnn models pack: the seed's VanillaRnn names the fix", ()
   const seed = new VanillaRnn(new Rng(1), { vocabSize: 3, hiddenSize: 4 });
   assertThrows(() => generatorWidget(seed, vocab), /not those of a StackedRnn.*createModel/);
 });
+
+Deno.test("a layer-normalised model packs for the page with its norm and samples the same", () => {
+  const vocab = buildVocab(TEXT);
+  const config = {
+    kind: "gru",
+    vocabSize: vocab.chars.length,
+    hiddenSize: 8,
+    norm: "layer",
+  } as const;
+  const model = createModel(config, new Rng(3), { backend: createBackend({ kind: "ts" }) });
+  for (const p of Object.values(model.params)) p.data.forEach((v, k) => p.data[k] = v + 0.01 * k);
+  const payload = packModel(model, vocab, "f32");
+  assertEquals(payload.model.norm, "layer");
+  const page = unpackModel(payload).model;
+  assertEquals(page.config.norm, "layer");
+  const text = (m: CharModel) => sample(m, vocab, { length: 40, rng: new Rng(4), prime: "a" });
+  assertEquals(text(page), text(model));
+  // a payload without a norm (as before norms existed) is a plain model: the gains are refused
+  assertEquals(unpackModel(packModel(smallModel(vocab), vocab, "f32")).model.config.norm, "none");
+  const { norm: _, ...withoutNorm } = payload.model;
+  assertThrows(() => unpackModel({ ...payload, model: withoutNorm }), /tensor "l0.gx" is not in/);
+});

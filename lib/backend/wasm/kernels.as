@@ -995,3 +995,131 @@ export function gruBackward(
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Layer normalisation of blocks of H floats (lib/backend/norm_ts.ts has the same equations): a
+// row (R) holds R/H blocks; block k of the input starts at k*H, its gain and bias at (k*H) % R.
+// Each block goes 4 floats at a time, then its H % 4 left-over floats one by one.
+
+/** Sum of n floats at p (two chains of 4 lanes, then the tail). */
+@inline function sumOf(p: usize, n: i32): f32 {
+  const nb = <usize>n << 2, n16 = nb & ~15, n32 = nb & ~31;
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+  let o: usize = 0;
+  for (; o < n32; o += 32) {
+    a0 = f32x4.add(a0, v128.load(p + o));
+    a1 = f32x4.add(a1, v128.load(p + o, 16));
+  }
+  if (o < n16) (a0 = f32x4.add(a0, v128.load(p + o)), o += 16);
+  let s = hsum(f32x4.add(a0, a1));
+  for (; o < nb; o += 4) s += load<f32>(p + o);
+  return s;
+}
+
+/** Sum of (x - mu)^2 over n floats at p (two chains of 4 lanes, then the tail). */
+@inline function squaredDeviations(p: usize, n: i32, mu: f32): f32 {
+  const nb = <usize>n << 2, n16 = nb & ~15, n32 = nb & ~31, muv = f32x4.splat(mu);
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+  let o: usize = 0;
+  for (; o < n32; o += 32) {
+    const d0 = f32x4.sub(v128.load(p + o), muv), d1 = f32x4.sub(v128.load(p + o, 16), muv);
+    a0 = fma(d0, d0, a0);
+    a1 = fma(d1, d1, a1);
+  }
+  if (o < n16) {
+    const d = f32x4.sub(v128.load(p + o), muv);
+    a0 = fma(d, d, a0);
+    o += 16;
+  }
+  let v = hsum(f32x4.add(a0, a1));
+  for (; o < nb; o += 4) {
+    const d = load<f32>(p + o) - mu;
+    v += d * d;
+  }
+  return v;
+}
+
+/**
+ * y(M,R) = gain xhat + bias (+ y with accumulate) for blocks of H; writes xhat(M,R) and
+ * rstd(blocks) = 1 / sqrt(var + eps). bias = 0 (with hasBias 0) for none; y may be x.
+ */
+export function layerNorm(
+  x: usize, gain: usize, bias: usize, hasBias: i32, y: usize, xhat: usize, rstd: usize,
+  blocks: i32, H: i32, R: i32, accumulate: i32, eps: f32,
+): void {
+  const hb = <usize>H << 2, h16 = hb & ~15, rb = <usize>R << 2;
+  const inv = <f32>1 / <f32>H;
+  for (let k = 0; k < blocks; k++) {
+    const o = <usize>k * hb, p = o % rb, xo = x + o;
+    const mu = sumOf(xo, H) * inv;
+    const muv = f32x4.splat(mu);
+    const s = <f32>1 / Mathf.sqrt(squaredDeviations(xo, H, mu) * inv + eps);
+    store<f32>(rstd + (<usize>k << 2), s);
+    const sv = f32x4.splat(s);
+    const go = gain + p, bo = bias + p, xho = xhat + o, yo = y + o;
+    let j: usize = 0;
+    for (; j < h16; j += 16) {
+      const xh = f32x4.mul(f32x4.sub(v128.load(xo + j), muv), sv);
+      v128.store(xho + j, xh);
+      let out = f32x4.mul(v128.load(go + j), xh);
+      if (hasBias) out = f32x4.add(out, v128.load(bo + j));
+      if (accumulate) out = f32x4.add(out, v128.load(yo + j));
+      v128.store(yo + j, out);
+    }
+    for (; j < hb; j += 4) {
+      const xh = (load<f32>(xo + j) - mu) * s;
+      store<f32>(xho + j, xh);
+      let out = load<f32>(go + j) * xh;
+      if (hasBias) out += load<f32>(bo + j);
+      if (accumulate) out += load<f32>(yo + j);
+      store<f32>(yo + j, out);
+    }
+  }
+}
+
+/**
+ * Backward of layerNorm: dx(M,R) = s (gain dy - mean(gain dy) - xhat mean(gain dy xhat)) per
+ * block; dgain(R) += dy xhat; dbias(R) += dy when hasBias. dx may be dy.
+ */
+export function layerNormBackward(
+  dy: usize, xhat: usize, rstd: usize, gain: usize, dgain: usize, dbias: usize, hasBias: i32,
+  dx: usize, blocks: i32, H: i32, R: i32,
+): void {
+  const hb = <usize>H << 2, h16 = hb & ~15, rb = <usize>R << 2;
+  const inv = <f32>1 / <f32>H;
+  for (let k = 0; k < blocks; k++) {
+    const o = <usize>k * hb, p = o % rb;
+    const dyo = dy + o, xho = xhat + o, go = gain + p, dgo = dgain + p, dbo = dbias + p;
+    let a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+    let j: usize = 0;
+    for (; j < h16; j += 16) {
+      const d = v128.load(dyo + j), xh = v128.load(xho + j);
+      const dxh = f32x4.mul(v128.load(go + j), d);
+      a1 = f32x4.add(a1, dxh);
+      a2 = fma(dxh, xh, a2);
+      v128.store(dgo + j, fma(d, xh, v128.load(dgo + j)));
+      if (hasBias) v128.store(dbo + j, f32x4.add(v128.load(dbo + j), d));
+    }
+    let m1 = hsum(a1), m2 = hsum(a2);
+    for (; j < hb; j += 4) {
+      const d = load<f32>(dyo + j), xh = load<f32>(xho + j), dxh = load<f32>(go + j) * d;
+      m1 += dxh;
+      m2 += dxh * xh;
+      store<f32>(dgo + j, load<f32>(dgo + j) + d * xh);
+      if (hasBias) store<f32>(dbo + j, load<f32>(dbo + j) + d);
+    }
+    m1 *= inv;
+    m2 *= inv;
+    const s = load<f32>(rstd + (<usize>k << 2));
+    const sv = f32x4.splat(s), m1v = f32x4.splat(m1), m2v = f32x4.splat(m2), dxo = dx + o;
+    for (j = 0; j < h16; j += 16) {
+      const dxh = f32x4.mul(v128.load(go + j), v128.load(dyo + j));
+      const c = f32x4.sub(f32x4.sub(dxh, m1v), f32x4.mul(v128.load(xho + j), m2v));
+      v128.store(dxo + j, f32x4.mul(sv, c));
+    }
+    for (; j < hb; j += 4) {
+      const dxh = load<f32>(go + j) * load<f32>(dyo + j);
+      store<f32>(dxo + j, s * (dxh - m1 - load<f32>(xho + j) * m2));
+    }
+  }
+}

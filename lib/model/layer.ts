@@ -207,6 +207,7 @@ export class RecurrentLayer {
     const { T, B } = r, { dInput, dState } = options;
     const backend = this.#backend, H = this.hiddenSize, N = T * B;
     const Wh = r.Wh, dbhn = data(this.grads.bhn ?? this.grads.b);
+    const gh = this.params.gh?.data, dgh = this.grads.gh?.data; // with layer norm
     if (this.kind === "lstm") r.dc.fill(0);
     r.dh0.fill(0);
     for (let t = T - 1; t >= 0; t--) {
@@ -227,18 +228,9 @@ export class RecurrentLayer {
           dPrev,
         );
       }
-      if (this.layerNorm) { // through the hidden side's norm: dAh_t = LN'(dA_t)
+      if (gh && dgh) { // through the hidden side's norm: dAh_t = LN'(dA_t)
         const dA = this.kind === "gru" ? r.dAhAt[t]! : r.dGatesAt[t]!;
-        const gh = data(this.params.gh);
-        backend.layerNormBackward(
-          dA,
-          r.xhatHAt[t]!,
-          r.rstdHAt[t]!,
-          gh,
-          data(this.grads.gh),
-          null,
-          r.dAhAt[t]!,
-        );
+        backend.layerNormBackward(dA, r.xhatHAt[t]!, r.rstdHAt[t]!, gh, dgh, null, r.dAhAt[t]!);
       }
       if (t > 0) r.recurBack(r.dAhAt[t]!, Wh, r.dOutAt[t - 1]!); // dh_{t-1} += dA_t Wh
       else if (dState) r.recurBack(r.dAhAt[0]!, Wh, r.dh0);

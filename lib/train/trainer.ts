@@ -342,8 +342,10 @@ export class Trainer {
     // decided after each step, so the step that ends the run is the one evaluated; timeUp
     // records whether the budget (not the step limit) ended it
     let timeUp = false;
-    const ends = () =>
-      (timeUp = this.step < config.steps && outOfTime()) || this.step >= config.steps;
+    const ends = () => {
+      timeUp = this.step < config.steps && outOfTime();
+      return timeUp || this.step >= config.steps;
+    };
     let done = ends();
     while (!done && !signal?.aborted) {
       const t0 = now();

@@ -167,7 +167,8 @@ async function train(
     `Model ${m.config.kind}: hidden size ${m.config.hiddenSize}` +
       `${config.numLayers > 1 ? `, ${config.numLayers} layers, dropout ${config.dropout}` : ""}` +
       `${config.weightDrop > 0 ? `, weight drop ${config.weightDrop}` : ""}` +
-      `${config.norm === "layer" ? ", layer norm" : ""}, ` +
+      `${config.norm === "layer" ? ", layer norm" : ""}` +
+      `${config.zoneout > 0 ? `, zoneout ${config.zoneout}` : ""}, ` +
       `${formatCount(countParams(m.params))} parameters; ${config.optimizer}, learning rate ` +
       `${config.learningRate}, clip ${config.clipMode} ${config.clip}; ` +
       `${config.batchSize} x ${config.seqLength} characters per step` +

@@ -72,6 +72,7 @@ export const TRAIN_FLAGS = {
   dropoutMask: configFlag("dropoutMask", { fixed: true, valueName: "KIND" }),
   weightDrop: configFlag("weightDrop", { fixed: true, valueName: "P" }),
   norm: configFlag("norm", { fixed: true, valueName: "KIND" }),
+  zoneout: configFlag("zoneout", { fixed: true, valueName: "P" }),
   seqLength: configFlag("seqLength", { fixed: true }),
   batchSize: configFlag("batchSize", { fixed: true }),
   stride: configFlag("stride", { fixed: true }),

@@ -105,11 +105,19 @@ export function toTorchTensors(
   params: Params,
   options: { dtype?: TorchDtype } = {},
 ): Record<string, SafeTensor> {
-  const { kind, vocabSize: V, hiddenSize: H, numLayers: L, norm } = resolveModelConfig(config);
+  const { kind, vocabSize: V, hiddenSize: H, numLayers: L, norm, zoneout } = resolveModelConfig(
+    config,
+  );
   if (norm !== "none") {
     throw new RangeError(
       `Cannot convert a layer-normalised ${kind} to the PyTorch layout: nn.${kind.toUpperCase()} ` +
         `has no layer norm; train with --norm none to move a model to PyTorch`,
+    );
+  }
+  if (zoneout > 0) {
+    throw new RangeError(
+      `Cannot convert a ${kind} with zoneout ${zoneout} to the PyTorch layout: ` +
+        `nn.${kind.toUpperCase()} has no zoneout; train with --zoneout 0 to move a model to PyTorch`,
     );
   }
   const dtype = options.dtype ?? "F32";

@@ -55,6 +55,12 @@ export interface ModelConfig {
    * per gate block, with a learned gain each (see `model/layer.ts`); default `"none"`.
    */
   norm?: ModelNorm;
+  /**
+   * Zoneout rate in `[0, 1)` of every layer's state (`h`, and an LSTM's `c`): in training each
+   * unit keeps its previous value with this probability at each step; evaluation and sampling
+   * mix in that fraction of it (Krueger et al. 2016; see `model/zoneout.ts`); default 0.
+   */
+  zoneout?: number;
 }
 
 /** Options of {@linkcode CharModel.forward}. */
@@ -117,7 +123,7 @@ export interface CharModel {
 
 /**
  * Validates a model config and fills in the defaults (`numLayers` 1, `dropout` 0,
- * `dropoutMask` `"position"`, `weightDrop` 0, `norm` `"none"`).
+ * `dropoutMask` `"position"`, `weightDrop` 0, `norm` `"none"`, `zoneout` 0).
  *
  * @param config The config to check.
  * @returns A complete copy.
@@ -132,7 +138,7 @@ export interface CharModel {
  */
 export function resolveModelConfig(config: ModelConfig): Required<ModelConfig> {
   const { kind, vocabSize, hiddenSize, numLayers = 1, dropout = 0 } = config;
-  const { dropoutMask = "position", weightDrop = 0, norm = "none" } = config;
+  const { dropoutMask = "position", weightDrop = 0, norm = "none", zoneout = 0 } = config;
   if (!MODEL_KINDS.includes(kind)) {
     throw new RangeError(`Unknown model kind "${kind}": expected one of ${MODEL_KINDS.join(", ")}`);
   }
@@ -164,7 +170,20 @@ export function resolveModelConfig(config: ModelConfig): Required<ModelConfig> {
   if (!MODEL_NORMS.includes(norm)) {
     throw new RangeError(`Invalid norm "${norm}": expected one of ${MODEL_NORMS.join(", ")}`);
   }
-  return { kind, vocabSize, hiddenSize, numLayers, dropout, dropoutMask, weightDrop, norm };
+  if (!(zoneout >= 0 && zoneout < 1)) {
+    throw new RangeError(`Invalid zoneout ${zoneout}: expected a number >= 0 and < 1`);
+  }
+  return {
+    kind,
+    vocabSize,
+    hiddenSize,
+    numLayers,
+    dropout,
+    dropoutMask,
+    weightDrop,
+    norm,
+    zoneout,
+  };
 }
 
 /**

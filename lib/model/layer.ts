@@ -20,6 +20,9 @@
  * block of H (`backend/norm_ts.ts`), with gains `gx`, `gh` (R) and the input side's bias b:
  *   AX = LN(X Wx^T; gx, b),  a_t = AX_t + LN(h_{t-1} Wh^T; gh)    (rnn, lstm)
  *   gru: the hidden side Wh h_{t-1} is LN(h_{t-1} Wh^T; gh) above (bhn is added after it)
+ * With zoneout rate z (Krueger et al. 2016; `zoneout.ts`), each state tensor then keeps its
+ * previous value per unit: `h_t = m_t h_{t-1} + (1 - m_t) h~_t` (and `c_t` alike), m_t a
+ * Bernoulli(z) mask per position in training, z itself otherwise.
  * Buffers are allocated once per chunk shape from the model's backend.
  *
  * Legend: B = batch size, T = sequence length, N = T*B positions (time-major: n = t*B + b),
@@ -32,6 +35,7 @@ import type { Backend } from "../backend/types.ts";
 import type { Rng } from "../core/rng.ts";
 import { backendTensor, type FloatArray, type Params, type Tensor } from "../core/tensor.ts";
 import type { ModelKind } from "./char_model.ts";
+import { zoneoutBackward, zoneoutMix } from "./zoneout.ts";
 
 /** Gate blocks G per cell kind: rnn 1, lstm 4 (i, f, o, g), gru 3 (r, z, n). */
 export const CELL_GATES: Readonly<Record<ModelKind, number>> = { rnn: 1, lstm: 4, gru: 3 };
@@ -43,10 +47,11 @@ interface Run {
   input: Int32Array | FloatArray; // (N) indices or (N, I) vectors, kept for backward
   Wh: FloatArray; // (R, H) the recurrent weights the chunk ran on: Wh, or M * Wh
   WhMask: FloatArray | null; // (R, H) the DropConnect mask M, if any
+  zoneAt: (FloatArray | number)[][]; // zoneout: per state name, (T) views (B, H) of m, or z
   hs: FloatArray; // (T+1, B, H) h; hs[0] the initial state
   hsAt: FloatArray[];
   csAt: FloatArray[]; // LSTM: (T+1) views (B, H) of c
-  gates: FloatArray; // (N, R) pre-activations, then activations (rnn: h_1..h_T)
+  gates: FloatArray; // (N, R) pre-activations, then activations (rnn, no zoneout: h_1..h_T)
   gatesAt: FloatArray[];
   tanhCAt: FloatArray[]; // LSTM: (T) views of tanh(c_t)
   hnAt: FloatArray[]; // GRU: (T) views of Wh_n h_{t-1} + bhn
@@ -62,6 +67,7 @@ interface Run {
   dAh: FloatArray; // (N, R) gradient of the hidden-side products (= dGates except GRU, norm)
   dAhAt: FloatArray[];
   dc: FloatArray; // LSTM: (B, H) dL/dc carried back through time
+  dcPrev: FloatArray; // LSTM, zoneout: (B, H) the part of dL/dc_{t-1} that skips the cell
   dh0: FloatArray; // (B, H) gradient w.r.t. the initial h
   owned: (FloatArray | Int32Array)[]; // what to free on a shape change
   recur: GemmKernel; // a_t (+)= h_{t-1} Wh^T            (B,H) x (R,H)^T
@@ -84,6 +90,16 @@ export interface RecurrentLayerOptions {
   initScale?: number;
   /** Layer-normalise both sides of the gate pre-activations (see the module doc); default false. */
   layerNorm?: boolean;
+  /** Zoneout rate z in `[0, 1)` of every state tensor (see the module doc); default 0. */
+  zoneout?: number;
+}
+
+/** What one training chunk of {@linkcode RecurrentLayer.forward} runs with besides its input. */
+export interface LayerMasks {
+  /** `(R, H)` DropConnect mask of `Wh`. */
+  recurrent?: FloatArray;
+  /** Per state name, `(N, H)` zoneout masks (without them, zoneout uses its rate z). */
+  zoneout?: FloatArray[];
 }
 
 /** A recurrent layer on backend buffers; see the module doc. */
@@ -98,6 +114,8 @@ export class RecurrentLayer {
   readonly stateNames: readonly string[];
   /** Whether the gate pre-activations are layer-normalised. */
   readonly layerNorm: boolean;
+  /** Zoneout rate z of the state tensors (0: none). */
+  readonly zoneout: number;
   /** `{ Wx (R, I), Wh (R, H), b (R) }`, plus `bhn (H)` for a GRU, `gx (R)`, `gh (R)` with layer norm. */
   readonly params: Params;
   /** Gradients, same names and shapes; `backward` adds into them. */
@@ -144,6 +162,7 @@ export class RecurrentLayer {
     this.hiddenSize = H;
     this.stateNames = kind === "lstm" ? ["h", "c"] : ["h"];
     this.layerNorm = options.layerNorm ?? false;
+    this.zoneout = options.zoneout ?? 0;
     const tensor = (shape: number[]) => backendTensor(backend, shape);
     const gaussian = (shape: number[]) =>
       backendTensor(backend, shape, rng ? { scale, rng } : undefined);
@@ -164,17 +183,18 @@ export class RecurrentLayer {
    *   reference until backward.
    * @param state One `(B, H)` array per state name, read as the initial state and overwritten
    *   with the state after step T.
-   * @param recurrentMask Optional `(R, H)` DropConnect mask of `Wh` for this chunk (training).
+   * @param masks This chunk's DropConnect and zoneout masks (training); none by default.
    * @returns `h_1 .. h_T`, `(N, H)`: a view of the layer's buffers.
    */
   forward(
     input: Int32Array | FloatArray,
     state: FloatArray[],
-    recurrentMask?: FloatArray,
+    masks: LayerMasks = {},
   ): FloatArray {
     const r = this.#run = this.#runFor(this.#run, input, state);
-    const Wh = data(this.params.Wh);
+    const Wh = data(this.params.Wh), recurrentMask = masks.recurrent;
     r.WhMask = recurrentMask ?? null;
+    r.zoneAt = this.#zoneViews(r, masks.zoneout);
     r.Wh = Wh;
     if (recurrentMask) {
       r.Wh = this.#WhDropped ??= this.#backend.alloc(Wh.length);
@@ -212,11 +232,15 @@ export class RecurrentLayer {
     r.dh0.fill(0);
     for (let t = T - 1; t >= 0; t--) {
       const dh = r.dOutAt[t]!; // dL/dh_t, complete: the step after added its part
-      if (this.kind === "rnn") backend.tanhBackward(dh, r.hsAt[t + 1]!); // da = (1 - h^2) dh
+      const dPrev = t > 0 ? r.dOutAt[t - 1]! : r.dh0; // dL/dh_{t-1}, being accumulated
+      const zh = r.zoneAt[0]?.[t], zc = r.zoneAt[1]?.[t]; // zoneout masks (or rates) of h, c
+      if (zh !== undefined) zoneoutBackward(dh, dPrev, zh); // dh~ = (1 - m) dh
+      if (this.kind === "rnn") backend.tanhBackward(dh, r.gatesAt[t]!); // da = (1 - h~^2) dh
       else if (this.kind === "lstm") {
+        if (zc !== undefined) zoneoutBackward(r.dc, r.dcPrev.fill(0), zc); // dc~ = (1 - m) dc
         backend.lstmBackward(r.gatesAt[t]!, r.csAt[t]!, r.tanhCAt[t]!, dh, r.dc, r.dGatesAt[t]!, H);
-      } else {
-        const dPrev = t > 0 ? r.dOutAt[t - 1]! : r.dh0; // receives z dh
+        if (zc !== undefined) addInto(r.dc, r.dcPrev); // dc_{t-1} = f dc~_t + m dc_t
+      } else { // gru: dPrev also receives z dh
         backend.gruBackward(
           r.gatesAt[t]!,
           r.hnAt[t]!,
@@ -276,6 +300,7 @@ export class RecurrentLayer {
    */
   step(input: Int32Array | FloatArray, state: FloatArray[]): FloatArray {
     const r = this.#stepRun = this.#runFor(this.#stepRun, input, state);
+    r.zoneAt = this.#zoneViews(r);
     this.#runSteps(r, input, state, data(this.params.Wh));
     return r.hsAt[1]!;
   }
@@ -309,17 +334,30 @@ export class RecurrentLayer {
           backend.layerNorm(r.ah, data(p.gh), null, r.ah, r.xhatHAt[t]!, r.rstdHAt[t]!, false);
         }
         backend.gruForward(a, r.ah, data(p.bhn), hPrev, h, r.hnAt[t]!);
-        continue;
+      } else {
+        if (ln) { // a_t = LN(AX_t) + LN(h_{t-1} Wh^T)
+          r.recur(hPrev, Wh, r.ah);
+          backend.layerNorm(r.ah, data(p.gh), null, a, r.xhatHAt[t]!, r.rstdHAt[t]!, true);
+        } else r.recur(hPrev, Wh, a); // a_t = AX_t + h_{t-1} Wh^T
+        if (this.kind === "rnn") backend.tanh(a); // a is h_t's slot, without zoneout
+        else backend.lstmForward(a, r.csAt[t]!, r.csAt[t + 1]!, r.tanhCAt[t]!, h, H);
       }
-      if (ln) { // a_t = LN(AX_t) + LN(h_{t-1} Wh^T)
-        r.recur(hPrev, Wh, r.ah);
-        backend.layerNorm(r.ah, data(p.gh), null, a, r.xhatHAt[t]!, r.rstdHAt[t]!, true);
-      } else r.recur(hPrev, Wh, a); // a_t = AX_t + h_{t-1} Wh^T
-      if (this.kind === "rnn") backend.tanh(a); // a is h_t's slot
-      else backend.lstmForward(a, r.csAt[t]!, r.csAt[t + 1]!, r.tanhCAt[t]!, h, H);
+      if (this.zoneout > 0) { // h_t = m h_{t-1} + (1 - m) h~_t, and c_t alike
+        if (this.kind === "rnn") h.set(a);
+        zoneoutMix(h, hPrev, r.zoneAt[0]![t]!);
+        if (this.kind === "lstm") zoneoutMix(r.csAt[t + 1]!, r.csAt[t]!, r.zoneAt[1]![t]!);
+      }
     }
     state[0]!.set(r.hsAt[T]!);
     if (this.kind === "lstm") state[1]!.set(r.csAt[T]!);
+  }
+
+  // Per state name, the T masks of a training chunk, or the rate z at every step.
+  #zoneViews(r: Run, masks?: FloatArray[]): (FloatArray | number)[][] {
+    if (this.zoneout === 0) return [];
+    const BH = r.B * this.hiddenSize, z = this.zoneout;
+    const at = (m: FloatArray | undefined, t: number) => m?.subarray(t * BH, (t + 1) * BH) ?? z;
+    return this.stateNames.map((_, s) => Array.from({ length: r.T }, (_, t) => at(masks?.[s], t)));
   }
 
   #runFor(old: Run | null, input: Int32Array | FloatArray, state: FloatArray[]): Run {
@@ -338,6 +376,7 @@ export class RecurrentLayer {
   #createRun(T: number, B: number): Run {
     const backend = this.#backend, H = this.hiddenSize, I = this.inputSize, kind = this.kind;
     const G = CELL_GATES[kind], R = G * H, N = T * B, BH = B * H, ln = this.layerNorm;
+    const zone = this.zoneout > 0;
     const owned: FloatArray[] = [];
     const alloc = (n: number) => {
       const a = backend.alloc(n);
@@ -348,7 +387,7 @@ export class RecurrentLayer {
       Array.from({ length: count }, (_, t) => a.subarray(t * size, (t + 1) * size));
     const none = new Float64Array(0);
     const hs = alloc((T + 1) * BH), dOut = alloc(N * H);
-    const gates = kind === "rnn" ? hs.subarray(BH) : alloc(N * R);
+    const gates = kind === "rnn" && !zone ? hs.subarray(BH) : alloc(N * R);
     const dGates = kind === "rnn" ? dOut : alloc(N * R);
     const dAh = kind === "gru" || ln ? alloc(N * R) : dGates;
     return {
@@ -357,6 +396,7 @@ export class RecurrentLayer {
       input: new Int32Array(0),
       Wh: none,
       WhMask: null,
+      zoneAt: [],
       hs,
       hsAt: views(hs, T + 1, BH),
       csAt: kind === "lstm" ? views(alloc((T + 1) * BH), T + 1, BH) : [],
@@ -376,6 +416,7 @@ export class RecurrentLayer {
       dAh,
       dAhAt: views(dAh, T, B * R),
       dc: kind === "lstm" ? alloc(BH) : none,
+      dcPrev: kind === "lstm" && zone ? alloc(BH) : none,
       dh0: alloc(BH),
       owned,
       recur: backend.gemm({ m: B, n: R, k: H, transB: true, beta: kind === "gru" || ln ? 0 : 1 }),

@@ -12,6 +12,8 @@
  *                        (dropoutMask "sequence": m^l_t = m^l_0 for every t of the chunk)
  *   weightDrop w: each chunk of training runs layer l on M^l * Wh^l,
  *                        M^l (R, H) ~ Bernoulli(1 - w) / (1 - w), one per chunk (DropConnect)
+ *   zoneout z: each state unit keeps its previous value with probability z per step (a fresh
+ *                        Bernoulli(z) mask per position in training, the mean z otherwise)
  *   loss = mean of -log softmax(D^{L-1} Why^T + by)[target]   see {@linkcode OutputHead}
  *
  * Parameters: `l<k>.Wx (R, I)`, `l<k>.Wh (R, H)`, `l<k>.b (R)` (and `l<k>.bhn (H)` for a GRU;
@@ -37,7 +39,8 @@ import {
 } from "./char_model.ts";
 import { sampleDropoutMask, sampleSequenceMask } from "./dropout.ts";
 import { OutputHead } from "./head.ts";
-import { RecurrentLayer } from "./layer.ts";
+import { type LayerMasks, RecurrentLayer } from "./layer.ts";
+import { sampleZoneoutMask } from "./zoneout.ts";
 
 /** Options of {@linkcode StackedRnn}: a model config, the init scale and the backend. */
 export interface StackedRnnOptions extends ModelConfig {
@@ -85,6 +88,7 @@ export class StackedRnn implements CharModel {
   #dropped = false; // whether the last forward applied dropout
   #masksDrawn = false; // whether #masks hold a mask for its shape
   #weightMasks: FloatArray[] | null = null; // per layer (R, H) DropConnect masks of Wh
+  #zoneMasks: { N: number; masks: FloatArray[][] } | null = null; // per layer, state: (N, H)
   #stepXs = new Map<number, Int32Array>(); // per B, step()'s input buffer
   #lastViews: { state: State; views: FloatArray[][] } | null = null; // see #stateViews
 
@@ -110,7 +114,7 @@ export class StackedRnn implements CharModel {
    */
   constructor(rng: Rng | null, options: StackedRnnOptions) {
     const config = resolveModelConfig(options);
-    const { kind, vocabSize: V, hiddenSize: H, numLayers: L } = config;
+    const { kind, vocabSize: V, hiddenSize: H, numLayers: L, zoneout } = config;
     const layerNorm = config.norm === "layer";
     const { initScale } = options;
     this.config = config;
@@ -118,7 +122,7 @@ export class StackedRnn implements CharModel {
     const layers: RecurrentLayer[] = [];
     for (let k = 0; k < L; k++) {
       const inputSize = k === 0 ? V : H;
-      const layer = { kind, inputSize, hiddenSize: H, initScale, layerNorm };
+      const layer = { kind, inputSize, hiddenSize: H, initScale, layerNorm, zoneout };
       layers.push(new RecurrentLayer(backend, rng, layer));
     }
     this.layers = layers;
@@ -167,7 +171,7 @@ export class StackedRnn implements CharModel {
     state: State,
     options: ForwardOptions = {},
   ): number {
-    const { vocabSize: V, hiddenSize: H, dropout, weightDrop } = this.config;
+    const { vocabSize: V, hiddenSize: H, dropout, weightDrop, zoneout } = this.config;
     const views = this.#stateViews(state, "state");
     const B = views[0]![0]!.length / H;
     const T = chunkLength(inputs, targets, { B, V });
@@ -180,9 +184,11 @@ export class StackedRnn implements CharModel {
     this.#dropped = train && dropout > 0;
     const m = this.#dropped ? this.#prepareMasks(T, B) : null;
     const M = train && weightDrop > 0 ? this.#prepareWeightMasks() : null;
+    const Z = train && zoneout > 0 ? this.#prepareZoneoutMasks(T * B) : null;
     let input: Int32Array | FloatArray = this.#xs;
     for (let k = 0; k < this.layers.length; k++) {
-      const out = this.layers[k]!.forward(input, views[k]!, M?.[k]); // h^k, (N, H)
+      const masks: LayerMasks = { recurrent: M?.[k], zoneout: Z?.[k] };
+      const out = this.layers[k]!.forward(input, views[k]!, masks); // h^k, (N, H)
       input = out;
       if (m) this.backend.multiply(input = m.masked[k]!, out, m.masks[k]!); // d^k = m^k * h^k
     }
@@ -303,5 +309,28 @@ export class StackedRnn implements CharModel {
     const rate = this.config.weightDrop, rng = this.dropoutRng;
     for (const mask of masks) sampleDropoutMask(mask, { rate, rng });
     return masks;
+  }
+
+  #prepareZoneoutMasks(N: number): FloatArray[][] {
+    let z = this.#zoneMasks;
+    if (this.freezeDropoutMask) {
+      if (z?.N !== N) {
+        throw new Error(
+          "Cannot reuse the zoneout masks: run a training forward of this shape first",
+        );
+      }
+      return z.masks;
+    }
+    if (z?.N !== N) {
+      if (z) { for (const a of z.masks.flat()) this.backend.free(a); }
+      const size = N * this.config.hiddenSize;
+      const masks = this.layers.map((layer) =>
+        layer.stateNames.map(() => this.backend.alloc(size))
+      );
+      z = this.#zoneMasks = { N, masks };
+    }
+    const rate = this.config.zoneout, rng = this.dropoutRng;
+    for (const mask of z.masks.flat()) sampleZoneoutMask(mask, { rate, rng });
+    return z.masks;
   }
 }

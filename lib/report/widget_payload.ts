@@ -23,13 +23,17 @@ export interface WidgetPayload {
   format: "charrnn-widget";
   /** Version of the record. */
   version: 1;
-  /** The model's shape and norm (no dropout: the page only generates); no norm means none. */
+  /**
+   * The model's shape, norm and zoneout (no dropout: the page only generates); no norm means
+   * none, no zoneout 0.
+   */
   model: {
     kind: ModelKind;
     vocabSize: number;
     hiddenSize: number;
     numLayers: number;
     norm?: ModelNorm;
+    zoneout?: number;
   };
   /** The vocabulary's symbols, in index order. */
   vocab: string[];
@@ -66,8 +70,8 @@ export interface WidgetPayload {
  * ```
  */
 export function packModel(model: CharModel, vocab: Vocab, precision: Precision): WidgetPayload {
-  const { kind, vocabSize, hiddenSize, numLayers = 1, norm = "none" } = model.config;
-  const shape = { kind, vocabSize, hiddenSize, numLayers, norm };
+  const { kind, vocabSize, hiddenSize, numLayers = 1, norm = "none", zoneout = 0 } = model.config;
+  const shape = { kind, vocabSize, hiddenSize, numLayers, norm, zoneout };
   const expected = Object.keys(emptyModel(shape, pageBackend()).params).sort().join(", ");
   if (Object.keys(model.params).sort().join(", ") !== expected) {
     throw new TypeError(

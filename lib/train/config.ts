@@ -37,6 +37,8 @@ export interface TrainConfig {
   weightDrop: number;
   /** `"layer"`: layer-normalised cells; `"none"`: plain ones. */
   norm: ModelNorm;
+  /** Zoneout rate of every layer's state (see `ModelConfig.zoneout`). */
+  zoneout: number;
   /** Characters per chunk T (truncated BPTT length). */
   seqLength: number;
   /** Parallel streams B per step. */
@@ -100,6 +102,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   dropoutMask: "position",
   weightDrop: 0,
   norm: "none",
+  zoneout: 0,
   seqLength: 64,
   batchSize: 32,
   stride: 0,
@@ -171,6 +174,13 @@ export const CONFIG_FIELDS: ConfigFields = Object.freeze({
     type: "choice",
     choices: MODEL_NORMS,
     description: "Normalise the gate pre-activations: none, or layer norm per gate block",
+  },
+  zoneout: {
+    type: "number",
+    min: 0,
+    max: 1,
+    exclusiveMax: true,
+    description: "Zoneout: the chance that a state unit keeps its previous value at a step",
   },
   seqLength: {
     type: "int",
@@ -347,5 +357,16 @@ function checkField(key: keyof TrainConfig, value: unknown): void {
  */
 export function modelConfigOf(config: TrainConfig, vocabSize: number): ModelConfig {
   const { model: kind, hiddenSize, numLayers, dropout, dropoutMask, weightDrop, norm } = config;
-  return { kind, vocabSize, hiddenSize, numLayers, dropout, dropoutMask, weightDrop, norm };
+  const { zoneout } = config;
+  return {
+    kind,
+    vocabSize,
+    hiddenSize,
+    numLayers,
+    dropout,
+    dropoutMask,
+    weightDrop,
+    norm,
+    zoneout,
+  };
 }

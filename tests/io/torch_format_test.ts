@@ -129,6 +129,14 @@ Deno.test("torch layout: a layer-normalised model is refused with the way out", 
   assertThrows(() => encodeTorchFile({ model, vocab }), refusal);
 });
 
+Deno.test("torch layout: a model with zoneout is refused with the way out", () => {
+  const config = { kind: "lstm", vocabSize: V, hiddenSize: H, zoneout: 0.1 } as const;
+  const model = createModel(config, new Rng(1), { backend: F64 });
+  const refusal = /lstm with zoneout 0.1 .* nn\.LSTM has no zoneout; train with --zoneout 0/;
+  assertThrows(() => toTorchTensors(model.config, model.params), refusal);
+  assertThrows(() => encodeTorchFile({ model, vocab }), refusal);
+});
+
 Deno.test("torch layout: LSTM gates i, f, o, g become i, f, g, o; biases go to bias_ih", () => {
   const model = randomModel("lstm", 1, 3);
   const t = toTorchTensors(model.config, model.params, { dtype: "F64" });
@@ -213,6 +221,7 @@ Deno.test("torch file: metadata, checkpoint with a fresh optimizer, float32 kept
     dropoutMask: "position",
     weightDrop: 0,
     norm: "none",
+    zoneout: 0,
   });
   assertEquals(file.vocab.chars, vocab.chars);
   assertEquals([file.dtype, file.metadata.step, file.metadata.format], [

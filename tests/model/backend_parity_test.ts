@@ -35,6 +35,8 @@ interface Shape {
   weightDrop?: number;
   /** Layer-normalised cells; default none. */
   norm?: ModelNorm;
+  /** Zoneout rate of the states; default 0. */
+  zoneout?: number;
   T: number;
   B: number;
 }
@@ -50,6 +52,7 @@ function twins(backend: Backend, s: Shape, seed: number) {
     dropoutMask: s.mask,
     weightDrop: s.weightDrop,
     norm: s.norm,
+    zoneout: s.zoneout,
   };
   const fast = createModel(options, new Rng(seed), { initScale: 0.3, backend });
   const plain = createModel(options, new Rng(seed), { initScale: 0.3, backend: f64() });
@@ -115,6 +118,7 @@ const SHAPES: Shape[] = CELLS.flatMap((kind) => [
   { kind, V: 7, H: 16, L: 2, dropout: 0.2, weightDrop: 0.3, T: 4, B: 3 }, // DropConnect
   { kind, V: 11, H: 13, L: 2, dropout: 0.2, norm: "layer", T: 5, B: 3 }, // layer norm, H % 4 = 1
   { kind, V: 40, H: 32, L: 2, dropout: 0, norm: "layer", T: 12, B: 8 },
+  { kind, V: 11, H: 13, L: 2, dropout: 0.2, zoneout: 0.3, T: 5, B: 3 }, // zoneout
 ]);
 
 backendTest(
@@ -124,6 +128,7 @@ backendTest(
       const what =
         `${s.kind} L${s.L} p${s.dropout}${s.mask === "sequence" ? " per sequence" : ""} ` +
         `${s.weightDrop ? `w${s.weightDrop} ` : ""}${s.norm === "layer" ? "LN " : ""}` +
+        `${s.zoneout ? `z${s.zoneout} ` : ""}` +
         `V${s.V} H${s.H} T${s.T} B${s.B}`;
       console.log(`${engine.kind} ${what}:`);
       const { fast, plain } = twins(engine, s, 1);

@@ -60,13 +60,18 @@ export interface CheckResult {
   tiny: number;
 }
 
-/** The model a check runs on: layers, dropout (and its masks), weight drop, norm, seed. */
+/**
+ * The model a check runs on: layers, dropout (and its masks), weight drop, norm, zoneout,
+ * seed; `evaluate` checks the evaluation forward (no masks; zoneout mixes by its rate).
+ */
 export interface CheckOptions {
   numLayers: number;
   dropout: number;
   dropoutMask?: DropoutMask;
   weightDrop?: number;
   norm?: ModelNorm;
+  zoneout?: number;
+  evaluate?: boolean;
   seed?: number;
 }
 
@@ -82,7 +87,7 @@ export function smallSetup(
   kind: ModelKind,
   options: CheckOptions,
 ): { model: StackedRnn; inputs: Int32Array; targets: Int32Array; state: State; rng: Rng } {
-  const { numLayers, dropout, dropoutMask, weightDrop, norm, seed = 7 } = options;
+  const { numLayers, dropout, dropoutMask, weightDrop, norm, zoneout, seed = 7 } = options;
   const { vocabSize: V, hiddenSize: H, seqLength: T, batchSize: B } = SMALL;
   const rng = new Rng(seed);
   const model = new StackedRnn(rng, {
@@ -94,6 +99,7 @@ export function smallSetup(
     dropoutMask,
     weightDrop,
     norm,
+    zoneout,
     backend: f64(),
   });
   for (const p of Object.values(model.params)) { // move biases off their special init values
@@ -122,7 +128,7 @@ export function checkStacked(
   options: CheckOptions,
 ): CheckResult {
   const { model, inputs, targets, state, rng } = smallSetup(kind, options);
-  const view = trainingView(model);
+  const view = options.evaluate ? model : trainingView(model);
   const rows = gradCheck(view, { inputs, targets, state, rng, samples: Number.MAX_SAFE_INTEGER });
   const table = rows.map((r) => {
     return `  ${r.name.padEnd(10)} ${String(r.checked).padStart(4)} ` +
@@ -138,7 +144,9 @@ export function checkStacked(
   const result: CheckResult = {
     label: `${kind} L=${options.numLayers} dropout=${options.dropout}` +
       (options.dropoutMask === "sequence" ? " per sequence" : "") +
-      (options.weightDrop ? ` weight drop ${options.weightDrop}` : ""),
+      (options.weightDrop ? ` weight drop ${options.weightDrop}` : "") +
+      (options.zoneout ? ` zoneout ${options.zoneout}` : "") +
+      (options.evaluate ? " (evaluation)" : ""),
     table,
     gradCheckWorst: Math.max(...rows.map((r) => r.relError)),
     worstResolved: 0,
@@ -217,14 +225,14 @@ export const REPETITIVE = "the cat sat on the mat. the dog sat on the log. ".rep
  * Trains a small model with the shared Trainer and returns the first and last losses.
  *
  * @param kind Cell kind.
- * @param options Layers, steps and norm.
+ * @param options Layers, steps, norm and zoneout.
  * @returns Losses, `ln V`, and the trained model with its vocabulary.
  */
 export function trainSmall(
   kind: ModelKind,
-  options: { numLayers?: number; steps?: number; norm?: ModelNorm } = {},
+  options: { numLayers?: number; steps?: number; norm?: ModelNorm; zoneout?: number } = {},
 ): { first: number; last: number; lnV: number; model: CharModel; text: string } {
-  const { numLayers = 1, steps = 150, norm } = options;
+  const { numLayers = 1, steps = 150, norm, zoneout } = options;
   const vocab = buildVocab(REPETITIVE);
   const ids = encode(vocab, REPETITIVE);
   const V = vocab.chars.length;
@@ -245,6 +253,7 @@ export function trainSmall(
     hiddenSize: 24,
     numLayers,
     norm,
+    zoneout,
     backend: f64(),
   });
   const trainer = new Trainer(model, {

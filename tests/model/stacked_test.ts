@@ -52,7 +52,17 @@ for (const kind of KINDS) {
         checkStacked(kind, { numLayers, dropout: numLayers > 1 ? 0.2 : 0, norm: "layer" }),
       );
     });
+    Deno.test(`${kind} gradient check, ${numLayers} layer(s), zoneout 0.4`, () => {
+      assertCheck(
+        checkStacked(kind, { numLayers, dropout: numLayers > 1 ? 0.2 : 0, zoneout: 0.4 }),
+      );
+    });
   }
+  Deno.test(`${kind} gradient check, zoneout 0.4 with layer norm, evaluation forward`, () => {
+    assertCheck(
+      checkStacked(kind, { numLayers: 2, dropout: 0, zoneout: 0.4, norm: "layer", evaluate: true }),
+    );
+  });
 }
 
 /** A model on the f64 backend. */
@@ -122,6 +132,7 @@ Deno.test("createModel builds the one stacked model for every kind and depth", (
     dropoutMask: "position",
     weightDrop: 0,
     norm: "none",
+    zoneout: 0,
   });
   assertClose(
     createModel({ kind: "gru", vocabSize: 4, hiddenSize: 3 }, rng, { initScale: 1e-9 })
@@ -284,6 +295,47 @@ for (const kind of KINDS) {
     assertOk(/the|sat|on/.test(text), `sample ${JSON.stringify(text)} learned nothing`);
   });
 }
+
+for (const kind of KINDS) {
+  Deno.test(`${kind} with zoneout: step reproduces forward, checkpoints restore it, it trains`, () => {
+    const config = { kind, vocabSize: 6, hiddenSize: 5, numLayers: 2, zoneout: 0.3 } as const;
+    assertStepMatchesForward(model(config, 2));
+    assertCheckpointRoundTrip(model({ ...config, dropout: 0.2 }, 3));
+    const { last, lnV, text } = trainSmall(kind, { numLayers: 2, zoneout: 0.1 });
+    assertOk(last < (kind === "rnn" ? 0.35 : 0.25) * lnV, `loss ${last} not well below ${lnV}`);
+    assertOk(/the|sat|on/.test(text), `sample ${JSON.stringify(text)} learned nothing`);
+  });
+}
+
+Deno.test("zoneout: training keeps each unit old or new; evaluation mixes them by z; bad rates refused", () => {
+  const z = 0.5, B = 8, H = 16;
+  for (const kind of KINDS) {
+    const config = { kind, vocabSize: 6, hiddenSize: H } as const;
+    const zoned = model({ ...config, zoneout: z }), plain = model(config); // the same weights
+    const { inputs, targets } = chunk(6, 1, B, 4); // one step
+    const start = zoned.initialState(B), rng = new Rng(5);
+    for (const s of Object.values(start)) s.data.forEach((_, k) => s.data[k] = rng.normal());
+    const run = (m: StackedRnn, train: boolean) => {
+      const state = cloneState(start);
+      m.forward(inputs, targets, state, { train });
+      return state;
+    };
+    const fresh = run(plain, false), mixed = run(zoned, false), dropped = run(zoned, true);
+    for (const [name, s] of Object.entries(start)) {
+      let kept = 0;
+      s.data.forEach((old, k) => {
+        const cell = fresh[name]!.data[k]!;
+        assertClose(mixed[name]!.data[k]!, z * old + (1 - z) * cell, 1e-12);
+        const v = dropped[name]!.data[k]!, isOld = Math.abs(v - old) < 1e-12;
+        assertOk(isOld || Math.abs(v - cell) < 1e-12, `${kind} ${name}[${k}] is neither`);
+        if (isOld) kept++;
+      });
+      assertOk(kept > 0.3 * B * H && kept < 0.7 * B * H, `${kind} ${name}: ${kept} kept`);
+    }
+  }
+  const config = { kind: "gru", vocabSize: 6, hiddenSize: 4 } as const;
+  assertThrows(() => resolveModelConfig({ ...config, zoneout: 1 }), /Invalid zoneout 1: expected/);
+});
 
 Deno.test("layer norm: gains gx, gh (R) at 1 in every layer; it changes the function; bad norms refused", () => {
   const config = { kind: "lstm", vocabSize: 6, hiddenSize: 4, numLayers: 2 } as const;

@@ -242,3 +242,22 @@ Deno.test("a layer-normalised model packs for the page with its norm and samples
   const { norm: _, ...withoutNorm } = payload.model;
   assertThrows(() => unpackModel({ ...payload, model: withoutNorm }), /tensor "l0.gx" is not in/);
 });
+
+Deno.test("a model with zoneout packs for the page with its rate and samples the same", () => {
+  const vocab = buildVocab(TEXT);
+  const config = {
+    kind: "gru",
+    vocabSize: vocab.chars.length,
+    hiddenSize: 8,
+    zoneout: 0.3,
+  } as const;
+  const model = createModel(config, new Rng(3), { backend: createBackend({ kind: "ts" }) });
+  const payload = packModel(model, vocab, "f32");
+  assertEquals(payload.model.zoneout, 0.3);
+  const page = unpackModel(payload).model;
+  const text = (m: CharModel) => sample(m, vocab, { length: 40, rng: new Rng(4), prime: "a" });
+  assertEquals(text(page), text(model));
+  // the rate changes what the page generates: without it the same weights write another text
+  const { zoneout: _, ...withoutZoneout } = payload.model;
+  assertOk(text(unpackModel({ ...payload, model: withoutZoneout }).model) !== text(model));
+});

@@ -7,7 +7,8 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { type Checkpoint, saveCheckpoint } from "../lib/io/checkpoint.ts";
+import { encodeCheckpoint } from "../lib/io/checkpoint.ts";
+import { writeFileAtomic } from "../lib/io/atomic_write.ts";
 import { HISTORY_FILE, HistoryWriter } from "../lib/io/run_folder.ts";
 import { codePointsOf } from "../lib/text/vocab.ts";
 import { acquireRunLock, type RunLock } from "../lib/io/run_lock.ts";
@@ -87,10 +88,10 @@ export async function trainMain(argv: string[]): Promise<number> {
   }
 }
 
-/** Writes a checkpoint, turning a failure into one line that says nothing was lost. */
-async function save(path: string, ckpt: Checkpoint): Promise<void> {
+/** Writes a checkpoint atomically, turning a failure into one line that says nothing was lost. */
+async function save(path: string, bytes: Uint8Array): Promise<void> {
   try {
-    await saveCheckpoint(path, ckpt);
+    await writeFileAtomic(path, bytes);
   } catch (error) {
     const cause = (error as Error).cause ?? error;
     // "Is a directory (os error 21): rename 'a' -> 'b'": the problem, without the system call
@@ -133,21 +134,26 @@ async function train(
   const val = run.data.val; // grapheme symbols: also bits per code point
   const codePointsPerSymbol = val.length > 0 ? codePointsOf(vocab, val) / val.length : 1;
 
-  const snapshot = (): Checkpoint => ({
-    model: trainer.model,
-    vocab,
-    config,
-    optimizer: trainer.optimizer,
-    step: trainer.step,
-    position: trainer.stream.position,
-    state: trainer.state,
-    smoothLoss: trainer.smoothLoss,
-    rng: trainer.rng.getState(),
-    corpus: run.corpusRef,
-    bestValLoss: best,
-    divergence: trainer.guard.divergenceState,
-    elapsedMs: trainer.elapsedMs,
-  });
+  // the checkpoint's bytes; with weight averaging its model is the average
+  const snapshot = (): Uint8Array =>
+    trainer.withAverage((trained) =>
+      encodeCheckpoint({
+        model: trainer.model,
+        vocab,
+        config,
+        optimizer: trainer.optimizer,
+        step: trainer.step,
+        position: trainer.stream.position,
+        state: trainer.state,
+        smoothLoss: trainer.smoothLoss,
+        rng: trainer.rng.getState(),
+        corpus: run.corpusRef,
+        bestValLoss: best,
+        divergence: trainer.guard.divergenceState,
+        elapsedMs: trainer.elapsedMs,
+        ...(trained ? { average: { trained, updates: trainer.average!.updates } } : {}),
+      })
+    );
   /** Why the current weights are not saved, or `undefined` when they are sound. */
   const unsound = (): string | undefined => {
     if (trainer.isSound()) return undefined;
@@ -170,7 +176,8 @@ async function train(
       `${config.norm === "layer" ? ", layer norm" : ""}` +
       `${config.zoneout > 0 ? `, zoneout ${config.zoneout}` : ""}, ` +
       `${formatCount(countParams(m.params))} parameters; ${config.optimizer}, learning rate ` +
-      `${config.learningRate}, clip ${config.clipMode} ${config.clip}; ` +
+      `${config.learningRate}, clip ${config.clipMode} ${config.clip}` +
+      `${config.ema > 0 ? `, weights averaged (EMA ${config.ema})` : ""}; ` +
       `${config.batchSize} x ${config.seqLength} characters per step` +
       (config.stride > 0 && config.stride !== config.seqLength
         ? `, streams move ${config.stride} per step`

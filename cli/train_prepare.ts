@@ -120,6 +120,7 @@ export async function prepareResume(
   const rng = new Rng(config.seed);
   rng.setState(ckpt.rng);
   const { model, vocab, optimizer, step, position, state, smoothLoss, divergence } = ckpt;
+  const { elapsedMs, average } = ckpt;
   return {
     trainer: new Trainer(model, {
       vocab,
@@ -127,7 +128,7 @@ export async function prepareResume(
       config,
       optimizer,
       rng,
-      resume: { step, position, state, smoothLoss, divergence },
+      resume: { step, position, state, smoothLoss, divergence, elapsedMs, average },
     }),
     data,
     corpusRef: formatCorpusRef(choice),

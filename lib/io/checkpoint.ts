@@ -6,6 +6,8 @@
  * The config's `tokens` is the vocabulary's token mode (code points, or grapheme clusters;
  * files without it are code points). Saving is atomic; loading validates everything and names
  * what is wrong, and puts the model on any backend (float32 or float64: the file is the same).
+ * A run with weight averaging stores the average as its model (`param.*`, what sampling uses)
+ * and the raw weights it trains as `train.*`, with the count of averaged updates.
  *
  * Version 2 names a one-layer `rnn` like every stacked model (`l0.Wx`, ...,
  * state `h.0`); files with the seed's names for it (`Wxh`, `Whh`, `bh`, state
@@ -31,6 +33,7 @@ import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "./safeten
 import type { Params } from "../core/tensor.ts";
 import { type Vocab, vocabFromChars } from "../text/vocab.ts";
 import type { DivergenceState } from "../train/divergence.ts";
+import type { AveragedWeights } from "../train/average.ts";
 
 const FORMAT = "charrnn-workbench-checkpoint";
 const VERSION = "2";
@@ -38,7 +41,7 @@ const READABLE_VERSIONS = ["1", "2"];
 
 /** Everything needed to sample from a model or resume its training. */
 export interface Checkpoint {
-  /** The model with its trained parameters. */
+  /** The model with its trained parameters: with weight averaging, their average. */
   model: CharModel;
   /** Its vocabulary. */
   vocab: Vocab;
@@ -64,6 +67,8 @@ export interface Checkpoint {
   divergence?: DivergenceState;
   /** Milliseconds of training spent, for a time budget (absent in earlier files: 0). */
   elapsedMs?: number;
+  /** With weight averaging (`config.ema`): the raw weights being trained, and the updates. */
+  average?: AveragedWeights;
 }
 
 /**
@@ -100,6 +105,13 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
     }
   };
   put("param", ckpt.model.params);
+  if (ckpt.average) {
+    const { trained } = ckpt.average;
+    put(
+      "train",
+      mapRecord(ckpt.model.params, (name, p) => ({ shape: p.shape, data: trained[name]! })),
+    );
+  }
   put("optim", ckpt.optimizer.state);
   put("state", ckpt.state);
   const metadata: Record<string, string> = {
@@ -119,6 +131,7 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
   };
   if (ckpt.divergence) metadata.divergence = JSON.stringify(ckpt.divergence);
   if (ckpt.elapsedMs !== undefined) metadata.elapsed_ms = String(Math.round(ckpt.elapsedMs));
+  if (ckpt.average) metadata.average_updates = String(ckpt.average.updates);
   return encodeSafetensors(tensors, metadata);
 }
 
@@ -201,6 +214,13 @@ export function decodeCheckpoint(
     ? undefined
     : divergenceState(parseJson<unknown>(metadata.divergence, "divergence"));
   const elapsedMs = integer(Number(metadata.elapsed_ms ?? 0), "elapsed_ms");
+  let average: AveragedWeights | undefined;
+  if (config.ema > 0) { // the model holds the average; the trained weights come apart
+    const trained = mapRecord(model.params, (_, p) => ({ shape: p.shape, data: p.data.slice() }));
+    fill("train", trained, tensors);
+    const updates = integer(Number(meta("average_updates")), "average_updates");
+    average = { trained: mapRecord(trained, (_, t) => t.data), updates };
+  }
   return {
     model,
     vocab,
@@ -215,6 +235,7 @@ export function decodeCheckpoint(
     bestValLoss: bestVal,
     ...(divergence ? { divergence } : {}),
     elapsedMs,
+    ...(average ? { average } : {}),
   };
 }
 
@@ -314,6 +335,14 @@ function fill(prefix: string, record: Params, tensors: Record<string, SafeTensor
     }
     t.data.set(saved.data);
   }
+}
+
+/** A record with `f` applied to each entry, by name. */
+function mapRecord<A, B>(
+  record: Record<string, A>,
+  f: (name: string, a: A) => B,
+): Record<string, B> {
+  return Object.fromEntries(Object.entries(record).map(([name, a]) => [name, f(name, a)]));
 }
 
 function parseJson<T>(text: string, key: string): T {

@@ -69,6 +69,11 @@ export interface TrainConfig {
   optimizer: OptimizerName;
   /** Decoupled weight decay of the weight matrices per unit of learning rate (AdamW); 0 = none. */
   weightDecay: number;
+  /**
+   * Decay per step of the moving average of the weights that validation, samples and
+   * checkpoints use (`train/average.ts`); 0 = none.
+   */
+  ema: number;
   /** `"norm"` (global L2 norm), `"value"` (each entry, like the seed) or `"none"`. */
   clipMode: ClipMode;
   /** Clip limit: the maximum global norm, or the maximum absolute entry. */
@@ -115,6 +120,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   warmupSteps: 0,
   optimizer: "adam",
   weightDecay: 0,
+  ema: 0,
   clipMode: "norm",
   clip: 5,
   onDivergence: "rollback",
@@ -242,6 +248,13 @@ export const CONFIG_FIELDS: ConfigFields = Object.freeze({
     min: 0,
     max: 1,
     description: "Decoupled weight decay of the weight matrices (adam: AdamW); 0 = none",
+  },
+  ema: {
+    type: "number",
+    min: 0,
+    max: 1,
+    exclusiveMax: true,
+    description: "Validate, sample and save a moving average of the weights, this decay per step",
   },
   clipMode: {
     type: "choice",

@@ -1,5 +1,6 @@
 /**
- * Training: the validated config and its recipes (presets), the training loop and its divergence guard, optimizers, learning-rate schedules, clipping and gradient checks.
+ * Training: the validated config and its recipes (presets), the training loop and its divergence
+ * guard, optimizers, learning-rate schedules, clipping, weight averaging and gradient checks.
  *
  * @module
  */
@@ -12,4 +13,5 @@ export * from "./snapshot.ts";
 export * from "./optim.ts";
 export * from "./schedule.ts";
 export * from "./clip.ts";
+export * from "./average.ts";
 export * from "./gradcheck.ts";

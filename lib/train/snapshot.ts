@@ -1,7 +1,8 @@
 /**
  * A copy of everything that makes a training run's state, kept in memory so the divergence
- * guard can go back to it: weights, optimizer moments and step count, carried hidden state,
- * data position, step, smoothed loss and the dropout mask generator.
+ * guard can go back to it: weights (and their moving average), optimizer moments and step
+ * count, carried hidden state, data position, step, smoothed loss and the dropout mask
+ * generator.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import type { FloatArray, Params } from "../core/tensor.ts";
 import { Rng, type RngState } from "../core/rng.ts";
 import type { BatchStream } from "../text/data.ts";
 import type { Optimizer } from "./optim.ts";
+import type { WeightAverage } from "./average.ts";
 
 /** The parts of a trainer a snapshot copies (a `Trainer` is one). */
 export interface TrainingRun {
@@ -25,6 +27,8 @@ export interface TrainingRun {
   step: number;
   /** Smoothed training loss. */
   smoothLoss: number;
+  /** The moving average of the weights, if the run keeps one. */
+  readonly average?: WeightAverage | null;
 }
 
 /** A copy of a run's state (see {@linkcode takeSnapshot}). */
@@ -47,6 +51,8 @@ export interface RunSnapshot {
   readonly state: Readonly<Record<string, FloatArray>>;
   /** The dropout generator's state, when the model has one. */
   readonly dropoutRng: RngState | null;
+  /** The moving average's values and update count, when the run keeps one. */
+  readonly average: { values: Readonly<Record<string, FloatArray>>; updates: number } | null;
 }
 
 /**
@@ -91,6 +97,9 @@ export function takeSnapshot(run: TrainingRun, bestSmoothLoss: number): RunSnaps
     optimizerSteps: run.optimizer.steps,
     state: copyRecord(run.state),
     dropoutRng: dropoutRngOf(run.model)?.getState() ?? null,
+    average: run.average
+      ? { values: copyArrays(run.average.values), updates: run.average.updates }
+      : null,
   };
 }
 
@@ -110,6 +119,12 @@ export function restoreSnapshot(run: TrainingRun, snapshot: RunSnapshot): number
   run.stream.position = snapshot.position;
   run.smoothLoss = snapshot.smoothLoss;
   if (snapshot.dropoutRng) dropoutRngOf(run.model)?.setState(snapshot.dropoutRng);
+  if (run.average && snapshot.average) {
+    for (const [name, a] of Object.entries(run.average.values)) {
+      a.set(snapshot.average.values[name]!);
+    }
+    run.average.updates = snapshot.average.updates;
+  }
   return snapshot.bestSmoothLoss;
 }
 
@@ -132,6 +147,12 @@ export function restoreSnapshot(run: TrainingRun, snapshot: RunSnapshot): number
 export function copyRecord(record: Params): Record<string, FloatArray> {
   const out: Record<string, FloatArray> = {};
   for (const [name, t] of Object.entries(record)) out[name] = t.data.slice();
+  return out;
+}
+
+function copyArrays(arrays: Readonly<Record<string, FloatArray>>): Record<string, FloatArray> {
+  const out: Record<string, FloatArray> = {};
+  for (const [name, a] of Object.entries(arrays)) out[name] = a.slice();
   return out;
 }
 

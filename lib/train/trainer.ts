@@ -10,13 +10,19 @@
  * rate has annealed when the time is up, on a fast machine or a slow one. Time spent in earlier
  * sessions of a resumed run counts.
  *
+ * With `config.ema` the trainer keeps a moving average of the weights (`average.ts`): it is
+ * what validation, samples and checkpoints use, while the optimizer trains the raw weights.
+ *
  * @module
  */
+import { type AveragedWeights, WeightAverage } from "./average.ts";
 import { clipGradients } from "./clip.ts";
 import type { TrainConfig } from "./config.ts";
 import { type Batch, BatchStream, type Split } from "../text/data.ts";
 import type { CharModel, State } from "../model/char_model.ts";
+import type { FloatArray } from "../core/tensor.ts";
 import type { Optimizer } from "./optim.ts";
+import { setRecord } from "./snapshot.ts";
 import { learningRateAt } from "./schedule.ts";
 import { mixSeed, Rng } from "../core/rng.ts";
 import { sample } from "../generate/sample.ts";
@@ -95,6 +101,11 @@ export interface TrainerResume {
   divergence?: DivergenceState;
   /** Milliseconds of training already spent (counted against `config.maxMinutes`); default 0. */
   elapsedMs?: number;
+  /**
+   * With weight averaging: the raw weights being trained and the updates averaged so far; the
+   * model given to the trainer then holds their average (as a checkpoint stores them).
+   */
+  average?: AveragedWeights;
 }
 
 /** Trains a model on a split text with truncated BPTT. */
@@ -120,6 +131,8 @@ export class Trainer {
   step = 0;
   /** Smoothed training loss. */
   smoothLoss: number;
+  /** The moving average of the weights, with `config.ema` (see `average.ts`); else `null`. */
+  readonly average: WeightAverage | null;
   /** Watches for divergence and keeps the last good state (see `divergence.ts`). */
   readonly guard: DivergenceGuard;
   /**
@@ -174,6 +187,12 @@ export class Trainer {
       this.smoothLoss = resume.smoothLoss;
       this.elapsedMs = resume.elapsedMs ?? 0;
     }
+    this.average = null;
+    if (config.ema > 0) { // starts at the model's weights: the initial ones, or a resumed average
+      const updates = resume?.average?.updates ?? 0;
+      this.average = new WeightAverage(model.params, { decay: config.ema, updates });
+      if (resume?.average) setRecord(model.params, resume.average.trained);
+    }
     this.guard = new DivergenceGuard(this, {
       action: config.onDivergence,
       resume: resume?.divergence,
@@ -216,6 +235,7 @@ export class Trainer {
       return { ...report, smoothLoss: this.smoothLoss, suspect: true };
     }
     this.optimizer.update(model.params, model.grads, lr, config.weightDecay);
+    this.average?.update(model.params);
     this.step++;
     this.smoothLoss = 0.99 * this.smoothLoss + 0.01 * loss;
     return { ...report, smoothLoss: this.smoothLoss, suspect: loss > this.guard.threshold };
@@ -260,8 +280,28 @@ export class Trainer {
   }
 
   /**
+   * Runs `fn` with the model on the averaged weights when the run averages them (else on its
+   * weights), then puts the trained weights back.
+   *
+   * @param fn Gets the trained weights while the model holds the average (what a checkpoint
+   *   stores besides the model), or `undefined` when the run does not average.
+   * @returns What `fn` returns.
+   */
+  withAverage<T>(fn: (trained?: Readonly<Record<string, FloatArray>>) => T): T {
+    const average = this.average, params = this.model.params;
+    if (!average) return fn();
+    average.swap(params);
+    try {
+      return fn(average.values);
+    } finally {
+      average.swap(params);
+    }
+  }
+
+  /**
    * Mean loss per character over the whole validation split, with the state
-   * carried across chunks (`B` streams when the split is long enough).
+   * carried across chunks (`B` streams when the split is long enough); of the averaged
+   * weights when the run averages them.
    *
    * @returns Nats per character, or `NaN` when there is no validation data.
    */
@@ -274,15 +314,18 @@ export class Trainer {
     const state = this.model.initialState(B);
     const chunks = Math.floor(stream.segmentLength / T);
     let total = 0;
-    for (let k = 0; k < chunks; k++) {
-      const batch = stream.next();
-      total += this.model.forward(batch.inputs, batch.targets, state);
-    }
+    this.withAverage(() => {
+      for (let k = 0; k < chunks; k++) {
+        const batch = stream.next();
+        total += this.model.forward(batch.inputs, batch.targets, state);
+      }
+    });
     return total / chunks;
   }
 
   /**
-   * A sample continuing from the hidden state of stream 0. Its random draws come from
+   * A sample continuing from the hidden state of stream 0 (of the averaged weights when the run
+   * averages them). Its random draws come from
    * `new Rng(mixSeed(config.seed, step))`: the same seed and step give the same sample, whatever
    * was sampled before, so a resumed run prints what the uninterrupted one does.
    *
@@ -299,12 +342,10 @@ export class Trainer {
     for (const [name, s] of Object.entries(this.state)) {
       state[name] = { shape: [1, H], data: s.data.slice(0, H) };
     }
-    return sample(this.model, this.vocab, {
-      length,
-      rng,
-      state,
-      temperature: this.config.sampleTemperature,
-    });
+    const temperature = this.config.sampleTemperature;
+    return this.withAverage(() =>
+      sample(this.model, this.vocab, { length, rng, state, temperature })
+    );
   }
 
   /**

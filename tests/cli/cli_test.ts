@@ -199,6 +199,34 @@ Deno.test("train --max-minutes stops on time, saves latest and exits 0", async (
   const ckpt = await loadCheckpoint(join(dir2, "latest.safetensors"));
   assertOk(ckpt.step > 0 && ckpt.step < 10000000, `step ${ckpt.step}`);
   assertOk(ckpt.elapsedMs! >= 1200, `the checkpoint keeps the time spent: ${ckpt.elapsedMs} ms`);
+  // resumed with a budget a quarter larger, the run has only that quarter left to train
+  const more = await cli("train", [
+    ...["--resume", join(dir2, "latest.safetensors"), "--max-minutes", "0.025"],
+  ]);
+  assertEquals(more.code, 0, more.stderr);
+  const after = await loadCheckpoint(join(dir2, "latest.safetensors"));
+  const firstSteps = ckpt.step, secondSteps = after.step - ckpt.step;
+  assertOk(after.elapsedMs! >= 1500, `both sessions count: ${after.elapsedMs} ms`);
+  assertOk(secondSteps < firstSteps, `${secondSteps} steps after ${firstSteps}: budget restarted`);
+});
+
+Deno.test("train --ema: checkpoints hold the average as the model, resume goes on from the trained weights", async () => {
+  const dir2 = join(dir, "ema");
+  const r = await cli("train", [
+    ...["--corpus", corpus, ...TINY, ...FAST, "--steps", "20", "--ema", "0.9", "--out", dir2],
+  ]);
+  assertEquals(r.code, 0, r.stderr);
+  assertOk(r.stdout.includes("clip norm 5, weights averaged (EMA 0.9);"), r.stdout);
+  const latest = join(dir2, "latest.safetensors");
+  const ckpt = await loadCheckpoint(latest);
+  assertEquals([ckpt.config.ema, ckpt.average?.updates], [0.9, 20]);
+  const trained = ckpt.average!.trained["l0.Wh"]!, averaged = ckpt.model.params["l0.Wh"]!.data;
+  assertOk(trained.some((v, k) => v !== averaged[k]), "the average is not the trained weights");
+  const more = await cli("train", ["--resume", latest, "--steps", "30"]);
+  assertEquals(more.code, 0, more.stderr);
+  assertEquals((await loadCheckpoint(latest)).average?.updates, 30);
+  const s = await cli("sample", ["--checkpoint", join(dir2, "best.safetensors"), "--length", "20"]);
+  assertEquals(s.code, 0, s.stderr);
 });
 
 Deno.test("train --preset: the recipe's values, flags override them; not with --resume", async () => {

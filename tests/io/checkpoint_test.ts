@@ -397,3 +397,33 @@ Deno.test("the divergence guard's bookkeeping round-trips; files without it stil
   }
   await rejectsFile(edited((_t, m) => (m.divergence = "{")), /"divergence" is not valid JSON/);
 });
+
+Deno.test("with weight averaging the model holds the average and train.* the trained weights", async () => {
+  const plain = makeCheckpoint();
+  const trained = Object.fromEntries(
+    Object.entries(plain.model.params).map(([name, p]) => [name, p.data.map((v) => v + 1)]),
+  );
+  const ckpt = {
+    ...plain,
+    config: { ...plain.config, ema: 0.99 },
+    average: { trained, updates: 3 },
+  };
+  const bytes = encodeCheckpoint(ckpt);
+  const back = decodeCheckpoint(bytes, { backend: F64 });
+  assertSameCheckpoint(back, ckpt);
+  assertEquals(back.average, { trained, updates: 3 });
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  assertEquals(tensors["train.Why"]!.data, trained.Why);
+  assertEquals(decodeCheckpoint(encodeCheckpoint(plain), { backend: F64 }).average, undefined);
+  const broken = (edit: (t: Record<string, SafeTensor>, m: Record<string, string>) => void) => {
+    const t = { ...tensors }, m = { ...metadata };
+    edit(t, m);
+    return encodeSafetensors(t, m);
+  };
+  await rejectsFile(broken((t) => delete t["train.l0.Wh"]), /tensor "train.l0.Wh" is missing/);
+  await rejectsFile(broken((_t, m) => delete m.average_updates), /"average_updates" is missing/);
+  await rejectsFile(
+    broken((_t, m) => (m.average_updates = "-1")),
+    /average_updates -1 is not a non-negative integer/,
+  );
+});

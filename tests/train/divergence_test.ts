@@ -58,6 +58,8 @@ function blowUp(t: Trainer, factor = 40): void {
 function stateOf(t: Trainer) {
   const copy = (r: Record<string, { data: FloatArray }>) =>
     Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.from(v.data)]));
+  const copyArrays = (r: Record<string, FloatArray>) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.from(v)]));
   const dropout = (t.model as { dropoutRng?: Rng }).dropoutRng?.getState();
   return {
     step: t.step,
@@ -68,6 +70,7 @@ function stateOf(t: Trainer) {
     optimizerSteps: t.optimizer.steps,
     state: copy(t.state),
     dropout,
+    average: t.average && { values: copyArrays(t.average.values), updates: t.average.updates },
   };
 }
 
@@ -97,7 +100,7 @@ Deno.test("normal runs never trip the guard (Adam, SGD, one noisy stream)", asyn
 });
 
 Deno.test("a forced explosion is caught after 3 steps and rolled back exactly", async () => {
-  const t = makeTrainer({ model: "lstm", numLayers: 2, dropout: 0.2, hiddenSize: 16 });
+  const t = makeTrainer({ model: "lstm", numLayers: 2, dropout: 0.2, hiddenSize: 16, ema: 0.9 });
   const kept = new Map<number, ReturnType<typeof stateOf>>();
   const events: TrainEvent[] = [];
   let restored: ReturnType<typeof stateOf> | undefined;
@@ -121,7 +124,8 @@ Deno.test("a forced explosion is caught after 3 steps and rolled back exactly", 
       .test(d.reason),
     d.reason,
   );
-  assertEquals(restored, kept.get(50), "weights, moments, state, position, dropout generator");
+  assertEquals(restored, kept.get(50), "weights, average, moments, state, position, dropout rng");
+  assertEquals(restored?.average?.updates, 50);
   // training goes on from step 51 at half the rate, and finishes normally
   const after = events.slice(events.indexOf(d) + 1).find((e) => e.type === "step");
   assertEquals([after?.step, after?.type === "step" && after.lr], [51, 0.005]);

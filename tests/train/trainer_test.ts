@@ -1,7 +1,7 @@
 // The shared training loop: it learns, it guards against NaN, it reports events
 // on schedule, it is deterministic, and a resumed run equals an uninterrupted one.
 import { assertClose, assertEquals, assertOk, assertThrows } from "../assert.ts";
-import { loadCheckpoint, saveCheckpoint } from "../../lib/io/checkpoint.ts";
+import { encodeCheckpoint, loadCheckpoint } from "../../lib/io/checkpoint.ts";
 import { makeConfig, modelConfigOf, type TrainConfig } from "../../lib/train/config.ts";
 import { splitData } from "../../lib/text/data.ts";
 import { createModel } from "../../lib/model/create.ts";
@@ -209,6 +209,7 @@ const RESUME_CASES: [string, Partial<TrainConfig>][] = [
     lrSchedule: "cosine",
     lrDecay: 0.1,
   }],
+  ["gru, weight averaging", { model: "gru", hiddenSize: 12, ema: 0.9 }],
 ];
 for (const [name, modelOverrides] of RESUME_CASES) {
   Deno.test(`resuming from a checkpoint gives bit-identical final params (${name})`, async () => {
@@ -242,20 +243,24 @@ for (const [name, modelOverrides] of RESUME_CASES) {
         });
         assertEquals(first.step, k);
         const path = `${dir}/step${k}.safetensors`;
-        await saveCheckpoint(path, {
-          model: first.model,
-          vocab: first.vocab,
-          config: first.config,
-          optimizer: first.optimizer,
-          step: first.step,
-          position: first.stream.position,
-          state: first.state,
-          smoothLoss: first.smoothLoss,
-          rng: first.rng.getState(),
-          corpus: "cat.txt",
-          bestValLoss: null,
-          elapsedMs: first.elapsedMs,
-        });
+        const bytes = first.withAverage((trained) =>
+          encodeCheckpoint({
+            model: first.model,
+            vocab: first.vocab,
+            config: first.config,
+            optimizer: first.optimizer,
+            step: first.step,
+            position: first.stream.position,
+            state: first.state,
+            smoothLoss: first.smoothLoss,
+            rng: first.rng.getState(),
+            corpus: "cat.txt",
+            bestValLoss: null,
+            elapsedMs: first.elapsedMs,
+            ...(trained ? { average: { trained, updates: first.average!.updates } } : {}),
+          })
+        );
+        await Deno.writeFile(path, bytes);
         const ckpt = await loadCheckpoint(path);
         assertEquals(ckpt.elapsedMs, Math.round(first.elapsedMs), "the time spent is kept");
         const rng = new Rng(0);
@@ -272,6 +277,7 @@ for (const [name, modelOverrides] of RESUME_CASES) {
             state: ckpt.state,
             smoothLoss: ckpt.smoothLoss,
             elapsedMs: ckpt.elapsedMs,
+            average: ckpt.average,
           },
         });
         await resumed.run({ onEvent: (e) => void events.push(e) });
@@ -282,6 +288,8 @@ for (const [name, modelOverrides] of RESUME_CASES) {
         assertEquals(resumed.state, full.state);
         assertEquals(resumed.smoothLoss, full.smoothLoss);
         assertEquals(resumed.rng.getState(), full.rng.getState());
+        assertEquals(resumed.average?.values, full.average?.values);
+        assertEquals(resumed.average?.updates, full.average?.updates);
         assertEquals(strip(events), strip(fullEvents), "the same losses, evals and samples");
       }
     } finally {
@@ -431,4 +439,23 @@ Deno.test("warmup ramps the rate linearly; weight decay reaches the optimizer", 
   await decayed.run();
   const norm = (tr: Trainer, name: string) => Math.hypot(...tr.model.params[name]!.data);
   assertOk(norm(decayed, "Why") < norm(plain, "Why"), "the matrices shrink");
+});
+
+Deno.test("weight averaging: validation and samples use the average, training the raw weights", async () => {
+  const averaged = makeTrainer({ steps: 40, ema: 0.95 }), plain = makeTrainer({ steps: 40 });
+  await averaged.run();
+  await plain.run();
+  assertEquals(averaged.model.params, plain.model.params, "the average does not change training");
+  assertEquals(averaged.average!.updates, 40);
+  // a trainer without averaging, on the averaged weights, scores and samples the same
+  const onAverage = makeTrainer({ steps: 40 });
+  for (const [name, p] of Object.entries(onAverage.model.params)) {
+    p.data.set(averaged.average!.values[name]!);
+  }
+  assertEquals(averaged.evaluate(), onAverage.evaluate());
+  assertOk(averaged.evaluate() !== plain.evaluate(), "the average is not the raw weights");
+  for (const [name, t] of Object.entries(onAverage.state)) t.data.set(averaged.state[name]!.data);
+  assertEquals(averaged.sampleText(30, new Rng(5)), onAverage.sampleText(30, new Rng(5)));
+  assertEquals(averaged.model.params, plain.model.params, "evaluate put the raw weights back");
+  assertEquals(plain.average, null);
 });

@@ -342,11 +342,12 @@ export class RecurrentLayer {
         if (this.kind === "rnn") backend.tanh(a); // a is h_t's slot, without zoneout
         else backend.lstmForward(a, r.csAt[t]!, r.csAt[t + 1]!, r.tanhCAt[t]!, h, H);
       }
-      if (this.zoneout > 0) { // h_t = m h_{t-1} + (1 - m) h~_t, and c_t alike
+      const zh = r.zoneAt[0]?.[t], zc = r.zoneAt[1]?.[t]; // zoneout masks (or rates) of h, c
+      if (zh !== undefined) { // h_t = m h_{t-1} + (1 - m) h~_t, and c_t alike
         if (this.kind === "rnn") h.set(a);
-        zoneoutMix(h, hPrev, r.zoneAt[0]![t]!);
-        if (this.kind === "lstm") zoneoutMix(r.csAt[t + 1]!, r.csAt[t]!, r.zoneAt[1]![t]!);
+        zoneoutMix(h, hPrev, zh);
       }
+      if (zc !== undefined) zoneoutMix(r.csAt[t + 1]!, r.csAt[t]!, zc);
     }
     state[0]!.set(r.hsAt[T]!);
     if (this.kind === "lstm") state[1]!.set(r.csAt[T]!);

@@ -1,7 +1,7 @@
 /**
  * The character models: the one stacked RNN / LSTM / GRU ({@linkcode StackedRnn}: recurrent
  * layers and an output head written once against a backend), the seed's vanilla RNN as a
- * float64 oracle, dropout masks and the model factory.
+ * float64 oracle, dropout and zoneout masks and the model factory.
  *
  * @module
  */
@@ -12,3 +12,4 @@ export * from "./head.ts";
 export * from "./layer.ts";
 export * from "./stacked.ts";
 export * from "./vanilla_rnn.ts";
+export * from "./zoneout.ts";

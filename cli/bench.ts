@@ -9,8 +9,8 @@
  * elementwise clipping at 5, learning rate 0.1 for H <= 128 else 0.01, initial weights
  * N(0, 0.01^2), output layer padded to V = 100 symbols (the peers' vocabulary size).
  * FLOPs per character: `6*G*H^2 + 6*V*H` for one layer of G gate blocks (rnn 1, GRU 3, LSTM 4:
- * `24*H^2 + 6*V*H`, like the PyTorch LSTM anchor), plus `12*G*H^2` per layer above it. The `GRU`
- * config is the `20m` recipe's model, `GRULN` the `5m` recipe's (the same, layer-normalised).
+ * `24*H^2 + 6*V*H`, like the PyTorch LSTM anchor), plus `12*G*H^2` per layer above it. `GRULN`
+ * is the `5m` and `20m` recipes' model, `GRU` the same without layer norm.
  *
  * @module
  */
@@ -38,8 +38,8 @@ export const BENCH_CONFIGS: Readonly<
   B: { H: 512, T: 50, B: 1, kind: "rnn" }, // the seed notebook
   C: { H: 512, T: 50, B: 64, kind: "rnn" }, // minibatched
   LSTM: { H: 512, T: 50, B: 64, kind: "lstm" }, // the PyTorch LSTM anchor (1 layer)
-  GRU: { H: 384, T: 100, B: 32, kind: "gru", L: 2 }, // the 20m recipe's model
-  GRULN: { H: 384, T: 100, B: 32, kind: "gru", L: 2, norm: "layer" }, // the 5m recipe's
+  GRU: { H: 384, T: 100, B: 32, kind: "gru", L: 2 }, // the recipes' model without layer norm
+  GRULN: { H: 384, T: 100, B: 32, kind: "gru", L: 2, norm: "layer" }, // the 5m and 20m recipes'
 };
 
 /** Every flag of `deno task bench`, in help order. */

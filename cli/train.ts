@@ -136,7 +136,7 @@ async function train(
 
   // the checkpoint's bytes; with weight averaging its model is the average
   const snapshot = (): Uint8Array =>
-    trainer.withAverage((trained) =>
+    trainer.withAverage((average) =>
       encodeCheckpoint({
         model: trainer.model,
         vocab,
@@ -151,7 +151,7 @@ async function train(
         bestValLoss: best,
         divergence: trainer.guard.divergenceState,
         elapsedMs: trainer.elapsedMs,
-        ...(trained ? { average: { trained, updates: trainer.average!.updates } } : {}),
+        ...(average ? { average } : {}),
       })
     );
   /** Why the current weights are not saved, or `undefined` when they are sound. */

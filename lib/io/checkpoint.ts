@@ -30,7 +30,7 @@ import { VANILLA_TO_STACKED } from "../model/vanilla_rnn.ts";
 import { createOptimizer, type Optimizer, type OptimizerName } from "../train/optim.ts";
 import { Rng, type RngState } from "../core/rng.ts";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "./safetensors.ts";
-import type { Params } from "../core/tensor.ts";
+import { type Params, zerosLike } from "../core/tensor.ts";
 import { type Vocab, vocabFromChars } from "../text/vocab.ts";
 import type { DivergenceState } from "../train/divergence.ts";
 import type { AveragedWeights } from "../train/average.ts";
@@ -105,13 +105,7 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
     }
   };
   put("param", ckpt.model.params);
-  if (ckpt.average) {
-    const { trained } = ckpt.average;
-    put(
-      "train",
-      mapRecord(ckpt.model.params, (name, p) => ({ shape: p.shape, data: trained[name]! })),
-    );
-  }
+  if (ckpt.average) put("train", ckpt.average.trained);
   put("optim", ckpt.optimizer.state);
   put("state", ckpt.state);
   const metadata: Record<string, string> = {
@@ -216,10 +210,9 @@ export function decodeCheckpoint(
   const elapsedMs = integer(Number(metadata.elapsed_ms ?? 0), "elapsed_ms");
   let average: AveragedWeights | undefined;
   if (config.ema > 0) { // the model holds the average; the trained weights come apart
-    const trained = mapRecord(model.params, (_, p) => ({ shape: p.shape, data: p.data.slice() }));
+    const trained = zerosLike(model.params);
     fill("train", trained, tensors);
-    const updates = integer(Number(meta("average_updates")), "average_updates");
-    average = { trained: mapRecord(trained, (_, t) => t.data), updates };
+    average = { trained, updates: integer(Number(meta("average_updates")), "average_updates") };
   }
   return {
     model,
@@ -335,14 +328,6 @@ function fill(prefix: string, record: Params, tensors: Record<string, SafeTensor
     }
     t.data.set(saved.data);
   }
-}
-
-/** A record with `f` applied to each entry, by name. */
-function mapRecord<A, B>(
-  record: Record<string, A>,
-  f: (name: string, a: A) => B,
-): Record<string, B> {
-  return Object.fromEntries(Object.entries(record).map(([name, a]) => [name, f(name, a)]));
 }
 
 function parseJson<T>(text: string, key: string): T {

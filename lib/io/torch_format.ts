@@ -88,7 +88,8 @@ export function torchTensorSpecs(config: ModelConfig): TorchTensorSpec[] {
  * @param options `dtype` of the result; default `"F32"` (PyTorch's default).
  * @returns The tensors by PyTorch name.
  * @throws {TypeError} when a parameter is missing or has another shape.
- * @throws {RangeError} for a layer-normalised model (PyTorch's recurrent modules have no norm).
+ * @throws {RangeError} for a layer-normalised model or one with zoneout (PyTorch's recurrent
+ *   modules have neither).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -117,7 +118,8 @@ export function toTorchTensors(
   if (zoneout > 0) {
     throw new RangeError(
       `Cannot convert a ${kind} with zoneout ${zoneout} to the PyTorch layout: ` +
-        `nn.${kind.toUpperCase()} has no zoneout; train with --zoneout 0 to move a model to PyTorch`,
+        `nn.${kind.toUpperCase()} has no zoneout; train with --zoneout 0 to move a model to ` +
+        `PyTorch`,
     );
   }
   const dtype = options.dtype ?? "F32";

@@ -40,6 +40,9 @@ import { zoneoutBackward, zoneoutMix } from "./zoneout.ts";
 /** Gate blocks G per cell kind: rnn 1, lstm 4 (i, f, o, g), gru 3 (r, z, n). */
 export const CELL_GATES: Readonly<Record<ModelKind, number>> = { rnn: 1, lstm: 4, gru: 3 };
 
+/** The zoneout views of a layer without zoneout (shared: step() runs once per character). */
+const NO_ZONEOUT: readonly (FloatArray | number)[][] = Object.freeze([]);
+
 /** Buffers and planned products of one chunk shape `(T, B)`. */
 interface Run {
   T: number;
@@ -47,7 +50,7 @@ interface Run {
   input: Int32Array | FloatArray; // (N) indices or (N, I) vectors, kept for backward
   Wh: FloatArray; // (R, H) the recurrent weights the chunk ran on: Wh, or M * Wh
   WhMask: FloatArray | null; // (R, H) the DropConnect mask M, if any
-  zoneAt: (FloatArray | number)[][]; // zoneout: per state name, (T) views (B, H) of m, or z
+  zoneAt: readonly (FloatArray | number)[][]; // zoneout: per state, (T) views (B, H) of m, or z
   hs: FloatArray; // (T+1, B, H) h; hs[0] the initial state
   hsAt: FloatArray[];
   csAt: FloatArray[]; // LSTM: (T+1) views (B, H) of c
@@ -116,7 +119,10 @@ export class RecurrentLayer {
   readonly layerNorm: boolean;
   /** Zoneout rate z of the state tensors (0: none). */
   readonly zoneout: number;
-  /** `{ Wx (R, I), Wh (R, H), b (R) }`, plus `bhn (H)` for a GRU, `gx (R)`, `gh (R)` with layer norm. */
+  /**
+   * `{ Wx (R, I), Wh (R, H), b (R) }`, plus `bhn (H)` for a GRU, and `gx (R)`, `gh (R)` with
+   * layer norm.
+   */
   readonly params: Params;
   /** Gradients, same names and shapes; `backward` adds into them. */
   readonly grads: Params;
@@ -354,8 +360,8 @@ export class RecurrentLayer {
   }
 
   // Per state name, the T masks of a training chunk, or the rate z at every step.
-  #zoneViews(r: Run, masks?: FloatArray[]): (FloatArray | number)[][] {
-    if (this.zoneout === 0) return [];
+  #zoneViews(r: Run, masks?: FloatArray[]): readonly (FloatArray | number)[][] {
+    if (this.zoneout === 0) return NO_ZONEOUT;
     const BH = r.B * this.hiddenSize, z = this.zoneout;
     const at = (m: FloatArray | undefined, t: number) => m?.subarray(t * BH, (t + 1) * BH) ?? z;
     return this.stateNames.map((_, s) => Array.from({ length: r.T }, (_, t) => at(masks?.[s], t)));

@@ -18,8 +18,8 @@
  *
  * Parameters: `l<k>.Wx (R, I)`, `l<k>.Wh (R, H)`, `l<k>.b (R)` (and `l<k>.bhn (H)` for a GRU;
  * `l<k>.gx (R)`, `l<k>.gh (R)` with layer norm) per layer k, then `Why (V, H)` and `by (V)`.
- * State: `h.<k>` (and `c.<k>` for an LSTM), each `(B, H)`. A one-layer `rnn` is the seed's vanilla RNN: `l0.Wx` = `Wxh`, `l0.Wh` = `Whh`,
- * `l0.b` = `bh` (see {@linkcode VanillaRnn}).
+ * State: `h.<k>` (and `c.<k>` for an LSTM), each `(B, H)`. A one-layer `rnn` is the seed's
+ * vanilla RNN: `l0.Wx` = `Wxh`, `l0.Wh` = `Whh`, `l0.b` = `bh` (see {@linkcode VanillaRnn}).
  * Legend: V = vocabulary size, H = hidden size, B = batch size, T = sequence length,
  * N = T*B positions (time-major: n = t*B + b), L = layers, R = G*H gate rows, I = input size.
  *

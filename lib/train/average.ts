@@ -12,15 +12,16 @@
  *
  * @module
  */
-import type { FloatArray, Params } from "../core/tensor.ts";
+import type { Params } from "../core/tensor.ts";
+import { cloneState } from "./gradcheck.ts";
 
 /**
  * What a checkpoint keeps of an averaged run besides its model, which holds the average: the
  * raw weights the optimizer trains and the updates averaged so far.
  */
 export interface AveragedWeights {
-  /** The trained (raw) weights by parameter name. */
-  trained: Readonly<Record<string, FloatArray>>;
+  /** The trained (raw) weights, by parameter name. */
+  trained: Params;
   /** Updates averaged in so far. */
   updates: number;
 }
@@ -29,8 +30,8 @@ export interface AveragedWeights {
 export class WeightAverage {
   /** The decay beta per step, in `(0, 1)`. */
   readonly decay: number;
-  /** The averaged values by parameter name (the same names, sizes and float type). */
-  readonly values: Record<string, FloatArray>;
+  /** The averaged weights (the same names, shapes and float type as the parameters). */
+  readonly values: Params;
   /** Updates averaged in so far (n). */
   updates: number;
 
@@ -50,7 +51,7 @@ export class WeightAverage {
    * avg.update(params); // beta_1 = 0: the mean of one update
    * params.w.data[0] = 2;
    * avg.update(params); // beta_2 = 0.5
-   * assert.equal(avg.values.w![0], 3);
+   * assert.equal(avg.values.w!.data[0], 3);
    * ```
    */
   constructor(params: Params, options: { decay: number; updates?: number }) {
@@ -60,8 +61,7 @@ export class WeightAverage {
     }
     this.decay = decay;
     this.updates = updates;
-    this.values = {};
-    for (const [name, p] of Object.entries(params)) this.values[name] = p.data.slice();
+    this.values = cloneState(params);
   }
 
   /**
@@ -73,7 +73,7 @@ export class WeightAverage {
     this.updates++;
     const beta = Math.min(this.decay, 1 - 1 / this.updates);
     for (const [name, p] of Object.entries(params)) {
-      const avg = this.values[name]!, theta = p.data;
+      const avg = this.values[name]!.data, theta = p.data;
       for (let k = 0; k < avg.length; k++) avg[k] = avg[k]! + (1 - beta) * (theta[k]! - avg[k]!);
     }
   }
@@ -88,14 +88,14 @@ export class WeightAverage {
    * import assert from "node:assert/strict";
    * const params = { w: { shape: [1], data: Float32Array.of(1) } };
    * const avg = new WeightAverage(params, { decay: 0.9 });
-   * avg.values.w![0] = 2;
+   * avg.values.w!.data[0] = 2;
    * avg.swap(params);
-   * assert.deepEqual([params.w.data[0], avg.values.w![0]], [2, 1]);
+   * assert.deepEqual([params.w.data[0], avg.values.w!.data[0]], [2, 1]);
    * ```
    */
   swap(params: Params): void {
     for (const [name, p] of Object.entries(params)) {
-      const avg = this.values[name]!, theta = p.data;
+      const avg = this.values[name]!.data, theta = p.data;
       for (let k = 0; k < avg.length; k++) {
         const t = theta[k]!;
         theta[k] = avg[k]!;

@@ -98,7 +98,7 @@ export function takeSnapshot(run: TrainingRun, bestSmoothLoss: number): RunSnaps
     state: copyRecord(run.state),
     dropoutRng: dropoutRngOf(run.model)?.getState() ?? null,
     average: run.average
-      ? { values: copyArrays(run.average.values), updates: run.average.updates }
+      ? { values: copyRecord(run.average.values), updates: run.average.updates }
       : null,
   };
 }
@@ -120,9 +120,7 @@ export function restoreSnapshot(run: TrainingRun, snapshot: RunSnapshot): number
   run.smoothLoss = snapshot.smoothLoss;
   if (snapshot.dropoutRng) dropoutRngOf(run.model)?.setState(snapshot.dropoutRng);
   if (run.average && snapshot.average) {
-    for (const [name, a] of Object.entries(run.average.values)) {
-      a.set(snapshot.average.values[name]!);
-    }
+    setRecord(run.average.values, snapshot.average.values);
     run.average.updates = snapshot.average.updates;
   }
   return snapshot.bestSmoothLoss;
@@ -147,12 +145,6 @@ export function restoreSnapshot(run: TrainingRun, snapshot: RunSnapshot): number
 export function copyRecord(record: Params): Record<string, FloatArray> {
   const out: Record<string, FloatArray> = {};
   for (const [name, t] of Object.entries(record)) out[name] = t.data.slice();
-  return out;
-}
-
-function copyArrays(arrays: Readonly<Record<string, FloatArray>>): Record<string, FloatArray> {
-  const out: Record<string, FloatArray> = {};
-  for (const [name, a] of Object.entries(arrays)) out[name] = a.slice();
   return out;
 }
 

@@ -20,9 +20,7 @@ import { clipGradients } from "./clip.ts";
 import type { TrainConfig } from "./config.ts";
 import { type Batch, BatchStream, type Split } from "../text/data.ts";
 import type { CharModel, State } from "../model/char_model.ts";
-import type { FloatArray } from "../core/tensor.ts";
 import type { Optimizer } from "./optim.ts";
-import { setRecord } from "./snapshot.ts";
 import { learningRateAt } from "./schedule.ts";
 import { mixSeed, Rng } from "../core/rng.ts";
 import { sample } from "../generate/sample.ts";
@@ -189,9 +187,11 @@ export class Trainer {
     }
     this.average = null;
     if (config.ema > 0) { // starts at the model's weights: the initial ones, or a resumed average
-      const updates = resume?.average?.updates ?? 0;
+      const { trained, updates = 0 } = resume?.average ?? {};
       this.average = new WeightAverage(model.params, { decay: config.ema, updates });
-      if (resume?.average) setRecord(model.params, resume.average.trained);
+      if (trained) { // the model was given the average: it trains these
+        for (const [name, p] of Object.entries(model.params)) p.data.set(trained[name]!.data);
+      }
     }
     this.guard = new DivergenceGuard(this, {
       action: config.onDivergence,
@@ -283,16 +283,16 @@ export class Trainer {
    * Runs `fn` with the model on the averaged weights when the run averages them (else on its
    * weights), then puts the trained weights back.
    *
-   * @param fn Gets the trained weights while the model holds the average (what a checkpoint
-   *   stores besides the model), or `undefined` when the run does not average.
+   * @param fn Gets, while the model holds the average, the trained weights and the update count
+   *   (what a checkpoint stores besides the model), or `undefined` when the run does not average.
    * @returns What `fn` returns.
    */
-  withAverage<T>(fn: (trained?: Readonly<Record<string, FloatArray>>) => T): T {
+  withAverage<T>(fn: (average?: AveragedWeights) => T): T {
     const average = this.average, params = this.model.params;
     if (!average) return fn();
     average.swap(params);
     try {
-      return fn(average.values);
+      return fn({ trained: average.values, updates: average.updates });
     } finally {
       average.swap(params);
     }

@@ -220,7 +220,7 @@ Deno.test("train --ema: checkpoints hold the average as the model, resume goes o
   const latest = join(dir2, "latest.safetensors");
   const ckpt = await loadCheckpoint(latest);
   assertEquals([ckpt.config.ema, ckpt.average?.updates], [0.9, 20]);
-  const trained = ckpt.average!.trained["l0.Wh"]!, averaged = ckpt.model.params["l0.Wh"]!.data;
+  const trained = ckpt.average!.trained["l0.Wh"]!.data, averaged = ckpt.model.params["l0.Wh"]!.data;
   assertOk(trained.some((v, k) => v !== averaged[k]), "the average is not the trained weights");
   const more = await cli("train", ["--resume", latest, "--steps", "30"]);
   assertEquals(more.code, 0, more.stderr);

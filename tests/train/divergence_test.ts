@@ -58,8 +58,6 @@ function blowUp(t: Trainer, factor = 40): void {
 function stateOf(t: Trainer) {
   const copy = (r: Record<string, { data: FloatArray }>) =>
     Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.from(v.data)]));
-  const copyArrays = (r: Record<string, FloatArray>) =>
-    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.from(v)]));
   const dropout = (t.model as { dropoutRng?: Rng }).dropoutRng?.getState();
   return {
     step: t.step,
@@ -70,7 +68,7 @@ function stateOf(t: Trainer) {
     optimizerSteps: t.optimizer.steps,
     state: copy(t.state),
     dropout,
-    average: t.average && { values: copyArrays(t.average.values), updates: t.average.updates },
+    average: t.average && { values: copy(t.average.values), updates: t.average.updates },
   };
 }
 

@@ -176,7 +176,9 @@ async function train(
       `${config.norm === "layer" ? ", layer norm" : ""}` +
       `${config.zoneout > 0 ? `, zoneout ${config.zoneout}` : ""}, ` +
       `${formatCount(countParams(m.params))} parameters; ${config.optimizer}, learning rate ` +
-      `${config.learningRate}, clip ${config.clipMode} ${config.clip}` +
+      `${config.learningRate}` +
+      `${config.weightDecay > 0 ? `, weight decay ${config.weightDecay}` : ""}` +
+      `, clip ${config.clipMode} ${config.clip}` +
       `${config.ema > 0 ? `, weights averaged (EMA ${config.ema})` : ""}; ` +
       `${config.batchSize} x ${config.seqLength} characters per step` +
       (config.stride > 0 && config.stride !== config.seqLength

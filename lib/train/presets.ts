@@ -59,7 +59,14 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Partial<TrainConfig>>
     sampleEvery: 250,
   },
   "5m": FIVE_MINUTES,
-  "20m": { ...FIVE_MINUTES, maxMinutes: 20, dropout: 0.25, lrDecay: 0.01, ema: 0.998 },
+  "20m": {
+    ...FIVE_MINUTES,
+    maxMinutes: 20,
+    dropout: 0.25,
+    lrDecay: 0.01,
+    weightDecay: 0.05,
+    ema: 0.998,
+  },
   none: {},
 });
 

@@ -214,9 +214,11 @@ Deno.test("train --ema: checkpoints hold the average as the model, resume goes o
   const dir2 = join(dir, "ema");
   const r = await cli("train", [
     ...["--corpus", corpus, ...TINY, ...FAST, "--steps", "20", "--ema", "0.9", "--out", dir2],
+    ...["--weight-decay", "0.01"],
   ]);
   assertEquals(r.code, 0, r.stderr);
-  assertOk(r.stdout.includes("clip norm 5, weights averaged (EMA 0.9);"), r.stdout);
+  const line = "learning rate 0.01, weight decay 0.01, clip norm 5, weights averaged (EMA 0.9);";
+  assertOk(r.stdout.includes(line), r.stdout);
   const latest = join(dir2, "latest.safetensors");
   const ckpt = await loadCheckpoint(latest);
   assertEquals([ckpt.config.ema, ckpt.average?.updates], [0.9, 20]);

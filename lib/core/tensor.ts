@@ -128,6 +128,28 @@ export function zerosLike(params: Params): Params {
 }
 
 /**
+ * A deep copy of a record of tensors: a model's state, or its parameters.
+ *
+ * @param state The record.
+ * @returns Same names and shapes, copied data (same storage type).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const s = { h: zeros([1, 2]) };
+ * const c = cloneState(s);
+ * c.h!.data[0] = 1;
+ * assert.deepEqual(s.h!.data[0], 0);
+ * ```
+ */
+export function cloneState(state: Params): Params {
+  const out: Params = {};
+  for (const [name, t] of Object.entries(state)) {
+    out[name] = { shape: [...t.shape], data: t.data.slice() };
+  }
+  return out;
+}
+
+/**
  * Total number of scalars in a record of tensors.
  *
  * @param params The record.

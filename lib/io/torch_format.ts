@@ -118,8 +118,8 @@ export function toTorchTensors(
   if (zoneout > 0) {
     throw new RangeError(
       `Cannot convert a ${kind} with zoneout ${zoneout} to the PyTorch layout: ` +
-        `nn.${kind.toUpperCase()} has no zoneout; train with --zoneout 0 to move a model to ` +
-        `PyTorch`,
+        `nn.${kind.toUpperCase()} has no zoneout; ` +
+        `train with --zoneout 0 to move a model to PyTorch`,
     );
   }
   const dtype = options.dtype ?? "F32";

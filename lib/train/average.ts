@@ -12,8 +12,7 @@
  *
  * @module
  */
-import type { Params } from "../core/tensor.ts";
-import { cloneState } from "./gradcheck.ts";
+import { cloneState, type Params } from "../core/tensor.ts";
 
 /**
  * What a checkpoint keeps of an averaged run besides its model, which holds the average: the

@@ -9,7 +9,7 @@
  */
 import type { CharModel, State } from "../model/char_model.ts";
 import type { Rng } from "../core/rng.ts";
-import { type FloatArray, zerosLike } from "../core/tensor.ts";
+import { cloneState, type FloatArray, zerosLike } from "../core/tensor.ts";
 
 /** The result for one parameter (or the initial state). */
 export interface GradCheckRow {
@@ -100,27 +100,4 @@ export function gradCheck(model: CharModel, options: GradCheckOptions): GradChec
     ...Object.entries(model.params).map(([name, p]) => check(name, p.data, analytic[name]!.data)),
     ...Object.entries(probe).map(([name, s]) => check(`state.${name}`, s.data, dState[name]!.data)),
   ];
-}
-
-/**
- * A deep copy of a state record.
- *
- * @param state The state.
- * @returns Same names and shapes, copied data.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { zeros } from "../core/tensor.ts";
- * const s = { h: zeros([1, 2]) };
- * const c = cloneState(s);
- * c.h!.data[0] = 1;
- * assert.deepEqual(s.h!.data[0], 0);
- * ```
- */
-export function cloneState(state: State): State {
-  const out: State = {};
-  for (const [name, t] of Object.entries(state)) {
-    out[name] = { shape: [...t.shape], data: t.data.slice() };
-  }
-  return out;
 }

@@ -8,7 +8,7 @@ import {
   saveCheckpoint,
 } from "../../lib/io/checkpoint.ts";
 import { makeConfig } from "../../lib/train/config.ts";
-import { cloneState } from "../../lib/train/gradcheck.ts";
+import { cloneState } from "../../lib/core/tensor.ts";
 import { createOptimizer } from "../../lib/train/optim.ts";
 import { Rng } from "../../lib/core/rng.ts";
 import { createBackend } from "../../lib/backend/create.ts";
@@ -400,11 +400,8 @@ Deno.test("the divergence guard's bookkeeping round-trips; files without it stil
 
 Deno.test("with weight averaging the model holds the average and train.* the trained weights", async () => {
   const plain = makeCheckpoint();
-  const trained = Object.fromEntries(
-    Object.entries(plain.model.params).map((
-      [name, p],
-    ) => [name, { shape: p.shape, data: p.data.map((v) => v + 1) }]),
-  );
+  const trained = cloneState(plain.model.params);
+  for (const t of Object.values(trained)) t.data.set(t.data.map((v) => v + 1));
   const ckpt = {
     ...plain,
     config: { ...plain.config, ema: 0.99 },

@@ -17,7 +17,7 @@
 import { assertClose, assertEquals, assertOk } from "../assert.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../../lib/io/checkpoint.ts";
 import { makeConfig } from "../../lib/train/config.ts";
-import { cloneState, gradCheck } from "../../lib/train/gradcheck.ts";
+import { gradCheck } from "../../lib/train/gradcheck.ts";
 import type { CharModel, ModelKind, ModelNorm, State } from "../../lib/model/char_model.ts";
 import type { DropoutMask } from "../../lib/model/dropout.ts";
 import { createOptimizer } from "../../lib/train/optim.ts";
@@ -26,7 +26,7 @@ import { sample } from "../../lib/generate/sample.ts";
 import { createBackend } from "../../lib/backend/create.ts";
 import type { Backend } from "../../lib/backend/types.ts";
 import { StackedRnn } from "../../lib/model/stacked.ts";
-import { zerosLike } from "../../lib/core/tensor.ts";
+import { cloneState, zerosLike } from "../../lib/core/tensor.ts";
 import { Trainer } from "../../lib/train/trainer.ts";
 import { buildVocab, encode } from "../../lib/text/vocab.ts";
 

@@ -12,7 +12,6 @@ import {
   REPETITIVE,
   trainSmall,
 } from "./recurrent_check.ts";
-import { cloneState } from "../../lib/train/gradcheck.ts";
 import {
   type ModelConfig,
   type ModelKind,
@@ -24,7 +23,7 @@ import { createOptimizer } from "../../lib/train/optim.ts";
 import { Rng } from "../../lib/core/rng.ts";
 import { VANILLA_TO_STACKED, VanillaRnn } from "../../lib/model/vanilla_rnn.ts";
 import { StackedRnn } from "../../lib/model/stacked.ts";
-import { zerosLike } from "../../lib/core/tensor.ts";
+import { cloneState, zerosLike } from "../../lib/core/tensor.ts";
 import { buildVocab, encode } from "../../lib/text/vocab.ts";
 import { BatchStream } from "../../lib/text/data.ts";
 

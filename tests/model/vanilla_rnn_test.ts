@@ -2,7 +2,7 @@
 // rnn_forward_backward (one stream, column vectors), plus state carrying and step().
 // Legend: V = vocabulary size, H = hidden size, B = batch size, T = sequence length.
 import { assertClose, assertEquals, assertOk, assertThrows } from "../assert.ts";
-import { cloneState } from "../../lib/train/gradcheck.ts";
+import { cloneState } from "../../lib/core/tensor.ts";
 import { createModel } from "../../lib/model/create.ts";
 import { Rng } from "../../lib/core/rng.ts";
 import { createBackend } from "../../lib/backend/create.ts";

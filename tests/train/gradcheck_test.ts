@@ -2,11 +2,11 @@
 // centred differences in float64 (cs231n style), printed llm.c style.
 // Legend: V = vocabulary size, H = hidden size, B = batch size, T = sequence length.
 import { assertEquals, assertOk } from "../assert.ts";
-import { cloneState, gradCheck, type GradCheckRow } from "../../lib/train/gradcheck.ts";
+import { gradCheck, type GradCheckRow } from "../../lib/train/gradcheck.ts";
 import type { CharModel, State } from "../../lib/model/char_model.ts";
 import { Rng } from "../../lib/core/rng.ts";
 import { VanillaRnn } from "../../lib/model/vanilla_rnn.ts";
-import { zerosLike } from "../../lib/core/tensor.ts";
+import { cloneState, zerosLike } from "../../lib/core/tensor.ts";
 
 /** Every entry of every tensor: larger than any tensor of the tiny models below. */
 const ALL = 1_000_000;

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { flushOutput } from "./notebook/flush.ts";
 import type { EvalEvent, SampleEvent, StepEvent, TrainEvent } from "../train/trainer.ts";
 import type { DivergenceEvent } from "../train/divergence.ts";
 import { thinIndices, type TrainingCurves } from "./curves.ts";
@@ -352,13 +353,15 @@ export class TrainingMonitor {
   }
 
   /**
-   * Ends the run: draws the final figure and logs the {@linkcode TrainingMonitor.summary}.
+   * Ends the run: draws the final figure, logs the {@linkcode TrainingMonitor.summary} and, in
+   * a notebook, waits until the kernel has sent all of it (`flushOutput`).
    *
    * @param result What `trainer.run` returned.
    */
   async finish(result?: TrainingResult): Promise<void> {
     await this.draw();
     this.#log?.(this.summary(result));
+    await flushOutput();
   }
 }
 

@@ -3,16 +3,18 @@
  *
  * A display is a mime bundle with the figure as `application/vnd.plotly.v1+json` (for frontends
  * that render Plotly natively), `text/html` that draws it with plotly.js, and `text/plain`.
- * The HTML loads no CDN: the first bundle of a kernel session embeds the whole plotly.js source
- * (about 4.8 MB) in a `<script>`, later bundles only wait for `window.Plotly` and draw. A saved
- * notebook or its HTML export therefore draws only while the output that carries the library is
- * kept: after re-running cells out of order (or restarting the kernel without "run all"), call
- * {@linkcode resetPlotlyEmbedding} so the next plot embeds the library again.
+ * The HTML loads no CDN: the first plot of a kernel session is preceded by an output that carries
+ * the whole plotly.js source (about 4.8 MB, sent in pieces under the message bound, see
+ * `notebook/pieces.ts`); every plot's HTML waits for `window.Plotly` and draws. A saved notebook
+ * or its HTML export therefore draws only while the output that carries the library is kept:
+ * after re-running cells out of order (or restarting the kernel without "run all"), call
+ * {@linkcode resetPlotlyEmbedding} so the next plot sends the library again.
  *
  * The plotly.js source is read lazily, on the first display, so importing this module is cheap.
  *
  * @module
  */
+import { type DisplayFunction, kernelDisplay, kernelJupyter, sendBundle } from "./notebook/send.ts";
 import type { PlotlyFigure } from "./plot.ts";
 
 /** The mime type of a Plotly figure. */
@@ -28,7 +30,7 @@ export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display");
 export interface MimeBundle {
   /** A one-line description, for consoles. */
   "text/plain": string;
-  /** A `<div>` and the script that draws into it (with plotly.js the first time). */
+  /** A `<div>` and the script that draws into it once plotly.js is loaded. */
   "text/html": string;
   /** The figure itself. */
   [PLOTLY_MIME]: PlotlyFigure;
@@ -41,11 +43,6 @@ export interface DisplayOptions {
    * of a live display.
    */
   divId?: string;
-  /**
-   * Embed the plotly.js source: "auto" (default) when no earlier display of this session did,
-   * `true` always, `false` never.
-   */
-  includePlotly?: boolean | "auto";
   /** Time in milliseconds the HTML waits for plotly.js before showing an error (30000). */
   waitMs?: number;
 }
@@ -90,8 +87,7 @@ export async function loadPlotlySource(): Promise<string> {
  * ```ts
  * import assert from "node:assert/strict";
  * resetPlotlyEmbedding();
- * const html = (await plotlyDisplay({ data: [], layout: {} }))["text/html"];
- * assert.ok(html.includes("window.Plotly"));
+ * assert.equal(isPlotlyEmbedded(), false);
  * ```
  */
 export function resetPlotlyEmbedding(): void {
@@ -115,69 +111,80 @@ export function isPlotlyEmbedded(): boolean {
 
 /**
  * A bundle that only embeds plotly.js (with a one-line note), for an output of its own that is
- * never replaced, e.g. before a live plot whose output each update replaces.
+ * never replaced. It is about 4.8 MB: send it with {@linkcode showPlotlyLoader}, which splits it.
  *
- * @returns `text/plain` and `text/html` carrying the library; marks it embedded.
+ * @returns `text/plain` and `text/html` carrying the library.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * assert.ok((await plotlyLoaderBundle())["text/html"].startsWith("<script"));
- * assert.ok(isPlotlyEmbedded());
  * ```
  */
 export async function plotlyLoaderBundle(): Promise<{ "text/plain": string; "text/html": string }> {
   const html = `<script type="text/javascript">${await loadPlotlySource()}</script>\n` +
     `<div style="font-size:smaller;color:#888">plotly.js embedded for offline plots</div>`;
-  plotlyEmbedded = true;
   return { "text/plain": "plotly.js embedded for offline plots", "text/html": html };
 }
 
 /**
- * The raw mime bundle of a figure, for `Deno.jupyter.display(bundle, { raw: true })`. For a live
- * plot, display the first bundle with a `display_id` and later ones with `update: true` and the
- * same `divId`: the update redraws with `Plotly.react`. Prefer {@linkcode livePlot}, which also
- * keeps the library out of the replaced output.
+ * Sends plotly.js to the notebook as an output of its own (in pieces under the message bound),
+ * unless an earlier display of this session did.
+ *
+ * @param display Where the bundles go.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * resetPlotlyEmbedding();
+ * const sent: Record<string, unknown>[] = [];
+ * await showPlotlyLoader((b) => void sent.push(b));
+ * await showPlotlyLoader((b) => void sent.push(b));
+ * assert.ok(sent.length > 1 && isPlotlyEmbedded()); // pieces, sent once
+ * ```
+ */
+export async function showPlotlyLoader(display: DisplayFunction): Promise<void> {
+  if (plotlyEmbedded) return;
+  await sendBundle(await plotlyLoaderBundle(), display);
+  plotlyEmbedded = true;
+}
+
+/**
+ * The raw mime bundle of a figure, for `Deno.jupyter.display(bundle, { raw: true })`, without
+ * plotly.js (see {@linkcode showPlotlyLoader}). For a live plot, display the first bundle with a
+ * `display_id` and later ones with `update: true` and the same `divId`: the update redraws with
+ * `Plotly.react`. Prefer {@linkcode show} and {@linkcode livePlot}, which send the library first.
  *
  * @param figure The figure to draw.
- * @param options Div id, library embedding, wait time.
+ * @param options Div id, wait time.
  * @returns The bundle: `text/plain`, `text/html` and the Plotly JSON.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * const fig = { data: [{ type: "bar", y: [1] }], layout: {} };
- * const bundle = await plotlyDisplay(fig, { divId: "bars", includePlotly: false });
+ * const bundle = await plotlyDisplay(fig, { divId: "bars" });
  * assert.deepEqual(bundle["application/vnd.plotly.v1+json"], fig);
  * ```
  */
-export async function plotlyDisplay(
-  figure: PlotlyFigure,
-  options: DisplayOptions = {},
-): Promise<MimeBundle> {
-  const include = options.includePlotly ?? "auto";
+export function plotlyDisplay(figure: PlotlyFigure, options: DisplayOptions = {}): MimeBundle {
   const divId = options.divId ?? `charrnn-plot-${sessionTag}-${++displayCount}`;
   if (!/^[A-Za-z][\w-]*$/.test(divId)) {
     throw new TypeError(
       `Cannot use divId "${divId}": use letters, digits, "-" and "_", starting with a letter`,
     );
   }
-  let library = "";
-  if (include === true || (include === "auto" && !plotlyEmbedded)) {
-    library = `<script type="text/javascript">${await loadPlotlySource()}</script>\n`;
-    plotlyEmbedded = true;
-  }
   return {
     "text/plain": describeFigure(figure),
-    "text/html": library + drawHtml(figure, divId, options.waitMs ?? 30000),
+    "text/html": drawHtml(figure, divId, options.waitMs ?? 30000),
     [PLOTLY_MIME]: figure,
   };
 }
 
 /**
- * Wraps a figure so that Jupyter draws it: end a cell with `figureBundle(fig)` or pass it to
- * `Deno.jupyter.display`.
+ * Wraps a figure so that Jupyter draws it: pass it to {@linkcode show} (or end a cell with it,
+ * which the Deno kernel may deliver after the cell is reported finished). In the kernel, its
+ * display first sends plotly.js when this session has not.
  *
  * @param figure The figure to draw.
- * @param options Div id, library embedding, wait time.
+ * @param options Div id, wait time.
  * @returns A displayable value.
  * @example
  * ```ts
@@ -190,7 +197,10 @@ export async function plotlyDisplay(
 export function figureBundle(figure: PlotlyFigure, options: DisplayOptions = {}): FigureDisplay {
   return {
     figure,
-    [JUPYTER_DISPLAY](): Promise<MimeBundle> {
+    async [JUPYTER_DISPLAY](): Promise<MimeBundle> {
+      if (!plotlyEmbedded && kernelJupyter() !== null) {
+        await showPlotlyLoader(kernelDisplay("show a plot"));
+      }
       return plotlyDisplay(figure, options);
     },
   };

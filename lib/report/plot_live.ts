@@ -4,23 +4,8 @@
  * @module
  */
 import type { PlotlyFigure } from "./plot.ts";
-import { isPlotlyEmbedded, plotlyDisplay, plotlyLoaderBundle } from "./plot_bundle.ts";
-
-/** Options of a raw Jupyter display, as taken by `Deno.jupyter.display`. */
-export interface RawDisplayOptions {
-  /** Send the bundle as is (always true here). */
-  raw: true;
-  /** Id that later updates refer to. */
-  display_id?: string;
-  /** Replace the output with this `display_id` instead of adding one. */
-  update?: boolean;
-}
-
-/** A function like `Deno.jupyter.display`, which sends a mime bundle to the notebook. */
-export type DisplayFunction = (
-  bundle: Record<string, unknown>,
-  options: RawDisplayOptions,
-) => Promise<void> | void;
+import { plotlyDisplay, showPlotlyLoader } from "./plot_bundle.ts";
+import { type DisplayFunction, kernelDisplay, sendBundle } from "./notebook/send.ts";
 
 /** Options of {@linkcode livePlot}. */
 export interface LivePlotOptions {
@@ -67,25 +52,15 @@ export function livePlot(name: string, options: LivePlotOptions = {}): LivePlot 
   return {
     divId,
     async update(figure: PlotlyFigure): Promise<void> {
-      const display = options.display ?? kernelDisplay();
-      if (!shown && !isPlotlyEmbedded()) {
-        await display({ ...await plotlyLoaderBundle() }, { raw: true });
-      }
-      const bundle = await plotlyDisplay(figure, { divId, includePlotly: false });
-      await display({ ...bundle }, { raw: true, display_id: divId, update: shown });
+      const display = options.display ?? kernelDisplay("show a live plot");
+      if (!shown) await showPlotlyLoader(display);
+      // html and text only: an update replaces one output, so it must fit in one small message
+      const { "text/plain": text, "text/html": html } = plotlyDisplay(figure, { divId });
+      await sendBundle({ "text/plain": text, "text/html": html }, display, {
+        display_id: divId,
+        update: shown,
+      });
       shown = true;
     },
   };
-}
-
-function kernelDisplay(): DisplayFunction {
-  try {
-    const jupyter = Deno.jupyter;
-    return jupyter.display.bind(jupyter) as DisplayFunction;
-  } catch {
-    throw new Error(
-      "Cannot show a live plot: Deno.jupyter is only defined inside the Deno Jupyter kernel; " +
-        "run this in a notebook or pass options.display",
-    );
-  }
 }

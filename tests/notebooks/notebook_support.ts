@@ -29,7 +29,8 @@ export const IN_CI = envVar("CI") === "true";
  * one must leave a plot output. Cells tagged "no-plot" are exempt; cells tagged "plot" must plot
  * whatever they call. Extend this when lib/ gains another display helper.
  */
-export const PLOT_CALL = /\b(figureBundle|plotlyDisplay|livePlot|TrainingMonitor)\s*\(/;
+export const PLOT_CALL =
+  /\b(lineFigure|barFigure|heatmapFigure|histogramFigure|figureBundle|plotlyDisplay|livePlot|TrainingMonitor)\s*\(/;
 
 /** One output of an executed cell (nbformat 4). */
 export interface Output {
@@ -195,13 +196,19 @@ export function cellSource(cell: Cell): string {
 }
 
 /**
- * How many outputs of a cell are Plotly figures.
+ * How many outputs of a cell are Plotly figures (their text/plain names them; a live plot's
+ * updates carry no Plotly JSON).
  *
  * @param cell An executed cell.
  * @returns The count.
  */
 export function plotOutputCount(cell: Cell): number {
-  return (cell.outputs ?? []).filter((o) => o.data?.[PLOTLY_MIME] !== undefined).length;
+  return (cell.outputs ?? []).filter((o) => {
+    const plain = o.data?.["text/plain"];
+    return (Array.isArray(plain) ? plain.join("") : String(plain ?? "")).startsWith(
+      "Plotly figure",
+    );
+  }).length;
 }
 
 /** The result of {@linkcode executeNotebook}. */
@@ -238,16 +245,7 @@ export async function executeNotebook(path: string): Promise<Executed> {
   }
   await Deno.remove(hashPath).catch(() => {});
   const start = performance.now();
-  let result = await runNotebook(path, outPath);
-  // The Deno kernel now and then sends a message whose HMAC does not match its bytes (seen a few
-  // times on a loaded machine, while a cell sends a large plot output with plotly.js). That is
-  // the kernel's transport, not the notebook: run it again, at most four times, and say so.
-  for (let retry = 1; retry <= 4 && KERNEL_GARBLED.test(result.stderr); retry++) {
-    console.log(
-      `  ${name}: the kernel sent a garbled message (Invalid Signature); run ${retry + 1}`,
-    );
-    result = await runNotebook(path, outPath);
-  }
+  const result = await runNotebook(path, outPath);
   const seconds = (performance.now() - start) / 1000;
   if (result.code !== 0) {
     throw new Error(`Notebook ${name} failed (runner exit ${result.code}):\n${result.stderr}`);
@@ -257,9 +255,6 @@ export async function executeNotebook(path: string): Promise<Executed> {
     .join("\n");
   return { path: outPath, notebook: readNotebook(outPath), seconds, reused: false, log };
 }
-
-/** A message of the kernel that failed jupyter_client's signature check. */
-const KERNEL_GARBLED = /ValueError: Invalid Signature/;
 
 function runNotebook(path: string, outPath: string) {
   return run(PYTHON, [`${ROOT}tests/notebooks/notebook_runner.py`, path, outPath], {

@@ -13,6 +13,7 @@ import {
   readNotebook,
 } from "./notebook_support.ts";
 import { notebookText, stripNotebook } from "../strip_notebooks.ts";
+import { MAX_MESSAGE_BYTES } from "../../lib/mod.ts";
 
 const notebooks = listNotebooks();
 const missing = notebooks.length > 0 ? await jupyterMissing() : null;
@@ -63,14 +64,18 @@ for (const path of notebooks) {
       );
       let plots = 0;
       let libraries = 0;
+      let largest = 0;
       executed.notebook.cells.forEach((cell, i) => {
         if (cell.cell_type !== "code") return;
         const where = `${nameOf(path)} cell ${i}`;
         for (const out of cell.outputs ?? []) {
           assertOk(out.output_type !== "error", `${where}: ${out.ename}: ${out.evalue}`);
-          const html = out.data?.["text/html"];
-          const text = Array.isArray(html) ? html.join("") : String(html ?? "");
-          libraries += text.split("plotly.js v").length - 1;
+          const plain = out.data?.["text/plain"];
+          const text = Array.isArray(plain) ? plain.join("") : String(plain ?? "");
+          if (text === "plotly.js embedded for offline plots") libraries++;
+          const bytes = new TextEncoder().encode(JSON.stringify(out)).length;
+          assertOk(bytes <= MAX_MESSAGE_BYTES, `${where}: an output of ${bytes} bytes`);
+          largest = Math.max(largest, bytes);
         }
         const n = plotOutputCount(cell);
         plots += n;
@@ -80,6 +85,7 @@ for (const path of notebooks) {
       });
       assertOk(plots > 0, `${nameOf(path)} shows no plot; every notebook shows at least one`);
       assertEquals(libraries, 1, `${nameOf(path)} must embed plotly.js exactly once`);
+      console.log(`${nameOf(path)}: ${plots} plots, largest output ${largest} bytes`);
     },
   });
 }

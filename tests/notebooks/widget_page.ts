@@ -44,9 +44,10 @@ export function widgetOutputCount(notebook: Notebook): number {
   let n = 0;
   for (const cell of notebook.cells) {
     for (const out of cell.outputs ?? []) {
-      const html = out.data?.["text/html"];
-      const text = Array.isArray(html) ? html.join("") : String(html ?? "");
-      if (text.includes('class="charrnn-widget"')) n++;
+      // a widget's text/plain names it, also when its HTML went in pieces
+      const plain = out.data?.["text/plain"];
+      const text = Array.isArray(plain) ? plain.join("") : String(plain ?? "");
+      if (text.startsWith("Generator widget:")) n++;
     }
   }
   return n;

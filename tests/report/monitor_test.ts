@@ -4,7 +4,8 @@ import { assertEquals, assertOk, assertRejects, assertThrows } from "../assert.t
 import { thinIndices } from "../../lib/report/curves.ts";
 import { TrainingMonitor } from "../../lib/report/monitor.ts";
 import type { PlotlyFigure } from "../../lib/report/plot.ts";
-import { type LivePlot, livePlot, type RawDisplayOptions } from "../../lib/report/plot_live.ts";
+import { type LivePlot, livePlot } from "../../lib/report/plot_live.ts";
+import type { RawDisplayOptions } from "../../lib/report/notebook/send.ts";
 import type { EvalEvent, SampleEvent, StepEvent } from "../../lib/train/trainer.ts";
 import { Trainer } from "../../lib/train/trainer.ts";
 import { makeConfig, modelConfigOf } from "../../lib/train/config.ts";

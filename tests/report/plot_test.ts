@@ -10,9 +10,13 @@ import {
   type MimeBundle,
   PLOTLY_MIME,
   plotlyDisplay,
+  plotlyLoaderBundle,
   resetPlotlyEmbedding,
+  showPlotlyLoader,
 } from "../../lib/report/plot_bundle.ts";
-import { livePlot, type RawDisplayOptions } from "../../lib/report/plot_live.ts";
+import { livePlot } from "../../lib/report/plot_live.ts";
+import type { RawDisplayOptions } from "../../lib/report/notebook/send.ts";
+import { MAX_MESSAGE_BYTES } from "../../lib/report/notebook/pieces.ts";
 
 /** Number of times a marker of the plotly.js source occurs in `html`. */
 function libraryCopies(html: string): number {
@@ -86,55 +90,60 @@ Deno.test("a figure bundle carries the Plotly JSON, HTML and plain text", async 
   assertOk(bundle["text/html"].includes("Plotly.react("));
 });
 
-Deno.test("plotly.js is embedded once per session, again after a reset", async () => {
+Deno.test("plotly.js goes to the page once per session, in pieces, again after a reset", async () => {
   resetPlotlyEmbedding();
   assertEquals(isPlotlyEmbedded(), false);
   const fig = barFigure(["x"], [1]);
-  const first = (await plotlyDisplay(fig))["text/html"];
-  const second = (await plotlyDisplay(fig))["text/html"];
-  assertEquals(libraryCopies(first), 1);
-  assertEquals(libraryCopies(second), 0);
-  assertOk(first.length > 1_000_000, "the first bundle holds the whole library");
-  assertOk(second.length < 10_000, "later bundles hold only the drawing code");
-  assertEquals(libraryCopies((await plotlyDisplay(fig, { includePlotly: true }))["text/html"]), 1);
+  assertEquals(libraryCopies(plotlyDisplay(fig)["text/html"]), 0);
+  assertOk(plotlyDisplay(fig)["text/html"].length < 10_000, "a plot holds only its drawing code");
+  const sent: Record<string, unknown>[] = [];
+  const display = (bundle: Record<string, unknown>) => void sent.push(bundle);
+  await showPlotlyLoader(display);
+  const pieces = sent.length;
+  assertOk(pieces > 3, `the 4.8 MB library in ${pieces} outputs`);
+  for (const bundle of sent) {
+    assertOk(JSON.stringify(bundle).length <= MAX_MESSAGE_BYTES, "each under the message bound");
+  }
+  await showPlotlyLoader(display);
+  assertEquals(sent.length, pieces, "sent once per session");
   resetPlotlyEmbedding();
-  assertEquals(libraryCopies((await plotlyDisplay(fig))["text/html"]), 1);
-  assertEquals(libraryCopies((await plotlyDisplay(fig, { includePlotly: false }))["text/html"]), 0);
+  await showPlotlyLoader(display);
+  assertEquals(sent.length, 2 * pieces, "sent again after a reset");
 });
 
 Deno.test("the HTML loads nothing from the network", async () => {
-  resetPlotlyEmbedding();
   const source = await loadPlotlySource();
-  const html = (await plotlyDisplay(lineFigure({ y: [1] })))["text/html"];
-  assertOk(html.includes(source));
-  assertOk(!/<script[^>]*\ssrc=/i.test(html), "no <script src=...>");
+  const loader = (await plotlyLoaderBundle())["text/html"];
+  const html = plotlyDisplay(lineFigure({ y: [1] }))["text/html"];
+  assertOk(loader.includes(source));
+  for (const page of [loader, html]) {
+    assertOk(!/<script[^>]*\ssrc=/i.test(page), "no <script src=...>");
+  }
   // The library's own defaults name hosts for geo and map traces, which we never draw; the
   // HTML around it must name none.
-  const wrapper = wrapperOf(html, source);
+  const wrapper = wrapperOf(loader, source) + html;
   assertOk(!/cdn\.plot\.ly|cdnjs|jsdelivr|unpkg/i.test(wrapper), "no CDN host");
   assertOk(!/https?:\/\//i.test(wrapper), "no URL outside the library");
   assertOk(!/<\/script/i.test(source), "the embedded source cannot close its <script>");
 });
 
-Deno.test("data cannot close the <script> element", async () => {
+Deno.test("data cannot close the <script> element", () => {
   const evil = "</script><script>alert(1)</script>";
   const fig = barFigure([evil, "a & b", "\u2028"], [1, 2, 3], { title: evil });
-  const html = (await plotlyDisplay(fig, { includePlotly: false, divId: "p1" }))["text/html"];
+  const html = plotlyDisplay(fig, { divId: "p1" })["text/html"];
   assertEquals(html.match(/<\/script>/gi)?.length, 1, "only the wrapper's own closing tag");
   assertOk(!html.includes("<script>alert"));
   const json = html.slice(html.indexOf("var figure = ") + 13, html.indexOf(";\n  function draw"));
   assertEquals(JSON.parse(json), fig, "the escaped JSON still parses to the figure");
 });
 
-Deno.test("plotlyDisplay draws into the given div id and validates it", async () => {
+Deno.test("plotlyDisplay draws into the given div id and validates it", () => {
   const fig = lineFigure({ y: [1, 2] });
-  const html = (await plotlyDisplay(fig, { divId: "loss-live", includePlotly: false }))[
-    "text/html"
-  ];
+  const html = plotlyDisplay(fig, { divId: "loss-live" })["text/html"];
   assertOk(html.startsWith('<div id="loss-live"'));
   assertOk(html.includes('document.getElementById("loss-live")'));
   try {
-    await plotlyDisplay(fig, { divId: '"><img src=x>' });
+    plotlyDisplay(fig, { divId: '"><img src=x>' });
     throw new Error("expected a TypeError");
   } catch (error) {
     assertOk(error instanceof TypeError && /Cannot use divId/.test(error.message));
@@ -152,17 +161,19 @@ Deno.test("livePlot adds a library output, then one output it updates in place",
   for (let step = 1; step <= 3; step++) {
     await plot.update(lineFigure({ y: Array.from({ length: step }, (_, i) => 3 - i) }));
   }
-  assertEquals(sent.length, 4);
-  assertEquals(sent[0]!.options, { raw: true });
-  assertEquals(libraryCopies(sent[0]!.bundle["text/html"] as string), 1);
-  assertEquals(sent[1]!.options, { raw: true, display_id: plot.divId, update: false });
-  assertEquals(sent[3]!.options, { raw: true, display_id: plot.divId, update: true });
-  for (const { bundle } of sent.slice(1)) {
+  const updates = sent.filter((s) => s.options.display_id === plot.divId);
+  const library = sent.slice(0, sent.length - updates.length);
+  assertOk(library.length > 1 && library.every((s) => s.options.display_id === undefined));
+  assertEquals(updates.length, 3);
+  assertEquals(updates[0]!.options, { raw: true, display_id: plot.divId, update: false });
+  assertEquals(updates[2]!.options, { raw: true, display_id: plot.divId, update: true });
+  for (const { bundle } of updates) {
     const html = bundle["text/html"] as string;
     assertEquals(libraryCopies(html), 0);
     assertOk(html.startsWith(`<div id="${plot.divId}"`));
+    assertEquals(bundle[PLOTLY_MIME], undefined, "an update carries html and text only");
   }
-  assertEquals((sent[3]!.bundle[PLOTLY_MIME] as { data: { y: number[] }[] }).data[0]!.y, [3, 2, 1]);
+  assertOk((updates[2]!.bundle["text/html"] as string).includes('"y":[3,2,1]'));
   // A second live plot in the same session needs no new library output.
   const other: unknown[] = [];
   await livePlot("acc", { display: (_b, o) => void other.push(o) }).update(lineFigure({ y: [1] }));

@@ -7,6 +7,7 @@
 import { createBackend } from "../../lib/backend/create.ts";
 import { openBlas } from "../../lib/backend/openblas.ts";
 import type { Backend, BackendKind } from "../../lib/backend/types.ts";
+import { needs } from "../permissions.ts";
 
 /** Whether the system's OpenBLAS loads (its tests are ignored otherwise). */
 export const HAS_BLAS: boolean = (() => {
@@ -31,7 +32,7 @@ export function backendTest(name: string, fn: (backend: Backend) => void | Promi
   for (const kind of FLOAT32_BACKENDS) {
     Deno.test({
       name: `${name} (${kind})`,
-      ignore: kind === "openblas" && !HAS_BLAS,
+      ignore: kind === "openblas" && (needs("ffi") || !HAS_BLAS),
       fn: () => fn(createBackend({ kind, threads: 2 })),
     });
   }

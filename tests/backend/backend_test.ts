@@ -12,6 +12,7 @@ import { backendTest, HAS_BLAS } from "./backend_support.ts";
 import { KERNELS_SOURCE_SHA256 } from "../../lib/backend/wasm/kernels_wasm.ts";
 import { sha256Hex } from "../../lib/backend/wasm/build.ts";
 import { Rng } from "../../lib/core/rng.ts";
+import { needs } from "../permissions.ts";
 
 function forEachBackend(name: string, fn: (ws: Backend) => void): void {
   backendTest(name, fn);
@@ -256,7 +257,9 @@ Deno.test("createBackend picks a backend, validates options and reports fallback
   );
 });
 
-Deno.test("a missing OpenBLAS library falls back to wasm (in a child without --allow-ffi too)", async () => {
+Deno.test("a missing OpenBLAS library falls back to wasm (in a child without --allow-ffi too)", {
+  ignore: needs("write", "run"),
+}, async () => {
   const code = `
     import { createBackend } from ${
     JSON.stringify(new URL("../../lib/backend/create.ts", import.meta.url).href)
@@ -302,7 +305,9 @@ Deno.test("wasm backends reuse freed blocks, survive memory growth and free only
   assertOk(ws.alloc(4 << 20).byteOffset <= big.byteOffset);
 });
 
-Deno.test("the embedded kernels were built from the current lib/wasm/kernels.as", async () => {
+Deno.test("the embedded kernels were built from the current lib/wasm/kernels.as", {
+  ignore: needs("read"),
+}, async () => {
   const source = await Deno.readTextFile(
     new URL("../../lib/backend/wasm/kernels.as", import.meta.url),
   );

@@ -3,8 +3,11 @@
 import { assertEquals, assertOk } from "../assert.ts";
 import { formatTable } from "../../cli/bench.ts";
 import { cli } from "./cli_support.ts";
+import { needs } from "../permissions.ts";
 
-Deno.test("bench: a JSON line per config with the peers' keys, then a table", async () => {
+Deno.test("bench: a JSON line per config with the peers' keys, then a table", {
+  ignore: needs("read", "run"),
+}, async () => {
   const r = await cli("bench", [
     "--seconds",
     "0.06",
@@ -30,7 +33,9 @@ Deno.test("bench: a JSON line per config with the peers' keys, then a table", as
   assertOk(/config\s+shape\s+chars\/s/.test(r.stderr), r.stderr);
 });
 
-Deno.test("bench: bad flags are one-line usage errors", async () => {
+Deno.test("bench: bad flags are one-line usage errors", {
+  ignore: needs("read", "run"),
+}, async () => {
   const r = await cli("bench", ["--configs", "A,D"]);
   assertEquals(r.code, 2);
   assertEquals(
@@ -47,7 +52,9 @@ Deno.test("bench: bad flags are one-line usage errors", async () => {
   );
 });
 
-Deno.test("train: prints the engine in use and honours --engine", async () => {
+Deno.test("train: prints the engine in use and honours --engine", {
+  ignore: needs("read", "write", "run"),
+}, async () => {
   const out = await Deno.makeTempDir();
   try {
     const common = [
@@ -98,7 +105,9 @@ Deno.test("bench table lists every config", () => {
   assertOk(table.includes("1,235") && table.includes("100 -> 101") && table.includes("engine: ts"));
 });
 
-Deno.test("bench --configs GEN-RNN,GEN-LSTM64: generation speed lines in the peer's shape", async () => {
+Deno.test("bench --configs GEN-RNN,GEN-LSTM64: generation speed lines in the peer's shape", {
+  ignore: needs("read", "run"),
+}, async () => {
   const r = await cli("bench", [
     "--configs",
     "GEN-RNN,GEN-LSTM64",
@@ -122,7 +131,9 @@ const FLOP_CASES: [string, string, string, number][] = [
   ["GRULN", "deno-gru-ln-wasm", "L2_H384_T100_B32_V100", (18 + 36) * 384 * 384 + 6 * 100 * 384],
 ];
 for (const [config, name, shape, flops] of FLOP_CASES) {
-  Deno.test(`bench: ${config} runs ${name} at ${flops} FLOPs a character`, async () => {
+  Deno.test(`bench: ${config} runs ${name} at ${flops} FLOPs a character`, {
+    ignore: needs("read", "run"),
+  }, async () => {
     const r = await cli("bench", [
       ...["--configs", config, "--seconds", "0.03", "--warmup", "0", "--engine", "wasm"],
     ]);

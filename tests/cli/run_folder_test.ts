@@ -10,11 +10,13 @@ import { namesToText } from "../../lib/text/names.ts";
 import { sanskritNames } from "../../lib/text/sanskrit_names.ts";
 import { splitSymbols } from "../../lib/text/tokens.ts";
 import { cli } from "./cli_support.ts";
+import { needs } from "../permissions.ts";
 
-const dir = await Deno.makeTempDir({ prefix: "run_folder_test_" });
-globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+const ignore = needs("read", "write", "run"); // every test reads the run trained here
+const dir = ignore ? "" : await Deno.makeTempDir({ prefix: "run_folder_test_" });
+globalThis.addEventListener("unload", () => ignore || Deno.removeSync(dir, { recursive: true }));
 const corpus = join(dir, "names.txt");
-await Deno.writeTextFile(corpus, namesToText(sanskritNames()).repeat(3));
+if (!ignore) await Deno.writeTextFile(corpus, namesToText(sanskritNames()).repeat(3));
 const out = join(dir, "run");
 const FLAGS = ["--corpus", corpus, "--out", out, "--tokens", "graphemes", "--hidden-size", "32"];
 const SMALL = [
@@ -27,7 +29,7 @@ const SMALL = [
   "--sample-every",
   "20",
 ];
-const trained = await cli("train", [
+const trained = ignore ? { code: -1, stdout: "", stderr: "" } : await cli("train", [
   ...FLAGS,
   ...SMALL,
   "--steps",
@@ -36,7 +38,9 @@ const trained = await cli("train", [
   "0.01",
 ]);
 
-Deno.test("train --tokens graphemes: symbols are aksharas, validation in bits per code point", () => {
+Deno.test("train --tokens graphemes: symbols are aksharas, validation in bits per code point", {
+  ignore,
+}, () => {
   assertEquals(trained.code, 0, trained.stderr);
   const log = trained.stdout + trained.stderr;
   assertOk(/Corpus names: [\d.,]+k? grapheme clusters, \d+ distinct/.test(log), log);
@@ -46,7 +50,9 @@ Deno.test("train --tokens graphemes: symbols are aksharas, validation in bits pe
   );
 });
 
-Deno.test("the run folder: checkpoint, history up to its step, held-out text", async () => {
+Deno.test("the run folder: checkpoint, history up to its step, held-out text", {
+  ignore,
+}, async () => {
   const run = await loadRun(out);
   assertOk(run !== null);
   assertEquals([run.checkpoint.vocab.tokens, run.checkpoint.config.tokens], [
@@ -67,7 +73,9 @@ Deno.test("the run folder: checkpoint, history up to its step, held-out text", a
   assertEquals(await loadRun(join(dir, "nothing here")), null);
 });
 
-Deno.test("sample and score a grapheme checkpoint: Devanagari prime, whole aksharas", async () => {
+Deno.test("sample and score a grapheme checkpoint: Devanagari prime, whole aksharas", {
+  ignore,
+}, async () => {
   const ckpt = join(out, "latest.safetensors");
   const s = await cli("sample", [
     "--checkpoint",
@@ -91,7 +99,9 @@ Deno.test("sample and score a grapheme checkpoint: Devanagari prime, whole aksha
   assertOk(/bits\/char\); [\d.]+ bits per code point \(\d+\)/.test(score.stdout), score.stdout);
 });
 
-Deno.test("a resumed run keeps the history up to its checkpoint and continues it", async () => {
+Deno.test("a resumed run keeps the history up to its checkpoint and continues it", {
+  ignore,
+}, async () => {
   const history = join(out, HISTORY_FILE);
   const before = await readHistory(history);
   const resumed = await cli("train", [

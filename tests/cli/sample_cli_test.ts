@@ -7,27 +7,33 @@ import { assertClose, assertEquals, assertOk } from "../assert.ts";
 import { createBackend } from "../../lib/backend/create.ts";
 import { scoreText } from "../../lib/generate/score.ts";
 import { loadCheckpoint } from "../../lib/io/checkpoint.ts";
+import { needs } from "../permissions.ts";
 
-const dir = await Deno.makeTempDir({ prefix: "sample_cli_test_" });
-globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+const ignore = needs("read", "write", "run"); // every test reads the run trained here
+const dir = ignore ? "" : await Deno.makeTempDir({ prefix: "sample_cli_test_" });
+globalThis.addEventListener("unload", () => ignore || Deno.removeSync(dir, { recursive: true }));
 const corpus = join(dir, "lines.txt");
 const LINES = ["the lamp is lit", "the door is shut", "a cat is asleep", "the tea is hot"];
-await Deno.writeTextFile(
-  corpus,
-  Array.from({ length: 200 }, (_, i) => LINES[i % 4]).join("\n") + "\n",
-);
-const trained = await cli("train", [
+if (!ignore) {
+  await Deno.writeTextFile(
+    corpus,
+    Array.from({ length: 200 }, (_, i) => LINES[i % 4]).join("\n") + "\n",
+  );
+}
+const trained = ignore ? { code: -1, stdout: "", stderr: "" } : await cli("train", [
   ...["--corpus", corpus, "--out", join(dir, "run"), "--hidden-size", "24", "--steps", "150"],
   ...["--seq-length", "16", "--batch-size", "8", "--learning-rate", "0.01"],
   ...["--eval-every", "0", "--sample-every", "0"],
 ]);
 const ckpt = join(dir, "run", "latest.safetensors");
 
-Deno.test("the tiny training run for these tests succeeded", () => {
+Deno.test("the tiny training run for these tests succeeded", { ignore }, () => {
   assertEquals(trained.code, 0, trained.stderr);
 });
 
-Deno.test("sample: --num-samples streams equal single samples of seed + i; jsonl per sample", async () => {
+Deno.test("sample: --num-samples streams equal single samples of seed + i; jsonl per sample", {
+  ignore,
+}, async () => {
   const common = ["--checkpoint", ckpt, "--length", "40", "--prime", "the ", "--top-p", "0.9"];
   const batch = await cli("sample", [
     ...common,
@@ -49,7 +55,7 @@ Deno.test("sample: --num-samples streams equal single samples of seed + i; jsonl
   assertEquals(single.stdout, "the " + rows[2].text + "\n");
 });
 
-Deno.test("sample: --stop '\\n' ends each sample at the end of its line", async () => {
+Deno.test("sample: --stop '\\n' ends each sample at the end of its line", { ignore }, async () => {
   const r = await cli("sample", [
     ...["--checkpoint", ckpt, "--num-samples", "12", "--seed", "1", "--length", "200"],
     ...["--stop", "\\n", "--temperature", "0.5", "--format", "jsonl"],
@@ -62,7 +68,9 @@ Deno.test("sample: --stop '\\n' ends each sample at the end of its line", async 
   assertOk(known >= 6, `a model trained on four lines writes them: ${r.stdout}`);
 });
 
-Deno.test("sample: --beam prints the most likely continuation and its log-probability", async () => {
+Deno.test("sample: --beam prints the most likely continuation and its log-probability", {
+  ignore,
+}, async () => {
   const r = await cli("sample", [
     "--checkpoint",
     ckpt,
@@ -81,7 +89,9 @@ Deno.test("sample: --beam prints the most likely continuation and its log-probab
   );
 });
 
-Deno.test("sample: --novelty reports the copied span against the checkpoint's corpus", async () => {
+Deno.test("sample: --novelty reports the copied span against the checkpoint's corpus", {
+  ignore,
+}, async () => {
   const r = await cli("sample", [
     "--checkpoint",
     ckpt,
@@ -100,7 +110,7 @@ Deno.test("sample: --novelty reports the copied span against the checkpoint's co
   assertOk(m && Number(m[1]) >= 8 && Number(m[2]) > 50, r.stderr);
 });
 
-Deno.test("score: nats and bits per character equal the library's score", async () => {
+Deno.test("score: nats and bits per character equal the library's score", { ignore }, async () => {
   const text = join(dir, "probe.txt");
   await Deno.writeTextFile(text, "the cat is hot\nthe lamp is shut\n");
   const r = await cli("score", ["--checkpoint", ckpt, "--text", text, "--per-char"]);
@@ -119,7 +129,7 @@ Deno.test("score: nats and bits per character equal the library's score", async 
   assertClose(perChar, want.bits, 2e-3);
 });
 
-Deno.test("sample and score: bad options are one line, exit code 2", async () => {
+Deno.test("sample and score: bad options are one line, exit code 2", { ignore }, async () => {
   const cases: [string, string[], RegExp][] = [
     [
       "sample",

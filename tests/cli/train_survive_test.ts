@@ -11,14 +11,17 @@ import { splitData } from "../../lib/text/data.ts";
 import { encode } from "../../lib/text/vocab.ts";
 import { Trainer } from "../../lib/train/trainer.ts";
 import { assertCleanError, cli, makeText, startTraining } from "./cli_support.ts";
+import { needs } from "../permissions.ts";
 
-const dir = await Deno.makeTempDir({ prefix: "train_survive_test_" });
+const ignore = needs("read", "write", "run"); // the tests that train in `dir`
+const dir = ignore ? "" : await Deno.makeTempDir({ prefix: "train_survive_test_" });
 globalThis.addEventListener("unload", () => {
+  if (ignore) return;
   Deno.chmodSync(dir, 0o755);
   Deno.removeSync(dir, { recursive: true });
 });
 const corpus = join(dir, "story.txt");
-await Deno.writeTextFile(corpus, makeText(12_000));
+if (!ignore) await Deno.writeTextFile(corpus, makeText(12_000));
 const TINY = ["--hidden-size", "16", "--seq-length", "10", "--batch-size", "2"];
 /** SGD at a learning rate that blows this model up within a dozen steps. */
 const EXPLODING = ["--optimizer", "sgd", "--learning-rate", "5", "--clip-mode", "none"];
@@ -36,7 +39,9 @@ async function valLossOf(path: string): Promise<{ step: number; valLoss: number 
   return { step: ckpt.step, valLoss: trainer.evaluate() };
 }
 
-Deno.test("a loss explosion is rolled back at half the rate; best and latest stay sound", async () => {
+Deno.test("a loss explosion is rolled back at half the rate; best and latest stay sound", {
+  ignore,
+}, async () => {
   const out = join(dir, "rollback");
   const r = await cli("train", [
     ...["--corpus", corpus, ...TINY, ...EXPLODING, "--steps", "120", "--out", out],
@@ -60,7 +65,9 @@ Deno.test("a loss explosion is rolled back at half the rate; best and latest sta
   assertEquals((await loadCheckpoint(join(out, "latest.safetensors"))).divergence?.lrScale, 0.25);
 });
 
-Deno.test("--on-divergence stop: one line, exit code 3, latest keeps the last good step", async () => {
+Deno.test("--on-divergence stop: one line, exit code 3, latest keeps the last good step", {
+  ignore,
+}, async () => {
   const out = join(dir, "stop");
   const r = await cli("train", [
     ...["--corpus", corpus, ...TINY, ...EXPLODING, "--steps", "120", "--out", out],
@@ -113,7 +120,9 @@ function transcript(r: { stdout: string; stderr: string }, options: { skipStep?:
   return { progress, log };
 }
 
-Deno.test("a stopped and resumed run prints exactly what the uninterrupted one does", async () => {
+Deno.test("a stopped and resumed run prints exactly what the uninterrupted one does", {
+  ignore,
+}, async () => {
   const flags = [
     ...["--corpus", corpus, ...TINY, "--learning-rate", "0.01", "--print-every", "1"],
     ...["--eval-every", "10", "--sample-every", "10", "--sample-length", "60"],
@@ -143,7 +152,9 @@ Deno.test("a stopped and resumed run prints exactly what the uninterrupted one d
   }
 });
 
-Deno.test("--corpus folder and file, --val-corpus: trained, remembered, resumed", async () => {
+Deno.test("--corpus folder and file, --val-corpus: trained, remembered, resumed", {
+  ignore,
+}, async () => {
   const books = join(dir, "books");
   await Deno.mkdir(books);
   await Deno.writeTextFile(join(books, "b.txt"), makeText(4000, 7));
@@ -181,7 +192,9 @@ Deno.test("--corpus folder and file, --val-corpus: trained, remembered, resumed"
   assertEquals(both.code, 2);
 });
 
-Deno.test("one run per folder: a second run is refused, a killed run's lock taken over", async () => {
+Deno.test("one run per folder: a second run is refused, a killed run's lock taken over", {
+  ignore,
+}, async () => {
   const out = join(dir, "locked");
   const run = await startTraining([
     ...["--corpus", corpus, ...TINY, "--steps", "10000000", "--out", out],
@@ -207,7 +220,9 @@ Deno.test("one run per folder: a second run is refused, a killed run's lock take
   assertOk(!(await exists(join(out, "train.lock"))), "released at the end");
 });
 
-Deno.test("a read-only output folder: one line, exit 1, the checkpoint in it untouched", async () => {
+Deno.test("a read-only output folder: one line, exit 1, the checkpoint in it untouched", {
+  ignore: ignore || needs("sys"),
+}, async () => {
   const out = join(dir, "read-only");
   const made = await cli("train", ["--corpus", corpus, ...TINY, "--steps", "5", "--out", out]);
   assertEquals(made.code, 0, made.stderr);
@@ -242,7 +257,9 @@ Deno.test("a read-only output folder: one line, exit 1, the checkpoint in it unt
   ]);
 });
 
-Deno.test("a checkpoint that cannot be written stops the run in one line; nothing is lost", async () => {
+Deno.test("a checkpoint that cannot be written stops the run in one line; nothing is lost", {
+  ignore,
+}, async () => {
   const out = join(dir, "blocked");
   const made = await cli("train", ["--corpus", corpus, ...TINY, "--steps", "5", "--out", out]);
   assertEquals(made.code, 0, made.stderr);

@@ -33,8 +33,9 @@ import {
   TORCHRUN,
   workbench,
 } from "./torch_support.ts";
+import { needs } from "../permissions.ts";
 
-const ignore = ignoreWithoutTorch(await torchMissing());
+const ignore = needs("read", "write", "run") || ignoreWithoutTorch(await torchMissing());
 const CASES: [ModelKind, number][] = [
   ["rnn", 1],
   ["rnn", 2],

@@ -1,5 +1,6 @@
 import { assertEquals, assertOk, assertRejects } from "../assert.ts";
 import { writeFileAtomic } from "../../lib/io/atomic_write.ts";
+import { needs } from "../permissions.ts";
 
 function bytesOf(text: string): Uint8Array {
   return new TextEncoder().encode(text);
@@ -20,7 +21,9 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-Deno.test("writeFileAtomic writes content and creates missing parent directories", async () => {
+Deno.test("writeFileAtomic writes content and creates missing parent directories", {
+  ignore: needs("read", "write"),
+}, async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/a/b/ckpt.safetensors`;
     await writeFileAtomic(path, bytesOf("hello"));
@@ -29,7 +32,9 @@ Deno.test("writeFileAtomic writes content and creates missing parent directories
   });
 });
 
-Deno.test("writeFileAtomic overwrites an existing file and handles empty and large content", async () => {
+Deno.test("writeFileAtomic overwrites an existing file and handles empty and large content", {
+  ignore: needs("read", "write"),
+}, async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/f.bin`;
     await Deno.writeTextFile(path, "old contents that are longer than the new ones");
@@ -44,7 +49,9 @@ Deno.test("writeFileAtomic overwrites an existing file and handles empty and lar
   });
 });
 
-Deno.test("writeFileAtomic handles concurrent writes without temp-name clashes", async () => {
+Deno.test("writeFileAtomic handles concurrent writes without temp-name clashes", {
+  ignore: needs("read", "write"),
+}, async () => {
   await withTempDir(async (dir) => {
     const jobs = [];
     for (let i = 0; i < 20; i++) jobs.push(writeFileAtomic(`${dir}/f${i % 5}`, bytesOf(`v${i}`)));
@@ -56,7 +63,9 @@ Deno.test("writeFileAtomic handles concurrent writes without temp-name clashes",
   });
 });
 
-Deno.test("writeFileAtomic fails cleanly when the target is a directory", async () => {
+Deno.test("writeFileAtomic fails cleanly when the target is a directory", {
+  ignore: needs("read", "write"),
+}, async () => {
   await withTempDir(async (dir) => {
     const target = `${dir}/target`;
     await Deno.mkdir(target);
@@ -71,7 +80,9 @@ Deno.test("writeFileAtomic fails cleanly when the target is a directory", async 
   });
 });
 
-Deno.test("writeFileAtomic fails cleanly when a parent is a regular file", async () => {
+Deno.test("writeFileAtomic fails cleanly when a parent is a regular file", {
+  ignore: needs("read", "write"),
+}, async () => {
   await withTempDir(async (dir) => {
     const file = `${dir}/plain.txt`;
     await Deno.writeTextFile(file, "old");
@@ -86,7 +97,7 @@ Deno.test("writeFileAtomic fails cleanly when a parent is a regular file", async
 
 Deno.test({
   name: "writeFileAtomic keeps the old file when the write fails midway (file-size limit)",
-  ignore: Deno.build.os === "windows",
+  ignore: Deno.build.os === "windows" || needs("read", "write", "run"),
   async fn() {
     await withTempDir(async (dir) => {
       const target = `${dir}/ckpt.bin`;

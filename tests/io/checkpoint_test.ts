@@ -16,6 +16,7 @@ import { createModel } from "../../lib/model/create.ts";
 import { VanillaRnn } from "../../lib/model/vanilla_rnn.ts";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "../../lib/io/safetensors.ts";
 import { buildVocab, encode } from "../../lib/text/vocab.ts";
+import { needs } from "../permissions.ts";
 
 const TEXT = "रामः सीता लक्ष्मणः। Zoë 🐍\n"; // written for this test
 const F64 = createBackend({ kind: "f64" });
@@ -98,7 +99,9 @@ Deno.test("encode/decode restores params, moments, step, position, state, rng an
   assertEquals(back2.optimizer.state, {});
 });
 
-Deno.test("save/load through a file: the loaded model gives the identical loss", async () => {
+Deno.test("save/load through a file: the loaded model gives the identical loss", {
+  ignore: needs("read", "write"),
+}, async () => {
   const dir = await Deno.makeTempDir({ prefix: "ckpt_test_" });
   try {
     const ckpt = makeCheckpoint();
@@ -154,7 +157,9 @@ function headerLength(bytes: Uint8Array): number {
   return Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
 }
 
-Deno.test("truncated files are rejected at every kind of cut point", async () => {
+Deno.test("truncated files are rejected at every kind of cut point", {
+  ignore: needs("read", "write"),
+}, async () => {
   const bytes = encodeCheckpoint(makeCheckpoint());
   const n = headerLength(bytes);
   const cuts = [
@@ -190,7 +195,9 @@ Deno.test("truncated files are rejected at every kind of cut point", async () =>
   );
 });
 
-Deno.test("a flipped byte anywhere in the header is rejected", async () => {
+Deno.test("a flipped byte anywhere in the header is rejected", {
+  ignore: needs("read", "write"),
+}, async () => {
   const bytes = encodeCheckpoint(makeCheckpoint());
   const end = 8 + headerLength(bytes);
   let checked = 0;
@@ -206,7 +213,9 @@ Deno.test("a flipped byte anywhere in the header is rejected", async () => {
   await rejectsFile(bad, /header is not valid UTF-8/);
 });
 
-Deno.test("a single-character change in the header is rejected when it breaks the format", async () => {
+Deno.test("a single-character change in the header is rejected when it breaks the format", {
+  ignore: needs("read", "write"),
+}, async () => {
   const bytes = encodeCheckpoint(makeCheckpoint());
   const n = headerLength(bytes);
   const header = new TextDecoder().decode(bytes.subarray(8, 8 + n));
@@ -229,7 +238,9 @@ Deno.test("a single-character change in the header is rejected when it breaks th
   );
 });
 
-Deno.test("a safetensors file of another format is rejected", async () => {
+Deno.test("a safetensors file of another format is rejected", {
+  ignore: needs("read", "write"),
+}, async () => {
   const plain = encodeSafetensors({ w: { dtype: "F32", shape: [1], data: new Float32Array(1) } });
   await rejectsFile(plain, /not a charrnn-workbench-checkpoint file \(format "undefined"\)/);
   const pt = encodeSafetensors({}, { format: "pt" });
@@ -242,7 +253,9 @@ Deno.test("a safetensors file of another format is rejected", async () => {
   );
 });
 
-Deno.test("missing tensors, wrong shapes and non-finite values are rejected by name", async () => {
+Deno.test("missing tensors, wrong shapes and non-finite values are rejected by name", {
+  ignore: needs("read", "write"),
+}, async () => {
   await rejectsFile(edited((t) => delete t["param.l0.Wh"]), /tensor "param.l0.Wh" is missing/);
   await rejectsFile(edited((t) => delete t["optim.v.by"]), /tensor "optim.v.by" is missing/);
   const V = makeCheckpoint().vocab.chars.length;
@@ -276,7 +289,9 @@ Deno.test("missing tensors, wrong shapes and non-finite values are rejected by n
   );
 });
 
-Deno.test("vocabulary and metadata problems are rejected with clear messages", async () => {
+Deno.test("vocabulary and metadata problems are rejected with clear messages", {
+  ignore: needs("read", "write"),
+}, async () => {
   const V = makeCheckpoint().vocab.chars.length;
   await rejectsFile(
     edited((_t, m) => (m.vocab = JSON.stringify(JSON.parse(m.vocab!).slice(1)))),
@@ -319,7 +334,9 @@ Deno.test("vocabulary and metadata problems are rejected with clear messages", a
   await rejectsFile(edited((_t, m) => (m.smooth_loss = "abc")), /smooth_loss abc is not a number/);
 });
 
-Deno.test("a non-existent path and a directory get 'Cannot read checkpoint'", async () => {
+Deno.test("a non-existent path and a directory get 'Cannot read checkpoint'", {
+  ignore: needs("read", "write"),
+}, async () => {
   const dir = await Deno.makeTempDir({ prefix: "ckpt_dir_" });
   try {
     const missing = `${dir}/nope.safetensors`;
@@ -345,7 +362,9 @@ const FIXTURES = [ // files saved by version-1 code, and the loss it computed on
 ];
 const PROBE = "the cat sat on the log.";
 
-Deno.test("version-1 checkpoints (the seed's names for a one-layer rnn) still load", async () => {
+Deno.test("version-1 checkpoints (the seed's names for a one-layer rnn) still load", {
+  ignore: needs("read"),
+}, async () => {
   for (const { file, zero, carried } of FIXTURES) {
     const path = new URL(`../fixtures/${file}`, import.meta.url);
     for (const backend of [F64, createBackend({ kind: "wasm" })]) {
@@ -377,7 +396,9 @@ Deno.test("a saved VanillaRnn loads as the stacked rnn and computes the same los
   assertOk(Math.abs(a - b) <= 1e-13, `${a} vs ${b}`);
 });
 
-Deno.test("the divergence guard's bookkeeping round-trips; files without it still load", async () => {
+Deno.test("the divergence guard's bookkeeping round-trips; files without it still load", {
+  ignore: needs("read", "write"),
+}, async () => {
   const divergence = { bestSmoothLoss: 1.25, lrScale: 0.25, rollbacks: 2, lastDivergence: 317 };
   const ckpt = { ...makeCheckpoint(), divergence };
   const back = decodeCheckpoint(encodeCheckpoint(ckpt), { backend: F64 });
@@ -398,7 +419,9 @@ Deno.test("the divergence guard's bookkeeping round-trips; files without it stil
   await rejectsFile(edited((_t, m) => (m.divergence = "{")), /"divergence" is not valid JSON/);
 });
 
-Deno.test("with weight averaging the model holds the average and train.* the trained weights", async () => {
+Deno.test("with weight averaging the model holds the average and train.* the trained weights", {
+  ignore: needs("read", "write"),
+}, async () => {
   const plain = makeCheckpoint();
   const trained = cloneState(plain.model.params);
   for (const t of Object.values(trained)) t.data.set(t.data.map((v) => v + 1));

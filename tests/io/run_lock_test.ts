@@ -1,8 +1,11 @@
 // One run per folder: the lock refuses a second holder, takes over a stale file, releases.
 import { assertEquals, assertOk, assertRejects } from "../assert.ts";
 import { acquireRunLock, LOCK_NAME, LockedError } from "../../lib/io/run_lock.ts";
+import { needs } from "../permissions.ts";
 
-Deno.test("a held lock refuses a second run, naming the process; release frees it", async () => {
+Deno.test("a held lock refuses a second run, naming the process; release frees it", {
+  ignore: needs("read", "write"),
+}, async () => {
   const dir = await Deno.makeTempDir({ prefix: "lock_test_" });
   try {
     const lock = await acquireRunLock(`${dir}/run`); // the folder is created
@@ -36,7 +39,9 @@ Deno.test("a held lock refuses a second run, naming the process; release frees i
   }
 });
 
-Deno.test("a lock file nobody holds (a killed run's) is taken over and named", async () => {
+Deno.test("a lock file nobody holds (a killed run's) is taken over and named", {
+  ignore: needs("read", "write"),
+}, async () => {
   const dir = await Deno.makeTempDir({ prefix: "lock_test_" });
   try {
     const stale = { pid: 4_000_000, since: "2020-01-01T00:00:00.000Z" };
@@ -55,7 +60,9 @@ Deno.test("a lock file nobody holds (a killed run's) is taken over and named", a
   }
 });
 
-Deno.test("a folder that cannot be created is one line naming it and the fix", async () => {
+Deno.test("a folder that cannot be created is one line naming it and the fix", {
+  ignore: needs("read", "write"),
+}, async () => {
   const dir = await Deno.makeTempDir({ prefix: "lock_test_" });
   try {
     await Deno.writeTextFile(`${dir}/file`, "a file where the folder should be");

@@ -18,6 +18,7 @@ import {
   torchFileCheckpoint,
 } from "../../lib/io/torch_file.ts";
 import { buildVocab, encode } from "../../lib/text/vocab.ts";
+import { needs } from "../permissions.ts";
 
 const TEXT = "Ada wrote: the engine weaves algebraic patterns — as the loom weaves flowers.\n";
 const vocab = buildVocab(TEXT);
@@ -260,7 +261,9 @@ function edited(
   return encodeSafetensors(tensors, metadata);
 }
 
-Deno.test("torch file: every kind of bad file is refused with one line naming it", async () => {
+Deno.test("torch file: every kind of bad file is refused with one line naming it", {
+  ignore: needs("read", "write"),
+}, async () => {
   const bad: [string, Uint8Array, RegExp][] = [
     ["not safetensors", new Uint8Array(3), /Invalid safetensors file: .*truncated/],
     ["no format", edited((_, m) => delete m.format), /metadata "format" is missing/],

@@ -12,6 +12,7 @@ import {
   tableDisplay,
 } from "../../lib/mod.ts";
 import { ZmtpSubscriber } from "../../lib/report/notebook/zmtp_sub.ts";
+import { needs } from "../permissions.ts";
 
 /** The HTML the pieces carry, joined and decompressed as the page's last script does. */
 async function reassemble(parts: Record<string, unknown>[]): Promise<string> {
@@ -110,7 +111,10 @@ function fakeKernel() {
   };
 }
 
-Deno.test("the output barrier returns only after everything queued before it was sent", async () => {
+Deno.test({
+  name: "the output barrier returns only after everything queued before it was sent",
+  ignore: needs("net"),
+}, async () => {
   const kernel = fakeKernel();
   const subs: ZmtpSubscriber[] = [];
   const barrier = new OutputBarrier({

@@ -7,6 +7,7 @@ import {
 } from "../../lib/text/corpus.ts";
 import { readCorpus } from "../../lib/text/encoded_corpus.ts";
 import { decode } from "../../lib/text/vocab.ts";
+import { needs } from "../permissions.ts";
 
 Deno.test("brownToText strips tags at the last slash and spaces punctuation", () => {
   const tagged = "\tThe/at cat/nn ,/, tired/jj ,/, sat/vbd (/( slowly/rb )/) ;/. ;/.\n" +
@@ -37,7 +38,9 @@ Deno.test("brownToText keeps paragraphs and collapses whitespace", () => {
   assertEquals(brownToText(""), "");
 });
 
-Deno.test("loadBrownCorpus returns the fiction categories as plain text", async () => {
+Deno.test("loadBrownCorpus returns the fiction categories as plain text", {
+  ignore: needs("read"),
+}, async () => {
   assertEquals(BROWN_FICTION_CATEGORIES[0], "science_fiction");
   const text = await loadBrownCorpus();
   assertOk(text.length > 500_000, `only ${text.length} characters`);
@@ -47,7 +50,9 @@ Deno.test("loadBrownCorpus returns the fiction categories as plain text", async 
   assertOk(text.includes("\n\n") && !text.includes("\n\n\n"));
 });
 
-Deno.test("loadBrownCorpus honours the category order and rejects unknown ones", async () => {
+Deno.test("loadBrownCorpus honours the category order and rejects unknown ones", {
+  ignore: needs("read"),
+}, async () => {
   const humor = await loadBrownCorpus({ categories: ["humor"] });
   const both = await loadBrownCorpus({ categories: ["humor", "science_fiction"] });
   assertOk(both.startsWith(humor + "\n\n"));
@@ -58,7 +63,9 @@ Deno.test("loadBrownCorpus honours the category order and rejects unknown ones",
   await assertRejects(() => loadBrownCorpus({ categories: [] }), /no category given/);
 });
 
-Deno.test("brown:CATEGORY,... names chosen Brown categories, in that order", async () => {
+Deno.test("brown:CATEGORY,... names chosen Brown categories, in that order", {
+  ignore: needs("read"),
+}, async () => {
   const expected = await loadBrownCorpus({ categories: ["humor", "romance"] });
   const corpus = await loadCorpus("brown:humor,romance");
   assertEquals(corpus.name, "brown-humor-romance");
@@ -68,13 +75,15 @@ Deno.test("brown:CATEGORY,... names chosen Brown categories, in that order", asy
   await assertRejects(() => loadCorpus("brown:poetry"), /Unknown Brown category "poetry"/);
 });
 
-Deno.test("loadCorpus brown gives the bundled corpus", async () => {
+Deno.test("loadCorpus brown gives the bundled corpus", { ignore: needs("read") }, async () => {
   const corpus = await loadCorpus("brown");
   assertEquals(corpus.name, "brown");
   assertOk(corpus.text.length > 500_000);
 });
 
-Deno.test("loadCorpus reads UTF-8 files, strips a BOM and normalises line ends", async () => {
+Deno.test("loadCorpus reads UTF-8 files, strips a BOM and normalises line ends", {
+  ignore: needs("read", "write"),
+}, async () => {
   const dir = await Deno.makeTempDir();
   try {
     const crlf = `${dir}/notes.v2.txt`;
@@ -92,7 +101,9 @@ Deno.test("loadCorpus reads UTF-8 files, strips a BOM and normalises line ends",
   }
 });
 
-Deno.test("loadCorpus explains missing, non-UTF-8 and empty files, and text-less folders", async () => {
+Deno.test("loadCorpus explains missing, non-UTF-8 and empty files, and text-less folders", {
+  ignore: needs("read", "write"),
+}, async () => {
   const dir = await Deno.makeTempDir();
   try {
     const fix =
@@ -118,7 +129,8 @@ Deno.test("loadCorpus explains missing, non-UTF-8 and empty files, and text-less
 
 Deno.test({
   name: "loadCorpus explains an unreadable file",
-  ignore: Deno.build.os === "windows" || Deno.uid() === 0, // root reads any file
+  ignore: Deno.build.os === "windows" || needs("read", "write", "sys") ||
+    Deno.uid() === 0, // root reads any file
   async fn() {
     const dir = await Deno.makeTempDir();
     try {
@@ -132,7 +144,9 @@ Deno.test({
   },
 });
 
-Deno.test("loadCorpus explains a missing --allow-read in one line", async () => {
+Deno.test("loadCorpus explains a missing --allow-read in one line", {
+  ignore: needs("read", "write", "run"),
+}, async () => {
   const dir = await Deno.makeTempDir();
   try {
     const script = `${dir}/probe.ts`;

@@ -5,6 +5,7 @@ import { loadCorpus } from "../../lib/text/corpus.ts";
 import { readCorpus } from "../../lib/text/encoded_corpus.ts";
 import { listTextFiles, readTextChunks } from "../../lib/text/text_files.ts";
 import { buildVocab, decode, encode } from "../../lib/text/vocab.ts";
+import { needs } from "../permissions.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "corpus_test_" });
@@ -15,7 +16,9 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-Deno.test("a folder is its .txt files in name order, joined by one blank line", async () => {
+Deno.test("a folder is its .txt files in name order, joined by one blank line", {
+  ignore: needs("read", "write"),
+}, async () => {
   await withDir(async (dir) => {
     await Deno.mkdir(`${dir}/books`);
     await Deno.writeTextFile(`${dir}/books/b-second.txt`, "Second file.\r\nEnds with two.\n\n");
@@ -36,7 +39,9 @@ Deno.test("a folder is its .txt files in name order, joined by one blank line", 
   });
 });
 
-Deno.test("several --corpus texts join like a folder; brown can be one of them", async () => {
+Deno.test("several --corpus texts join like a folder; brown can be one of them", {
+  ignore: needs("read", "write"),
+}, async () => {
   await withDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/one.txt`, "alpha\n");
     await Deno.writeTextFile(`${dir}/two.txt`, "beta");
@@ -50,7 +55,9 @@ Deno.test("several --corpus texts join like a folder; brown can be one of them",
   });
 });
 
-Deno.test("readCorpus gives the ids of loadCorpus + buildVocab + encode, in the smallest type", async () => {
+Deno.test("readCorpus gives the ids of loadCorpus + buildVocab + encode, in the smallest type", {
+  ignore: needs("read", "write"),
+}, async () => {
   await withDir(async (dir) => {
     // 3 of 4 bytes per character in UTF-8, an astral emoji, CRLF line ends
     const hindi = "नमस्ते दुनिया।\r\nयह एक छोटा पाठ है। 🙂\r\n".repeat(40);
@@ -77,7 +84,9 @@ Deno.test("readCorpus gives the ids of loadCorpus + buildVocab + encode, in the 
   });
 });
 
-Deno.test("a separate validation text shares the vocabulary and reports progress", async () => {
+Deno.test("a separate validation text shares the vocabulary and reports progress", {
+  ignore: needs("read", "write"),
+}, async () => {
   await withDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/train.txt`, "abcabc\n".repeat(100));
     await Deno.writeTextFile(`${dir}/val.txt`, "cab\nxyz\n"); // x, y, z only in validation
@@ -99,7 +108,9 @@ Deno.test("a separate validation text shares the vocabulary and reports progress
   });
 });
 
-Deno.test("bad folders and files are refused with one line naming the file", async () => {
+Deno.test("bad folders and files are refused with one line naming the file", {
+  ignore: needs("read", "write"),
+}, async () => {
   await withDir(async (dir) => {
     await Deno.mkdir(`${dir}/empty-folder`);
     await Deno.writeTextFile(`${dir}/empty-folder/notes.md`, "no text here");
@@ -125,7 +136,9 @@ Deno.test("bad folders and files are refused with one line naming the file", asy
   });
 });
 
-Deno.test("readTextChunks never yields more than about a piece at a time", async () => {
+Deno.test("readTextChunks never yields more than about a piece at a time", {
+  ignore: needs("read", "write"),
+}, async () => {
   await withDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/long.txt`, "line of text\r\n".repeat(5000)); // 70,000 bytes
     let longest = 0, total = "";

@@ -24,6 +24,7 @@ import {
 } from "../../lib/text/vocab.ts";
 import { makeConfig } from "../../lib/train/config.ts";
 import { createOptimizer } from "../../lib/train/optim.ts";
+import { needs } from "../permissions.ts";
 
 const NAMES = sanskritNames();
 const TEXT = namesToText(NAMES);
@@ -122,7 +123,9 @@ Deno.test("scores per code point agree across token modes for the same text", ()
   }
 });
 
-Deno.test("checkpoints keep the token mode; files without one load as code points", () => {
+Deno.test("checkpoints keep the token mode; files without one load as code points", {
+  ignore: needs("read"),
+}, () => {
   const vocab = buildVocab(TEXT, { tokens: "graphemes" });
   const model = modelFor(vocab);
   const config = makeConfig({ hiddenSize: 8, batchSize: 1 }); // tokens left at the default

@@ -16,6 +16,7 @@ import {
 } from "../../lib/train/divergence.ts";
 import { buildVocab, encode, type Vocab } from "../../lib/text/vocab.ts";
 import { loadCorpus } from "../../lib/text/corpus.ts";
+import { needs } from "../permissions.ts";
 
 const TEXT = "the cat sat on the mat. a dog ran to the old tree. ".repeat(40); // ours
 const vocab = buildVocab(TEXT);
@@ -269,7 +270,9 @@ Deno.test("a resumed trainer keeps the learning-rate factor and best smoothed lo
   assertEquals(resumed.guard.divergenceState.rollbacks, 2);
 });
 
-Deno.test("the seed's replay (SGD, H 512, T 50, sliding window, no clipping) is caught", async () => {
+Deno.test("the seed's replay (SGD, H 512, T 50, sliding window, no clipping) is caught", {
+  ignore: needs("read"),
+}, async () => {
   const { text } = await loadCorpus("brown");
   const v = buildVocab(text);
   const lnV = Math.log(v.chars.length);

@@ -10,6 +10,7 @@ import { mixSeed, Rng } from "../../lib/core/rng.ts";
 import { sample } from "../../lib/generate/sample.ts";
 import { type StepEvent, Trainer, type TrainEvent } from "../../lib/train/trainer.ts";
 import { buildVocab, encode } from "../../lib/text/vocab.ts";
+import { needs } from "../permissions.ts";
 
 const TEXT = "the cat sat on the mat. ".repeat(60); // 1440 characters, V = 11, written for this test
 const vocab = buildVocab(TEXT);
@@ -212,7 +213,9 @@ const RESUME_CASES: [string, Partial<TrainConfig>][] = [
   ["gru, weight averaging", { model: "gru", hiddenSize: 12, ema: 0.9 }],
 ];
 for (const [name, modelOverrides] of RESUME_CASES) {
-  Deno.test(`resuming from a checkpoint gives bit-identical final params (${name})`, async () => {
+  Deno.test(`resuming from a checkpoint gives bit-identical final params (${name})`, {
+    ignore: needs("read", "write"),
+  }, async () => {
     const overrides = {
       steps: 40,
       evalEvery: 6,

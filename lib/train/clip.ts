@@ -39,42 +39,65 @@ export function globalNorm(grads: Params, backend: Backend): number {
   return Math.sqrt(sum);
 }
 
+/** How {@linkcode clipGradients} clips: the `TrainConfig` fields of the same names. */
+export interface ClipOptions {
+  /** `"norm"`, `"value"` or `"none"`. */
+  clipMode: ClipMode;
+  /** The limit (> 0): the maximum global norm, or the maximum absolute entry. */
+  clip: number;
+  /** The backend the gradients live on (`model.backend`). */
+  backend: Backend;
+}
+
+/** {@linkcode ClipOptions} in the names they had before they took the config's; still accepted. */
+export interface ShortClipOptions {
+  /** The mode. @deprecated Use `clipMode`. */
+  mode: ClipMode;
+  /** The limit. @deprecated Use `clip`. */
+  limit: number;
+  /** The backend the gradients live on. */
+  backend: Backend;
+}
+
 /**
  * Clips gradients in place, with the backend's kernels.
  *
- * - `"norm"`: if the global norm exceeds `limit`, scale every gradient by `limit / norm`.
- * - `"value"`: clamp every entry to `[-limit, limit]` (the seed's `np.clip(d, -5, 5)`).
+ * - `"norm"`: if the global norm exceeds `clip`, scale every gradient by `clip / norm`.
+ * - `"value"`: clamp every entry to `[-clip, clip]` (the seed's `np.clip(d, -5, 5)`).
  * - `"none"`: leave them alone (the norm is still reported).
  *
  * @param grads Gradients, modified in place.
- * @param options Mode, limit (> 0) and the backend the gradients live on.
+ * @param options `clipMode`, `clip` (> 0) and the backend the gradients live on.
  * @returns The norm before clipping and whether anything changed.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { createBackend } from "../backend/create.ts";
  * const g = { a: { shape: [2], data: Float64Array.from([3, 4]) } };
- * const report = clipGradients(g, { mode: "norm", limit: 1, backend: createBackend({ kind: "f64" }) });
+ * const backend = createBackend({ kind: "f64" });
+ * const report = clipGradients(g, { clipMode: "norm", clip: 1, backend });
  * assert.equal(report.clipped, true);
  * assert.ok(Math.abs(g.a.data[0]! - 0.6) < 1e-12);
  * ```
  */
 export function clipGradients(
   grads: Params,
-  options: { mode: ClipMode; limit: number; backend: Backend },
+  options: ClipOptions | ShortClipOptions,
 ): ClipReport {
-  const { mode, limit, backend } = options;
+  const short = "mode" in options, backend = options.backend;
+  const clipMode = short ? options.mode : options.clipMode;
+  const clip = short ? options.limit : options.clip;
   const gradNorm = globalNorm(grads, backend);
-  if (mode === "none") return { gradNorm, clipped: false };
-  if (!(limit > 0)) throw new RangeError(`Invalid clip limit ${limit}: expected a positive number`);
+  if (clipMode === "none") return { gradNorm, clipped: false };
+  if (!(clip > 0)) throw new RangeError(`Invalid clip limit ${clip}: expected a positive number`);
   let clipped = false;
-  if (mode === "norm") {
-    if (gradNorm > limit) {
-      for (const g of Object.values(grads)) backend.scale(g.data, limit / gradNorm);
+  if (clipMode === "norm") {
+    if (gradNorm > clip) {
+      for (const g of Object.values(grads)) backend.scale(g.data, clip / gradNorm);
       clipped = true;
     }
   } else {
-    for (const g of Object.values(grads)) if (backend.clamp(g.data, limit)) clipped = true;
+    for (const g of Object.values(grads)) if (backend.clamp(g.data, clip)) clipped = true;
   }
   return { gradNorm, clipped };
 }

@@ -160,8 +160,8 @@ export class TrainingDivergedError extends Error {
  * ```
  */
 export class DivergenceGuard {
-  /** What to do on a divergence. */
-  readonly action: DivergenceAction;
+  /** What to do on a divergence (the config's `onDivergence`). */
+  readonly onDivergence: DivergenceAction;
   /** ln V, the loss of a uniform guess. */
   readonly lnV: number;
   /** Lowest smoothed loss so far. */
@@ -181,14 +181,14 @@ export class DivergenceGuard {
    * Starts watching; the run's current state is the first good one.
    *
    * @param run The trainer.
-   * @param options `action`; `resume`: the bookkeeping of a checkpoint.
+   * @param options `onDivergence`: what to do on one; `resume`: the bookkeeping of a checkpoint.
    */
   constructor(
     run: TrainingRun,
-    options: { action: DivergenceAction; resume?: Partial<DivergenceState> },
+    options: { onDivergence: DivergenceAction; resume?: Partial<DivergenceState> },
   ) {
     this.#run = run;
-    this.action = options.action;
+    this.onDivergence = options.onDivergence;
     this.lnV = Math.log(run.model.config.vocabSize);
     const r = options.resume ?? {};
     this.bestSmoothLoss = Math.min(r.bestSmoothLoss ?? run.smoothLoss, run.smoothLoss);
@@ -283,7 +283,7 @@ export class DivergenceGuard {
 
   /**
    * Acts on a divergence: restores the last good state and lowers the learning rate, or,
-   * with `action: "stop"` or too many rollbacks in a row, reports a stop.
+   * with `onDivergence: "stop"` or too many rollbacks in a row, reports a stop.
    *
    * @param step The step that diverged.
    * @param loss Its loss.
@@ -294,8 +294,8 @@ export class DivergenceGuard {
   diverged(step: number, loss: number, reason: string): DivergenceEvent {
     const threshold = this.threshold;
     const { maxRollbacks, lrFactor } = DIVERGENCE_RULE;
-    if (this.action === "stop" || this.rollbacks >= maxRollbacks) {
-      const more = this.action === "stop" ? "" : `; still diverging after ${maxRollbacks} ` +
+    if (this.onDivergence === "stop" || this.rollbacks >= maxRollbacks) {
+      const more = this.onDivergence === "stop" ? "" : `; still diverging after ${maxRollbacks} ` +
         `rollbacks in a row (learning rate x${this.lrScale})`;
       const { lrScale, rollbacks } = this;
       return {

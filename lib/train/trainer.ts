@@ -193,10 +193,8 @@ export class Trainer {
         for (const [name, p] of Object.entries(model.params)) p.data.set(trained[name]!.data);
       }
     }
-    this.guard = new DivergenceGuard(this, {
-      action: config.onDivergence,
-      resume: resume?.divergence,
-    });
+    const { onDivergence } = config;
+    this.guard = new DivergenceGuard(this, { onDivergence, resume: resume?.divergence });
   }
 
   /**
@@ -224,9 +222,10 @@ export class Trainer {
     for (const g of Object.values(model.grads)) g.data.fill(0);
     const loss = model.forward(batch.inputs, batch.targets, this.state, { train: true });
     model.backward();
+    const { clipMode, clip } = config;
     const { gradNorm, clipped } = clipGradients(model.grads, {
-      mode: config.clipMode,
-      limit: config.clip,
+      clipMode,
+      clip,
       backend: model.backend,
     });
     const lr = this.learningRate();
@@ -247,19 +246,7 @@ export class Trainer {
    * @returns The rate.
    */
   learningRate(): number {
-    const { config } = this;
-    const scheduled = learningRateAt(
-      {
-        lr: config.learningRate,
-        kind: config.lrSchedule,
-        decay: config.lrDecay,
-        decayEvery: config.lrDecayEvery,
-        warmupSteps: config.warmupSteps,
-      },
-      this.step,
-      this.progress(),
-    );
-    return scheduled * this.guard.lrScale;
+    return learningRateAt(this.config, this.step, this.progress()) * this.guard.lrScale;
   }
 
   /**

@@ -25,16 +25,8 @@
  *
  * @module
  */
-import type { State } from "../model/char_model.ts";
 import type { Batch } from "../text/data.ts";
-import {
-  copyRecord,
-  restoreSnapshot,
-  type RunSnapshot,
-  setRecord,
-  takeSnapshot,
-  type TrainingRun,
-} from "./snapshot.ts";
+import type { RunSnapshot } from "./snapshot.ts";
 
 /** What a run does when it diverges: roll back to the last good state, or stop. */
 export const DIVERGENCE_ACTIONS = ["rollback", "stop"] as const;
@@ -75,6 +67,22 @@ export interface DivergenceState {
   rollbacks: number;
   /** Step at which the last divergence was caught (0: none). */
   lastDivergence: number;
+}
+
+/**
+ * What the guard may do to a run, and no more (`guarded_run.ts` makes one of a trainer).
+ */
+export interface GuardedRun {
+  /** Steps completed. */
+  readonly step: number;
+  /** A copy of everything a rollback restores. */
+  save(): RunSnapshot;
+  /** Puts the run back into a copy's state. */
+  restore(snapshot: RunSnapshot): void;
+  /** The loss the current weights score on the next training chunk, changing nothing. */
+  probe(): number;
+  /** The loss on a chunk from a zero state: of the current weights, or of a copy's. */
+  score(batch: Batch, snapshot?: RunSnapshot): number;
 }
 
 /** A divergence caught by the trainer, and what it did about it. */
@@ -174,28 +182,35 @@ export class DivergenceGuard {
   lastDivergence: number;
   /** Suspect steps in a row. */
   streak = 0;
-  readonly #run: TrainingRun;
-  #good: RunSnapshot;
+  readonly #run: GuardedRun;
+  /** The last good state, and the best smoothed loss when it was kept. */
+  #good: { snapshot: RunSnapshot; bestSmoothLoss: number };
 
   /**
    * Starts watching; the run's current state is the first good one.
    *
-   * @param run The trainer.
-   * @param options `onDivergence`: what to do on one; `resume`: the bookkeeping of a checkpoint.
+   * @param run What the guard may do to the run (`guardedRun(trainer)`).
+   * @param options `onDivergence`: what to do on one; the model's `vocabSize`; the run's
+   * `smoothLoss`; `resume`: the bookkeeping of a checkpoint.
    */
   constructor(
-    run: TrainingRun,
-    options: { onDivergence: DivergenceAction; resume?: Partial<DivergenceState> },
+    run: GuardedRun,
+    options: {
+      onDivergence: DivergenceAction;
+      vocabSize: number;
+      smoothLoss: number;
+      resume?: Partial<DivergenceState>;
+    },
   ) {
+    const { onDivergence, vocabSize, smoothLoss, resume = {} } = options;
     this.#run = run;
-    this.onDivergence = options.onDivergence;
-    this.lnV = Math.log(run.model.config.vocabSize);
-    const r = options.resume ?? {};
-    this.bestSmoothLoss = Math.min(r.bestSmoothLoss ?? run.smoothLoss, run.smoothLoss);
-    this.lrScale = r.lrScale ?? 1;
-    this.rollbacks = r.rollbacks ?? 0;
-    this.lastDivergence = r.lastDivergence ?? 0;
-    this.#good = takeSnapshot(run, this.bestSmoothLoss);
+    this.onDivergence = onDivergence;
+    this.lnV = Math.log(vocabSize);
+    this.bestSmoothLoss = Math.min(resume.bestSmoothLoss ?? smoothLoss, smoothLoss);
+    this.lrScale = resume.lrScale ?? 1;
+    this.rollbacks = resume.rollbacks ?? 0;
+    this.lastDivergence = resume.lastDivergence ?? 0;
+    this.#good = { snapshot: run.save(), bestSmoothLoss: this.bestSmoothLoss };
   }
 
   /** The loss above which a step is suspect: `max(ln V, 2 * best smoothed loss)`. */
@@ -205,7 +220,7 @@ export class DivergenceGuard {
 
   /** The step of the last good state. */
   get goodStep(): number {
-    return this.#good.step;
+    return this.#good.snapshot.step;
   }
 
   /** The bookkeeping for a checkpoint. */
@@ -234,12 +249,13 @@ export class DivergenceGuard {
     this.streak = loss > limit ? this.streak + 1 : 0;
     if (this.streak < DIVERGENCE_RULE.patience) return undefined;
     this.streak = 0;
-    const { current, good } = this.#compare(batch);
+    // the current weights and the last good ones on that chunk, from a zero state
+    const current = this.#run.score(batch), good = this.#run.score(batch, this.#good.snapshot);
     if (!(current > DIVERGENCE_RULE.confirmFactor * good)) return undefined; // the text is hard
     return `loss ${loss.toFixed(2)} nats/char, above ${limit.toFixed(2)} ` +
       `(ln V and twice the best smoothed loss) for ${DIVERGENCE_RULE.patience} steps in a row, ` +
       `and ${current.toFixed(2)} on that chunk against ${good.toFixed(2)} with the weights of ` +
-      `step ${this.#good.step}`;
+      `step ${this.goodStep}`;
   }
 
   /**
@@ -249,17 +265,7 @@ export class DivergenceGuard {
    * @returns Nats per character.
    */
   probe(): number {
-    const run = this.#run;
-    const position = run.stream.position;
-    const batch = run.stream.next();
-    run.stream.position = position;
-    const state: State = {};
-    for (const [name, t] of Object.entries(run.state)) {
-      const data = t.data.slice();
-      if (batch.wrapped) data.fill(0);
-      state[name] = { shape: t.shape, data };
-    }
-    return run.model.forward(batch.inputs, batch.targets, state);
+    return this.#run.probe();
   }
 
   /**
@@ -275,10 +281,10 @@ export class DivergenceGuard {
 
   /** Every `snapshotEvery` steps: keeps the current state as the last good one when sound. */
   afterStep(): void {
-    const run = this.#run;
-    if (run.step % DIVERGENCE_RULE.snapshotEvery !== 0 || !this.isSound()) return;
-    this.#good = takeSnapshot(run, this.bestSmoothLoss);
-    if (run.step > this.lastDivergence) this.rollbacks = 0;
+    const { step } = this.#run;
+    if (step % DIVERGENCE_RULE.snapshotEvery !== 0 || !this.isSound()) return;
+    this.#good = { snapshot: this.#run.save(), bestSmoothLoss: this.bestSmoothLoss };
+    if (step > this.lastDivergence) this.rollbacks = 0;
   }
 
   /**
@@ -309,7 +315,8 @@ export class DivergenceGuard {
         rollbacks,
       };
     }
-    this.bestSmoothLoss = restoreSnapshot(this.#run, this.#good);
+    this.#run.restore(this.#good.snapshot);
+    this.bestSmoothLoss = this.#good.bestSmoothLoss;
     this.lrScale *= lrFactor;
     this.rollbacks++;
     this.lastDivergence = Math.max(this.lastDivergence, step);
@@ -321,21 +328,9 @@ export class DivergenceGuard {
       threshold,
       reason,
       action: "rollback",
-      toStep: this.#good.step,
+      toStep: this.goodStep,
       lrScale: this.lrScale,
       rollbacks: this.rollbacks,
     };
-  }
-
-  /** The losses of the current and the last good weights on a chunk, from a zero state. */
-  #compare(batch: Batch): { current: number; good: number } {
-    const { model, stream } = this.#run;
-    const B = stream.batchSize;
-    const current = model.forward(batch.inputs, batch.targets, model.initialState(B));
-    const saved = copyRecord(model.params);
-    setRecord(model.params, this.#good.params);
-    const good = model.forward(batch.inputs, batch.targets, model.initialState(B));
-    setRecord(model.params, saved);
-    return { current, good };
   }
 }

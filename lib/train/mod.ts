@@ -9,6 +9,7 @@ export * from "./ranges.ts";
 export * from "./presets.ts";
 export * from "./trainer.ts";
 export * from "./divergence.ts";
+export * from "./guarded_run.ts";
 export * from "./snapshot.ts";
 export * from "./optim.ts";
 export * from "./schedule.ts";

@@ -39,8 +39,6 @@ export interface RunSnapshot {
   readonly position: number;
   /** Smoothed training loss. */
   readonly smoothLoss: number;
-  /** The divergence guard's best smoothed loss. */
-  readonly bestSmoothLoss: number;
   /** Parameter values by name. */
   readonly params: Readonly<Record<string, FloatArray>>;
   /** Optimizer moments by name. */
@@ -59,7 +57,6 @@ export interface RunSnapshot {
  * Copies a run's state.
  *
  * @param run The trainer.
- * @param bestSmoothLoss The divergence guard's best smoothed loss, kept with it.
  * @returns The copy (it shares no memory with the run).
  * @example
  * ```ts
@@ -79,19 +76,18 @@ export interface RunSnapshot {
  * const trainer = new Trainer(model, {
  *   vocab, data: splitData(encode(vocab, text), 0.1), config, optimizer,
  * });
- * const before = takeSnapshot(trainer, trainer.smoothLoss);
+ * const before = takeSnapshot(trainer);
  * const loss = trainer.trainStep().loss;
  * restoreSnapshot(trainer, before);
  * assert.equal(trainer.step, 0);
  * assert.equal(trainer.trainStep().loss, loss); // the same step again
  * ```
  */
-export function takeSnapshot(run: TrainingRun, bestSmoothLoss: number): RunSnapshot {
+export function takeSnapshot(run: TrainingRun): RunSnapshot {
   return {
     step: run.step,
     position: run.stream.position,
     smoothLoss: run.smoothLoss,
-    bestSmoothLoss,
     params: copyRecord(run.model.params),
     moments: copyRecord(run.optimizer.state),
     optimizerSteps: run.optimizer.steps,
@@ -108,9 +104,8 @@ export function takeSnapshot(run: TrainingRun, bestSmoothLoss: number): RunSnaps
  *
  * @param run The trainer the snapshot was taken of.
  * @param snapshot The copy.
- * @returns The snapshot's best smoothed loss, for the divergence guard.
  */
-export function restoreSnapshot(run: TrainingRun, snapshot: RunSnapshot): number {
+export function restoreSnapshot(run: TrainingRun, snapshot: RunSnapshot): void {
   setRecord(run.model.params, snapshot.params);
   setRecord(run.optimizer.state, snapshot.moments);
   run.optimizer.steps = snapshot.optimizerSteps;
@@ -123,7 +118,6 @@ export function restoreSnapshot(run: TrainingRun, snapshot: RunSnapshot): number
     setRecord(run.average.values, snapshot.average.values);
     run.average.updates = snapshot.average.updates;
   }
-  return snapshot.bestSmoothLoss;
 }
 
 /**

@@ -17,6 +17,7 @@
  */
 import { type AveragedWeights, WeightAverage } from "./average.ts";
 import { clipGradients } from "./clip.ts";
+import { guardedRun } from "./guarded_run.ts";
 import type { TrainConfig } from "./config.ts";
 import { type Batch, BatchStream, type Split } from "../text/data.ts";
 import type { CharModel, State } from "../model/char_model.ts";
@@ -194,7 +195,12 @@ export class Trainer {
       }
     }
     const { onDivergence } = config;
-    this.guard = new DivergenceGuard(this, { onDivergence, resume: resume?.divergence });
+    this.guard = new DivergenceGuard(guardedRun(this), {
+      onDivergence,
+      vocabSize: model.config.vocabSize,
+      smoothLoss: this.smoothLoss,
+      resume: resume?.divergence,
+    });
   }
 
   /**

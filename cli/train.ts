@@ -15,7 +15,7 @@ import { acquireRunLock, type RunLock } from "../lib/io/run_lock.ts";
 import { corpusTitle } from "../lib/text/encoded_corpus.ts";
 import { countParams } from "../lib/core/tensor.ts";
 import { TrainingDivergedError } from "../lib/train/divergence.ts";
-import type { TrainEvent } from "../lib/train/trainer.ts";
+import type { TrainEvent } from "../lib/train/events.ts";
 import type { TrainConfig } from "../lib/train/config.ts";
 import { UsageError } from "./args.ts";
 import { openBackend } from "./engine.ts";

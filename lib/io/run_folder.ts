@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Backend } from "../backend/types.ts";
 import { readCorpusRef } from "../text/corpus_ref.ts";
 import type { TokenIds } from "../text/data.ts";
-import type { TrainEvent } from "../train/trainer.ts";
+import type { TrainEvent } from "../train/events.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { type Checkpoint, loadCheckpoint } from "./checkpoint.ts";
 

@@ -9,7 +9,7 @@
  * @module
  */
 import { flushOutput } from "./notebook/flush.ts";
-import type { EvalEvent, SampleEvent, StepEvent, TrainEvent } from "../train/trainer.ts";
+import type { EvalEvent, SampleEvent, StepEvent, TrainEvent } from "../train/events.ts";
 import type { DivergenceEvent } from "../train/divergence.ts";
 import { thinIndices, type TrainingCurves } from "./curves.ts";
 import { lineFigure, type LineSeries, type PlotlyFigure } from "./plot.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { EvalEvent, SampleEvent, StepEvent } from "../train/trainer.ts";
+import type { EvalEvent, SampleEvent, StepEvent } from "../train/events.ts";
 import { DIVERGENCE_RULE, type DivergenceEvent } from "../train/divergence.ts";
 
 /**

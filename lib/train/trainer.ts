@@ -1,7 +1,7 @@
 /**
- * The training loop shared by the CLI and the notebooks. It never prints:
- * it reports through events (step, sample, eval, divergence) that the caller renders,
- * and it awaits the caller's handler, so a notebook can redraw a plot in place.
+ * The trainer shared by the CLI and the notebooks: a model, its text, its optimizer and the one
+ * step path (forward, backward, clip, update). `Trainer.run` loops over steps
+ * (`train_loop.ts`); it never prints: it reports events (`events.ts`) that the caller renders.
  * A divergence guard watches every step (see `divergence.ts`): a loss explosion is rolled
  * back to the last good state with a lower learning rate, or stops the run.
  *
@@ -17,6 +17,7 @@
  */
 import { type AveragedWeights, WeightAverage } from "./average.ts";
 import { clipGradients } from "./clip.ts";
+import { evaluateLoss } from "./evaluate.ts";
 import { guardedRun } from "./guarded_run.ts";
 import type { TrainConfig } from "./config.ts";
 import { type Batch, BatchStream, type Split } from "../text/data.ts";
@@ -25,66 +26,20 @@ import type { Optimizer } from "./optim.ts";
 import { learningRateAt } from "./schedule.ts";
 import { mixSeed, Rng } from "../core/rng.ts";
 import { sample } from "../generate/sample.ts";
+import { type RunOptions, trainLoop } from "./train_loop.ts";
 import type { Vocab } from "../text/vocab.ts";
-import {
-  type DivergenceEvent,
-  DivergenceGuard,
-  type DivergenceState,
-  TrainingDivergedError,
-} from "./divergence.ts";
+import { DivergenceGuard, type DivergenceState } from "./divergence.ts";
+import { isFiniteStep, type RunResult, type StepReport } from "./events.ts";
 
-/** What one optimizer step did. */
-export interface StepEvent {
-  /** Discriminant. */
-  type: "step";
-  /** Number of completed steps (1 after the first update). */
-  step: number;
-  /** Mean loss per character of this step, in nats. */
-  loss: number;
-  /** Exponential moving average of `loss` (weight 0.99 on the past). */
-  smoothLoss: number;
-  /** Global gradient norm before clipping. */
-  gradNorm: number;
-  /** Whether clipping changed the gradients. */
-  clipped: boolean;
-  /** Learning rate used (the schedule's, times the factor of any rollbacks). */
-  lr: number;
-  /** Whether the loss is above the divergence guard's limit (see `divergence.ts`). */
-  suspect?: boolean;
-  /** Training throughput so far in this run, characters per second. */
-  charsPerSec: number;
-  /** Milliseconds spent in this run so far. */
-  elapsedMs: number;
-  /** Estimated milliseconds until the run ends (its steps or its time budget). */
-  etaMs: number;
-  /** Fraction of the run done, in `[0, 1]`: of its steps, or of its time budget if further. */
-  progress: number;
-}
-
-/** A text sample drawn during training. */
-export interface SampleEvent {
-  /** Discriminant. */
-  type: "sample";
-  /** Steps completed. */
-  step: number;
-  /** The generated text. */
-  text: string;
-}
-
-/** A validation pass. */
-export interface EvalEvent {
-  /** Discriminant. */
-  type: "eval";
-  /** Steps completed. */
-  step: number;
-  /** Mean validation loss per character, in nats. */
-  valLoss: number;
-  /** The same in bits per character. */
-  valBpc: number;
-}
-
-/** Any event of {@linkcode Trainer.run}. */
-export type TrainEvent = StepEvent | SampleEvent | EvalEvent | DivergenceEvent;
+// the events were declared here first: they can still be imported from here
+export type {
+  EvalEvent,
+  RunResult,
+  SampleEvent,
+  StepEvent,
+  StepReport,
+  TrainEvent,
+} from "./events.ts";
 
 /** Where a resumed trainer continues from (as stored in a checkpoint). */
 export interface TrainerResume {
@@ -141,7 +96,6 @@ export class Trainer {
    */
   elapsedMs = 0;
   #data: Split;
-  #batch: Batch | undefined;
   #now: () => number;
 
   /**
@@ -209,9 +163,9 @@ export class Trainer {
    * @returns The step's figures (without timing: see {@linkcode Trainer.run}).
    * @throws {Error} when the loss or gradient norm is not finite (the update is not applied).
    */
-  trainStep(): Omit<StepEvent, "charsPerSec" | "elapsedMs" | "etaMs" | "progress"> {
-    const report = this.#advance();
-    if (!Number.isFinite(report.loss) || !Number.isFinite(report.gradNorm)) {
+  trainStep(): StepReport {
+    const { report } = this.#step();
+    if (!isFiniteStep(report)) {
       throw new Error(
         `Training diverged at step ${this.step + 1}: loss is ${report.loss}, gradient norm ` +
           `${report.gradNorm}; lower --learning-rate or use --clip-mode norm`,
@@ -220,14 +174,17 @@ export class Trainer {
     return report;
   }
 
-  /** A step; when the loss or gradient norm is not finite, no update and no step counted. */
-  #advance(): Omit<StepEvent, "charsPerSec" | "elapsedMs" | "etaMs" | "progress"> {
+  /** The one step path; when the loss or gradient norm is not finite, no update, no step counted. */
+  #step(): { report: StepReport; batch: Batch } {
     const { model, config } = this;
-    const batch = this.#batch = this.stream.next();
+    // the next chunk of each stream; a stream that wrapped around starts from a zero state
+    const batch = this.stream.next();
     if (batch.wrapped) { for (const s of Object.values(this.state)) s.data.fill(0); }
+    // forward and backward through the chunk
     for (const g of Object.values(model.grads)) g.data.fill(0);
     const loss = model.forward(batch.inputs, batch.targets, this.state, { train: true });
     model.backward();
+    // clip the gradients; the rate of this step
     const { clipMode, clip } = config;
     const { gradNorm, clipped } = clipGradients(model.grads, {
       clipMode,
@@ -235,15 +192,17 @@ export class Trainer {
       backend: model.backend,
     });
     const lr = this.learningRate();
-    const report = { type: "step", step: this.step + 1, loss, gradNorm, clipped, lr } as const;
-    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-      return { ...report, smoothLoss: this.smoothLoss, suspect: true };
+    const step = { type: "step", step: this.step + 1, loss, gradNorm, clipped, lr } as const;
+    if (!isFiniteStep(step)) {
+      return { report: { ...step, smoothLoss: this.smoothLoss, suspect: true }, batch };
     }
+    // update the weights (and their average) and count the step
     this.optimizer.update(model.params, model.grads, lr, config.weightDecay);
     this.average?.update(model.params);
     this.step++;
     this.smoothLoss = 0.99 * this.smoothLoss + 0.01 * loss;
-    return { ...report, smoothLoss: this.smoothLoss, suspect: loss > this.guard.threshold };
+    const suspect = loss > this.guard.threshold;
+    return { report: { ...step, smoothLoss: this.smoothLoss, suspect }, batch };
   }
 
   /**
@@ -262,14 +221,9 @@ export class Trainer {
    * @returns A number in `[0, 1]`.
    */
   progress(): number {
-    const budgetMs = this.#budgetMs;
+    const budgetMs = this.config.maxMinutes * 60_000;
     const byTime = budgetMs > 0 ? this.elapsedMs / budgetMs : 0;
     return Math.min(1, Math.max(this.step / this.config.steps, byTime));
-  }
-
-  /** The time budget in milliseconds; 0 for none. */
-  get #budgetMs(): number {
-    return this.config.maxMinutes * 60_000;
   }
 
   /**
@@ -299,21 +253,7 @@ export class Trainer {
    * @returns Nats per character, or `NaN` when there is no validation data.
    */
   evaluate(): number {
-    const ids = this.#data.val;
-    const { seqLength: T } = this.config;
-    if (ids.length < T + 1) return NaN;
-    const B = Math.max(1, Math.min(this.config.batchSize, Math.floor((ids.length - 1) / T)));
-    const stream = new BatchStream(ids, { seqLength: T, batchSize: B });
-    const state = this.model.initialState(B);
-    const chunks = Math.floor(stream.segmentLength / T);
-    let total = 0;
-    this.withAverage(() => {
-      for (let k = 0; k < chunks; k++) {
-        const batch = stream.next();
-        total += this.model.forward(batch.inputs, batch.targets, state);
-      }
-    });
-    return total / chunks;
+    return this.withAverage(() => evaluateLoss(this.model, this.#data.val, this.config));
   }
 
   /**
@@ -350,89 +290,19 @@ export class Trainer {
    * good state at a lower learning rate (steps are counted again from there); with `"stop"`, or
    * after too many rollbacks in a row, it throws.
    *
+   * The time budget covers everything in here (steps, validation, samples, the handlers); the
+   * run stops early enough for its last validation pass to fit in it. The loop is
+   * `train_loop.ts`.
+   *
    * @param options `onEvent` handler; `afterStep`, awaited once all of a step's events are
    * handled (e.g. to save a checkpoint); an optional `signal` that stops after the current step.
-   * The time budget covers everything in here (steps, validation, samples, the handlers); the
-   * run stops early enough for its last validation pass to fit in it.
    *
    * @returns Steps completed, throughput, whether the time budget ended the run (`outOfTime`),
    *   and whether it stopped before its end (`stopped`: the signal).
    * @throws {TrainingDivergedError} when the run diverged and does not roll back.
    */
-  async run(options: {
-    onEvent?: (event: TrainEvent) => void | Promise<void>;
-    afterStep?: (step: number) => void | Promise<void>;
-    signal?: AbortSignal;
-  } = {}): Promise<{ steps: number; charsPerSec: number; stopped: boolean; outOfTime: boolean }> {
-    const { onEvent = () => {}, afterStep, signal } = options;
-    const { config } = this, now = this.#now;
-    const charsPerStep = config.seqLength * config.batchSize;
-    const budgetMs = this.#budgetMs;
-    const start = now(), before = this.elapsedMs;
-    let trainMs = 0, trainSteps = 0, lastYield = performance.now(), evalMs = 0;
-    const clock = () => this.elapsedMs = before + now() - start;
-    // out of time when the last validation pass would not fit in what is left
-    const outOfTime = () => budgetMs > 0 && clock() + evalMs >= budgetMs;
-    // decided after each step, so the step that ends the run is the one evaluated; timeUp
-    // records whether the budget (not the step limit) ended it
-    let timeUp = false;
-    const ends = () => {
-      timeUp = this.step < config.steps && outOfTime();
-      return timeUp || this.step >= config.steps;
-    };
-    let done = ends();
-    while (!done && !signal?.aborted) {
-      const t0 = now();
-      const report = this.#advance();
-      const reason = this.guard.judge(report, this.#batch!);
-      const t1 = now();
-      trainMs += t1 - t0;
-      trainSteps++;
-      const msPerStep = trainMs / trainSteps;
-      if (Number.isFinite(report.loss) && Number.isFinite(report.gradNorm)) {
-        const left = (config.steps - this.step) * msPerStep;
-        await onEvent({
-          ...report,
-          charsPerSec: (trainSteps * charsPerStep) / (trainMs / 1000),
-          elapsedMs: t1 - start,
-          etaMs: budgetMs > 0 ? Math.min(left, Math.max(0, budgetMs - clock())) : left,
-          progress: this.progress(),
-        });
-      }
-      if (reason !== undefined) {
-        const event = this.guard.diverged(report.step, report.loss, reason);
-        if (event.action === "rollback") event.lr = this.learningRate();
-        await onEvent(event);
-        if (event.action === "stop") throw new TrainingDivergedError(event);
-        continue;
-      }
-      done = ends();
-      if (config.evalEvery > 0 && (this.step % config.evalEvery === 0 || done)) {
-        const e0 = now();
-        const valLoss = this.evaluate();
-        evalMs = now() - e0;
-        if (!Number.isNaN(valLoss)) {
-          await onEvent({ type: "eval", step: this.step, valLoss, valBpc: valLoss / Math.LN2 });
-        }
-      }
-      if (config.sampleEvery > 0 && (this.step % config.sampleEvery === 0 || done)) {
-        await onEvent({ type: "sample", step: this.step, text: this.sampleText() });
-      }
-      this.guard.afterStep();
-      await afterStep?.(this.step);
-      if (performance.now() - lastYield > 50) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        lastYield = performance.now();
-      }
-    }
-    if (budgetMs > 0) clock(); // only a budget keeps time: runs without one repeat bit for bit
-    if (timeUp) this.elapsedMs = Math.max(this.elapsedMs, budgetMs);
-    return {
-      steps: this.step,
-      charsPerSec: trainSteps > 0 ? (trainSteps * charsPerStep) / (trainMs / 1000) : 0,
-      stopped: this.step < config.steps && !timeUp,
-      outOfTime: timeUp,
-    };
+  run(options: RunOptions = {}): Promise<RunResult> {
+    return trainLoop({ trainer: this, step: () => this.#step(), now: this.#now }, options);
   }
 
   /**

@@ -7,15 +7,14 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { encodeCheckpoint } from "../lib/io/checkpoint.ts";
-import { writeFileAtomic } from "../lib/io/atomic_write.ts";
 import { HISTORY_FILE, HistoryWriter } from "../lib/io/run_folder.ts";
 import { codePointsOf } from "../lib/text/vocab.ts";
 import { acquireRunLock, type RunLock } from "../lib/io/run_lock.ts";
 import { corpusTitle } from "../lib/text/encoded_corpus.ts";
 import { countParams } from "../lib/core/tensor.ts";
 import { TrainingDivergedError } from "../lib/train/divergence.ts";
-import type { TrainEvent } from "../lib/train/events.ts";
+import type { RunResult, TrainEvent } from "../lib/train/events.ts";
+import type { CharModel } from "../lib/model/char_model.ts";
 import type { TrainConfig } from "../lib/train/config.ts";
 import { UsageError } from "./args.ts";
 import { openBackend } from "./engine.ts";
@@ -33,6 +32,7 @@ import { Output } from "./terminal.ts";
 import { type CorpusChoice, parseCorpusRef } from "../lib/text/corpus_ref.ts";
 import { loadResumable, prepareFresh, prepareResume, type Run } from "./train_prepare.ts";
 import { parseTrainArgs, type TrainArgs, trainHelp } from "./train_flags.ts";
+import { RunSaves } from "./train_saves.ts";
 
 /** Training diverged and the run stopped: exit code 3. */
 class DivergedExit extends Error {
@@ -88,168 +88,30 @@ export async function trainMain(argv: string[]): Promise<number> {
   }
 }
 
-/** Writes a checkpoint atomically, turning a failure into one line that says nothing was lost. */
-async function save(path: string, bytes: Uint8Array): Promise<void> {
-  try {
-    await writeFileAtomic(path, bytes);
-  } catch (error) {
-    const cause = (error as Error).cause ?? error;
-    // "Is a directory (os error 21): rename 'a' -> 'b'": the problem, without the system call
-    const text = (cause instanceof Error ? cause.message : String(cause))
-      .replace(/( \(os error \d+\)).*$/, "$1");
-    const why = /os error 28|no space left/i.test(text)
-      ? "the disk is full"
-      : cause instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : text;
-    throw new Error(
-      `Cannot save checkpoint "${path}": ${why}; the previous checkpoint there is unchanged; ` +
-        `free some space or pass another folder with --out DIR`,
-    );
-  }
-}
-
 /** Trains with progress output, checkpoints and Ctrl-C handling; returns the exit code. */
 async function train(
   run: Run,
   options: { args: TrainArgs; out: Output; lock: RunLock; engineLine: string },
 ): Promise<number> {
   const { args, out, lock, engineLine } = options;
-  const { trainer, outDir } = run;
-  const { config, vocab } = trainer;
-  const latest = join(outDir, "latest.safetensors");
-  const bestPath = join(outDir, "best.safetensors");
-  const saveEvery = args.saveEvery ?? config.sampleEvery;
-  const hasVal = run.data.val.length >= config.seqLength + 1; // as Trainer.evaluate requires
-  let best = run.bestValLoss;
-  let wroteBest = false;
-  // the step latest.safetensors holds, for messages (a run resumed from it starts with it)
-  let savedStep = run.resumedFrom && resolve(run.resumedFrom) === resolve(latest)
-    ? trainer.step
-    : undefined;
+  const { trainer, outDir } = run, { config } = trainer;
   // the events, for plots of the run later (lib/io/run_folder.ts); a resumed run keeps its past
   const history = await HistoryWriter.open(join(outDir, HISTORY_FILE), {
     keepUpTo: run.resumedFrom ? trainer.step : 0,
   });
-  const val = run.data.val; // grapheme symbols: also bits per code point
-  const codePointsPerSymbol = val.length > 0 ? codePointsOf(vocab, val) / val.length : 1;
-
-  // the checkpoint's bytes; with weight averaging its model is the average
-  const snapshot = (): Uint8Array =>
-    trainer.withAverage((average) =>
-      encodeCheckpoint({
-        model: trainer.model,
-        vocab,
-        config,
-        optimizer: trainer.optimizer,
-        step: trainer.step,
-        position: trainer.stream.position,
-        state: trainer.state,
-        smoothLoss: trainer.smoothLoss,
-        rng: trainer.rng.getState(),
-        corpus: run.corpusRef,
-        bestValLoss: best,
-        divergence: trainer.guard.divergenceState,
-        elapsedMs: trainer.elapsedMs,
-        ...(average ? { average } : {}),
-      })
-    );
-  /** Why the current weights are not saved, or `undefined` when they are sound. */
-  const unsound = (): string | undefined => {
-    if (trainer.isSound()) return undefined;
-    const loss = trainer.guard.probe();
-    return `its loss on the next chunk is ${loss.toFixed(2)} nats/char, above the divergence ` +
-      `limit ${trainer.guard.threshold.toFixed(2)}`;
-  };
-  const keptNote = () =>
-    savedStep === undefined
-      ? `no checkpoint of this run was saved`
-      : `${latest} keeps step ${savedStep}`;
-
-  const m = trainer.model;
-  out.log(run.corpusLine);
-  out.log(engineLine);
-  out.log(
-    `Model ${m.config.kind}: hidden size ${m.config.hiddenSize}` +
-      `${config.numLayers > 1 ? `, ${config.numLayers} layers, dropout ${config.dropout}` : ""}` +
-      `${config.weightDrop > 0 ? `, weight drop ${config.weightDrop}` : ""}` +
-      `${config.norm === "layer" ? ", layer norm" : ""}` +
-      `${config.zoneout > 0 ? `, zoneout ${config.zoneout}` : ""}, ` +
-      `${formatCount(countParams(m.params))} parameters; ${config.optimizer}, learning rate ` +
-      `${config.learningRate}` +
-      `${config.weightDecay > 0 ? `, weight decay ${config.weightDecay}` : ""}` +
-      `, clip ${config.clipMode} ${config.clip}` +
-      `${config.ema > 0 ? `, weights averaged (EMA ${config.ema})` : ""}; ` +
-      `${config.batchSize} x ${config.seqLength} characters per step` +
-      (config.stride > 0 && config.stride !== config.seqLength
-        ? `, streams move ${config.stride} per step`
-        : ""),
-  );
-  if (!run.resumedFrom && (await isFile(latest))) {
-    out.log(
-      `Note: replacing the checkpoints in ${outDir}/ (pass --out DIR to keep them, ` +
-        `or --resume ${shellQuote(latest)} to continue that run)`,
-    );
-  }
-  if (config.evalEvery > 0 && !hasVal) {
-    out.log(
-      `No validation: the held-out part has ${run.data.val.length} characters, fewer than ` +
-        `--seq-length + 1; raise --val-fraction or use a longer text`,
-    );
-  }
-  out.log(
-    (run.resumedFrom ? `Resuming "${run.resumedFrom}" at step ${trainer.step}; t` : "T") +
-      `raining ${budgetText(config)}; checkpoints in ${outDir}/`,
-  );
-
-  const firstStep = trainer.step + 1;
-  const onEvent = async (e: TrainEvent) => {
-    history.record(e);
-    if (e.type === "step") {
-      const done = e.step === config.steps || e.progress >= 1;
-      out.progress(
-        formatProgress(e, config.steps, { columns: out.columns }),
-        e.step === firstStep || e.step % args.printEvery === 0 || done,
-      );
-      return;
-    }
-    if (e.type === "eval") {
-      const better = best === null || e.valLoss < best;
-      const why = better ? unsound() : undefined;
-      const improved = better && why === undefined;
-      if (improved) {
-        best = e.valLoss;
-        await save(bestPath, snapshot());
-        await history.flush();
-        wroteBest = true;
-      }
-      const line = formatEval(e, { improved, codePointsPerSymbol });
-      out.log(line + (why ? ` (not saved as best: ${why})` : ""));
-    } else if (e.type === "divergence") {
-      if (e.action === "rollback") out.log(formatDivergence(e));
-    } else out.log(formatSample(e, { temperature: config.sampleTemperature }));
-  };
-  const saveLatest = async () => {
-    await save(latest, snapshot());
-    await history.flush();
-    savedStep = trainer.step;
-  };
-  // Save latest after all of a save step's events, so a resumed run repeats the uninterrupted
-  // one; only sound weights are saved, so a diverging model never replaces a good checkpoint.
-  const afterStep = async (step: number) => {
-    if (step >= config.steps || saveEvery <= 0 || step % saveEvery !== 0) return;
-    const why = unsound();
-    if (why === undefined) await saveLatest();
-    else out.log(`Step ${step} not saved: ${why}; ${keptNote()}`);
-  };
-
+  const saveEvery = args.saveEvery ?? config.sampleEvery;
+  const saves = new RunSaves(run, { history, out, saveEvery });
+  await printHeader(run, { out, engineLine, latest: saves.latest });
+  const onEvent = eventPrinter(run, { args, out, saves, history });
+  // latest is saved after all of a save step's events, so a resumed run repeats this one
+  const afterStep = (step: number) => saves.afterStep(step);
   const controller = new AbortController();
   const onSigint = () => {
     if (!controller.signal.aborted) {
       controller.abort();
       out.note("Ctrl-C: stopping after this step and saving (press Ctrl-C again to quit at once)");
     } else {
-      out.note(`Ctrl-C again: quitting without saving this step; ${latest} is unchanged`);
+      out.note(`Ctrl-C again: quitting without saving this step; ${saves.latest} is unchanged`);
       lock.release();
       Deno.exit(130);
     }
@@ -264,49 +126,134 @@ async function train(
       if (!(error instanceof TrainingDivergedError)) throw error;
       const hint = config.onDivergence === "stop" ? ", or pass --on-divergence rollback" : "";
       throw new DivergedExit(
-        `Training diverged at step ${error.event.step}: ${error.event.reason}; ${keptNote()}; ` +
-          `lower --learning-rate or use --clip-mode norm${hint}`,
+        `Training diverged at step ${error.event.step}: ${error.event.reason}; ` +
+          `${saves.keptNote()}; lower --learning-rate or use --clip-mode norm${hint}`,
       );
     }
-    const why = unsound();
-    if (why !== undefined) {
-      throw new DivergedExit(
-        `The weights of step ${trainer.step} were not saved: ${why}; ${keptNote()}; ` +
-          `lower --learning-rate or use --clip-mode norm`,
-      );
-    }
-    await saveLatest();
-    out.clear();
-    const prime = [..."The "].every((c) => vocab.charToIndex.has(c)) ? "The " : undefined;
-    out.log(formatSummary({
-      steps: trainer.step,
-      total: config.steps,
-      stopped: result.stopped,
-      smoothLoss: trainer.smoothLoss,
-      bestValLoss: best,
-      charsPerSec: result.charsPerSec,
-      wallMs: performance.now() - start,
-      latest,
-      best: wroteBest || (await keptBest(run, bestPath)) ? bestPath : undefined,
-      prime,
-    }));
-    if (result.outOfTime) {
-      out.note(
-        `Time budget of ${config.maxMinutes} min spent at step ${trainer.step}; saved ${latest}; ` +
-          `train longer with: deno task train --resume ${shellQuote(latest)} --max-minutes ` +
-          `${2 * config.maxMinutes}`,
-      );
-    }
-    if (!result.stopped) return 0;
-    out.note(
-      `Interrupted: saved step ${trainer.step} to ${latest}; resume with: ` +
-        `deno task train --resume ${shellQuote(latest)}`,
-    );
-    return 130;
+    return await finish(run, result, { saves, out, start });
   } finally {
     out.clear();
     Deno.removeSignalListener("SIGINT", onSigint);
   }
+}
+
+/** The lines before the first step: corpus, engine, model, notes, and what the run does. */
+async function printHeader(
+  run: Run,
+  options: { out: Output; engineLine: string; latest: string },
+): Promise<void> {
+  const { out, engineLine, latest } = options;
+  const { trainer, outDir } = run, { config } = trainer;
+  out.log(run.corpusLine);
+  out.log(engineLine);
+  out.log(modelLine(trainer.model, config));
+  if (!run.resumedFrom && (await isFile(latest))) {
+    out.log(
+      `Note: replacing the checkpoints in ${outDir}/ (pass --out DIR to keep them, ` +
+        `or --resume ${shellQuote(latest)} to continue that run)`,
+    );
+  }
+  if (config.evalEvery > 0 && run.data.val.length < config.seqLength + 1) { // as evaluate needs
+    out.log(
+      `No validation: the held-out part has ${run.data.val.length} characters, fewer than ` +
+        `--seq-length + 1; raise --val-fraction or use a longer text`,
+    );
+  }
+  out.log(
+    (run.resumedFrom ? `Resuming "${run.resumedFrom}" at step ${trainer.step}; t` : "T") +
+      `raining ${budgetText(config)}; checkpoints in ${outDir}/`,
+  );
+}
+
+/** "Model gru: hidden size 256, ..., 1,234 parameters; adam, learning rate ...". */
+function modelLine(model: CharModel, config: TrainConfig): string {
+  return `Model ${model.config.kind}: hidden size ${model.config.hiddenSize}` +
+    `${config.numLayers > 1 ? `, ${config.numLayers} layers, dropout ${config.dropout}` : ""}` +
+    `${config.weightDrop > 0 ? `, weight drop ${config.weightDrop}` : ""}` +
+    `${config.norm === "layer" ? ", layer norm" : ""}` +
+    `${config.zoneout > 0 ? `, zoneout ${config.zoneout}` : ""}, ` +
+    `${formatCount(countParams(model.params))} parameters; ${config.optimizer}, learning rate ` +
+    `${config.learningRate}` +
+    `${config.weightDecay > 0 ? `, weight decay ${config.weightDecay}` : ""}` +
+    `, clip ${config.clipMode} ${config.clip}` +
+    `${config.ema > 0 ? `, weights averaged (EMA ${config.ema})` : ""}; ` +
+    `${config.batchSize} x ${config.seqLength} characters per step` +
+    (config.stride > 0 && config.stride !== config.seqLength
+      ? `, streams move ${config.stride} per step`
+      : "");
+}
+
+/** The event handler: the history, the progress line, validation (and best saves), samples. */
+function eventPrinter(
+  run: Run,
+  options: { args: TrainArgs; out: Output; saves: RunSaves; history: HistoryWriter },
+): (e: TrainEvent) => Promise<void> {
+  const { args, out, saves, history } = options;
+  const { config, vocab } = run.trainer;
+  const firstStep = run.trainer.step + 1;
+  const val = run.data.val; // grapheme symbols: also bits per code point
+  const codePointsPerSymbol = val.length > 0 ? codePointsOf(vocab, val) / val.length : 1;
+  return async (e: TrainEvent) => {
+    history.record(e);
+    if (e.type === "step") {
+      const done = e.step === config.steps || e.progress >= 1;
+      out.progress(
+        formatProgress(e, config.steps, { columns: out.columns }),
+        e.step === firstStep || e.step % args.printEvery === 0 || done,
+      );
+    } else if (e.type === "eval") {
+      const { improved, why } = await saves.onEval(e.valLoss);
+      const line = formatEval(e, { improved, codePointsPerSymbol });
+      out.log(line + (why ? ` (not saved as best: ${why})` : ""));
+    } else if (e.type === "divergence") {
+      if (e.action === "rollback") out.log(formatDivergence(e));
+    } else out.log(formatSample(e, { temperature: config.sampleTemperature }));
+  };
+}
+
+/** After the last step: saves `latest` (when sound) and prints the summary; the exit code. */
+async function finish(
+  run: Run,
+  result: RunResult,
+  options: { saves: RunSaves; out: Output; start: number },
+): Promise<number> {
+  const { saves, out } = options;
+  const { trainer } = run, { config, vocab } = trainer;
+  const why = saves.unsound();
+  if (why !== undefined) {
+    throw new DivergedExit(
+      `The weights of step ${trainer.step} were not saved: ${why}; ${saves.keptNote()}; ` +
+        `lower --learning-rate or use --clip-mode norm`,
+    );
+  }
+  await saves.saveLatest();
+  out.clear();
+  const { latest, bestPath } = saves;
+  out.log(formatSummary({
+    steps: trainer.step,
+    total: config.steps,
+    stopped: result.stopped,
+    smoothLoss: trainer.smoothLoss,
+    bestValLoss: saves.best,
+    charsPerSec: result.charsPerSec,
+    wallMs: performance.now() - options.start,
+    latest,
+    best: saves.wroteBest || (await keptBest(run, bestPath)) ? bestPath : undefined,
+    prime: [..."The "].every((c) => vocab.charToIndex.has(c)) ? "The " : undefined,
+  }));
+  if (result.outOfTime) {
+    out.note(
+      `Time budget of ${config.maxMinutes} min spent at step ${trainer.step}; saved ${latest}; ` +
+        `train longer with: deno task train --resume ${shellQuote(latest)} --max-minutes ` +
+        `${2 * config.maxMinutes}`,
+    );
+  }
+  if (!result.stopped) return 0;
+  out.note(
+    `Interrupted: saved step ${trainer.step} to ${latest}; resume with: ` +
+      `deno task train --resume ${shellQuote(latest)}`,
+  );
+  return 130;
 }
 
 /** "to step N", or for a run with a time budget "for M min ... or to step N". */

@@ -101,89 +101,11 @@ export async function readCorpus(
   const train: TextSource[] = [];
   for (const spec of specs) train.push(...(await sourcesOf(spec, CORPUS_LABEL)));
   const val = options.val === undefined ? undefined : await sourcesOf(options.val, VAL_LABEL);
-  const total = [...train, ...(val ?? [])].reduce((sum, s) => sum + s.bytes, 0);
-  const progress = (phase: CorpusProgress["phase"]) => {
-    let done = 0;
-    return (bytes: number) => {
-      done += bytes;
-      options.onProgress?.({ phase, done, total });
-    };
-  };
-  const chunkBytes = options.chunkBytes;
-  if (options.tokens === "graphemes") {
-    const whole = async (sources: TextSource[], label: TextLabel) => {
-      let text = "";
-      for await (
-        const piece of readTextChunks(sources, { chunkBytes, onBytes: progress("scan"), label })
-      ) {
-        text += piece;
-      }
-      return text;
-    };
-    const trainText = await whole(train, CORPUS_LABEL);
-    const valText = val ? await whole(val, VAL_LABEL) : undefined;
-    const symbols = new Set([
-      ...splitSymbols(trainText, "graphemes"),
-      ...splitSymbols(valText ?? "", "graphemes"),
-    ]);
-    const vocab = vocabFromChars([...symbols].sort(compareCodePoints), { tokens: "graphemes" });
-    const compact = (text: string) => {
-      const ids = encode(vocab, text), out = idArrayFor(vocab.chars.length, ids.length);
-      out.set(ids);
-      return out;
-    };
-    return {
-      name: corpusTitle(specs),
-      vocab,
-      train: compact(trainText),
-      ...(valText !== undefined ? { val: compact(valText) } : {}),
-      files: train.map((s) => s.path),
-    };
-  }
-
-  // pass 1: which code points occur, and how many characters each part has
-  const seen = new Uint8Array(0x110000);
-  const onScan = progress("scan");
-  const read = (sources: TextSource[], label: TextLabel) =>
-    readTextChunks(sources, { chunkBytes, onBytes: onScan, label });
-  let trainLength = 0, valLength = 0;
-  for await (const piece of read(train, CORPUS_LABEL)) trainLength += markCodePoints(piece, seen);
-  if (val) {
-    for await (const piece of read(val, VAL_LABEL)) valLength += markCodePoints(piece, seen);
-  }
-  const chars: string[] = [];
-  for (let c = 0; c < seen.length; c++) if (seen[c]) chars.push(String.fromCodePoint(c));
-  const vocab = vocabFromChars(chars);
-
-  // pass 2: the ids
-  const index = new Int32Array(0x110000).fill(-1);
-  chars.forEach((ch, i) => (index[ch.codePointAt(0)!] = i));
-  const onEncode = progress("encode");
-  const encodeAll = async (sources: TextSource[], length: number, label: TextLabel) => {
-    const ids = idArrayFor(chars.length, length);
-    let at = 0;
-    for await (const piece of readTextChunks(sources, { chunkBytes, onBytes: onEncode, label })) {
-      at = writeIds(piece, index, ids, at);
-      if (at < 0) break;
-    }
-    if (at !== length) {
-      const path = sources.find((s) => s.kind === "file")?.path ?? sources[0]!.path;
-      throw new Error(
-        `Cannot read ${label.what} "${path}": it changed while it was being read; ` +
-          `try again once nothing writes to it`,
-      );
-    }
-    return ids;
-  };
-  const trainIds = await encodeAll(train, trainLength, CORPUS_LABEL);
-  const valIds = val ? await encodeAll(val, valLength, VAL_LABEL) : undefined;
-  return {
-    name: corpusTitle(specs),
-    vocab,
-    train: trainIds,
-    ...(valIds ? { val: valIds } : {}),
-    files: train.map((s) => s.path),
-  };
+  const reading = readingOf([...train, ...(val ?? [])], options);
+  const encoded = options.tokens === "graphemes"
+    ? await encodeGraphemes({ train, val }, reading)
+    : await encodeCodePoints({ train, val }, reading);
+  return { name: corpusTitle(specs), ...encoded, files: train.map((s) => s.path) };
 }
 
 /**
@@ -201,6 +123,139 @@ export async function readCorpus(
 export function corpusTitle(specs: readonly string[]): string {
   const names = specs.map(corpusName);
   return names.length <= 3 ? names.join("+") : `${names.slice(0, 3).join("+")}+more`;
+}
+
+/** The texts of a corpus: the training text's sources, and the validation text's if given. */
+interface Texts {
+  train: TextSource[];
+  val?: TextSource[];
+}
+
+/** A corpus's vocabulary and the ids of its texts. */
+type Encoded = Pick<EncodedCorpus, "vocab" | "train" | "val">;
+
+/** How the texts are read: in pieces, with progress over all of their bytes. */
+interface Reading {
+  /** A new progress count for a phase: call it with the bytes of each piece. */
+  counter(phase: CorpusProgress["phase"]): (bytes: number) => void;
+  /** The pieces of some sources, their bytes counted by `onBytes`. */
+  read(
+    sources: TextSource[],
+    options: { label: TextLabel; onBytes: (bytes: number) => void },
+  ): AsyncIterable<string>;
+}
+
+/** How {@linkcode readCorpus} reads `sources`: pieces of `chunkBytes`, progress to `onProgress`. */
+function readingOf(sources: TextSource[], options: ReadCorpusOptions): Reading {
+  const { chunkBytes, onProgress } = options;
+  const total = sources.reduce((sum, s) => sum + s.bytes, 0);
+  return {
+    counter: (phase) => {
+      let done = 0;
+      return (bytes) => {
+        done += bytes;
+        onProgress?.({ phase, done, total });
+      };
+    },
+    read: (sources, { label, onBytes }) => readTextChunks(sources, { chunkBytes, onBytes, label }),
+  };
+}
+
+/** Grapheme clusters can span pieces, so this mode reads each text whole, then segments it. */
+async function encodeGraphemes(texts: Texts, reading: Reading): Promise<Encoded> {
+  const whole = async (sources: TextSource[], label: TextLabel) => {
+    let text = "";
+    for await (const piece of reading.read(sources, { label, onBytes: reading.counter("scan") })) {
+      text += piece;
+    }
+    return text;
+  };
+  const trainText = await whole(texts.train, CORPUS_LABEL);
+  const valText = texts.val ? await whole(texts.val, VAL_LABEL) : undefined;
+  const symbols = new Set([
+    ...splitSymbols(trainText, "graphemes"),
+    ...splitSymbols(valText ?? "", "graphemes"),
+  ]);
+  const vocab = vocabFromChars([...symbols].sort(compareCodePoints), { tokens: "graphemes" });
+  const compact = (text: string) => {
+    const ids = encode(vocab, text), out = idArrayFor(vocab.chars.length, ids.length);
+    out.set(ids);
+    return out;
+  };
+  return {
+    vocab,
+    train: compact(trainText),
+    ...(valText !== undefined ? { val: compact(valText) } : {}),
+  };
+}
+
+/**
+ * Code points in two passes over the files: which occur and how many each text has, then the
+ * ids, written straight into an array of the smallest type the vocabulary allows.
+ */
+async function encodeCodePoints(texts: Texts, reading: Reading): Promise<Encoded> {
+  // pass 1: which code points occur, and how many characters each text has
+  const seen = new Uint8Array(0x110000);
+  const onBytes = reading.counter("scan");
+  const scan = async (sources: TextSource[], label: TextLabel) => {
+    let length = 0;
+    for await (const piece of reading.read(sources, { label, onBytes })) {
+      length += markCodePoints(piece, seen);
+    }
+    return length;
+  };
+  const trainLength = await scan(texts.train, CORPUS_LABEL);
+  const valLength = texts.val ? await scan(texts.val, VAL_LABEL) : 0;
+  const chars: string[] = [];
+  for (let c = 0; c < seen.length; c++) if (seen[c]) chars.push(String.fromCodePoint(c));
+  const vocab = vocabFromChars(chars);
+
+  // pass 2: the ids
+  const index = new Int32Array(0x110000).fill(-1);
+  chars.forEach((ch, i) => (index[ch.codePointAt(0)!] = i));
+  const encoding = { reading, index, vocabSize: chars.length, onBytes: reading.counter("encode") };
+  const train = await encodeSources(texts.train, {
+    ...encoding,
+    length: trainLength,
+    label: CORPUS_LABEL,
+  });
+  const val = texts.val
+    ? await encodeSources(texts.val, { ...encoding, length: valLength, label: VAL_LABEL })
+    : undefined;
+  return { vocab, train, ...(val ? { val } : {}) };
+}
+
+/**
+ * The ids of some sources, `length` code points found by the first pass.
+ *
+ * @throws {Error} when the text changed between the passes.
+ */
+async function encodeSources(
+  sources: TextSource[],
+  options: {
+    reading: Reading;
+    index: Int32Array;
+    vocabSize: number;
+    length: number;
+    onBytes: (bytes: number) => void;
+    label: TextLabel;
+  },
+): Promise<TokenIds> {
+  const { reading, index, length, onBytes, label } = options;
+  const ids = idArrayFor(options.vocabSize, length);
+  let at = 0;
+  for await (const piece of reading.read(sources, { label, onBytes })) {
+    at = writeIds(piece, index, ids, at);
+    if (at < 0) break;
+  }
+  if (at !== length) {
+    const path = sources.find((s) => s.kind === "file")?.path ?? sources[0]!.path;
+    throw new Error(
+      `Cannot read ${label.what} "${path}": it changed while it was being read; ` +
+        `try again once nothing writes to it`,
+    );
+  }
+  return ids;
 }
 
 /** The sources of one spec: the bundled corpus as a text, or a file or folder. */

@@ -34,6 +34,13 @@ import { type Params, zerosLike } from "../core/tensor.ts";
 import { type Vocab, vocabFromChars } from "../text/vocab.ts";
 import type { DivergenceState } from "../train/divergence.ts";
 import type { AveragedWeights } from "../train/average.ts";
+import {
+  checkModelConfig,
+  divergenceState,
+  fill,
+  integer,
+  parseJson,
+} from "./checkpoint_checks.ts";
 
 const FORMAT = "charrnn-workbench-checkpoint";
 const VERSION = "2";
@@ -143,70 +150,21 @@ export function decodeCheckpoint(
   options: { backend?: Backend } = {},
 ): Checkpoint {
   const { tensors, metadata } = decodeSafetensors(bytes);
-  const meta = (key: string): string => {
-    const v = metadata[key];
-    if (v === undefined) throw new Error(`Invalid checkpoint: metadata "${key}" is missing`);
-    return v;
-  };
-  if (metadata.format !== FORMAT) {
-    throw new Error(`Invalid checkpoint: not a ${FORMAT} file (format "${metadata.format}")`);
-  }
-  if (!READABLE_VERSIONS.includes(meta("version"))) {
-    throw new Error(`Invalid checkpoint: unsupported version "${metadata.version}"`);
-  }
+  const meta = requiredMetadata(metadata);
   renameSeedNames(tensors);
-  const modelConfig = parseJson<ModelConfig>(meta("model"), "model");
-  const chars = parseJson<unknown>(meta("vocab"), "vocab");
-  if (!Array.isArray(chars) || !chars.every((c) => typeof c === "string")) {
-    throw new Error(`Invalid checkpoint: metadata "vocab" is not a list of characters`);
-  }
-  const config = makeConfig(parseJson<Partial<TrainConfig>>(meta("config"), "config"));
-  const vocab = vocabFromChars(chars, { tokens: config.tokens }); // older files: code points
-  if (modelConfig.vocabSize !== vocab.chars.length) {
-    throw new Error(
-      `Invalid checkpoint: model vocabulary size ${modelConfig.vocabSize} differs from ` +
-        `the ${vocab.chars.length} saved characters`,
-    );
-  }
+  // the settings, then the model with its weights, its optimizer and the carried state
+  const { modelConfig, vocab, config } = decodeSettings(meta);
   const model = createModel(modelConfig, null, { backend: options.backend }); // weights below
   fill("param", model.params, tensors);
   const opt = parseJson<{ name: OptimizerName; steps: number }>(meta("optimizer"), "optimizer");
   const optimizer = createOptimizer(opt.name, model.params, { backend: model.backend });
   optimizer.steps = integer(opt.steps, "optimizer steps");
   fill("optim", optimizer.state, tensors);
-  const expected = resolveModelConfig(modelConfigOf(config, vocab.chars.length));
-  const actual = model.config;
-  for (const key of ["kind", "hiddenSize", "numLayers", "dropout"] as const) {
-    if ((actual[key] ?? expected[key]) !== expected[key]) {
-      throw new Error(
-        `Invalid checkpoint: the model's ${key} ${actual[key]} differs from the config's ` +
-          `${expected[key]}`,
-      );
-    }
-  }
+  checkModelConfig(model.config, resolveModelConfig(modelConfigOf(config, vocab.chars.length)));
   const state = model.initialState(config.batchSize); // the carried state, (B, H) per tensor
   fill("state", state, tensors);
-  const rng = parseJson<RngState>(meta("rng"), "rng");
-  const dropoutRng = parseJson<RngState | null>(metadata.dropout_rng ?? "null", "dropout_rng");
-  try {
-    new Rng(0).setState(rng);
-    if (dropoutRng) dropoutRngOf(model)?.setState(dropoutRng);
-  } catch {
-    throw new Error(
-      `Invalid checkpoint: metadata "rng" or "dropout_rng" is not a random generator state`,
-    );
-  }
-  const smoothLoss = Number(meta("smooth_loss"));
-  if (!Number.isFinite(smoothLoss)) {
-    throw new Error(`Invalid checkpoint: smooth_loss ${meta("smooth_loss")} is not a number`);
-  }
-  const bestVal = meta("best_val_loss") === "null" ? null : Number(meta("best_val_loss"));
-  if (bestVal !== null && !Number.isFinite(bestVal)) {
-    throw new Error(`Invalid checkpoint: best_val_loss ${meta("best_val_loss")} is not a number`);
-  }
-  const divergence = metadata.divergence === undefined
-    ? undefined
-    : divergenceState(parseJson<unknown>(metadata.divergence, "divergence"));
+  // where the run is: its generators, losses, divergence bookkeeping, time and average
+  const { rng, smoothLoss, bestValLoss, divergence } = decodeProgress(meta, { metadata, model });
   const elapsedMs = integer(Number(metadata.elapsed_ms ?? 0), "elapsed_ms");
   let average: AveragedWeights | undefined;
   if (config.ema > 0) { // the model holds the average; the trained weights come apart
@@ -225,28 +183,77 @@ export function decodeCheckpoint(
     smoothLoss,
     rng,
     corpus: meta("corpus"),
-    bestValLoss: bestVal,
+    bestValLoss,
     ...(divergence ? { divergence } : {}),
     elapsedMs,
     ...(average ? { average } : {}),
   };
 }
 
-/** Checks the divergence bookkeeping: finite numbers, a factor in (0, 1], counts >= 0. */
-function divergenceState(value: unknown): DivergenceState {
-  const v = (value ?? {}) as Record<string, unknown>;
-  const { bestSmoothLoss, lrScale, rollbacks, lastDivergence } = v;
-  const ok = typeof bestSmoothLoss === "number" && Number.isFinite(bestSmoothLoss) &&
-    typeof lrScale === "number" && lrScale > 0 && lrScale <= 1 &&
-    Number.isSafeInteger(rollbacks) && (rollbacks as number) >= 0 &&
-    Number.isSafeInteger(lastDivergence) && (lastDivergence as number) >= 0;
-  if (!ok) {
+/** A reader of metadata that must be there, once the file is a checkpoint of a known version. */
+function requiredMetadata(metadata: Record<string, string>): (key: string) => string {
+  const meta = (key: string): string => {
+    const v = metadata[key];
+    if (v === undefined) throw new Error(`Invalid checkpoint: metadata "${key}" is missing`);
+    return v;
+  };
+  if (metadata.format !== FORMAT) {
+    throw new Error(`Invalid checkpoint: not a ${FORMAT} file (format "${metadata.format}")`);
+  }
+  if (!READABLE_VERSIONS.includes(meta("version"))) {
+    throw new Error(`Invalid checkpoint: unsupported version "${metadata.version}"`);
+  }
+  return meta;
+}
+
+/** The model config, the vocabulary and the training config, checked against each other. */
+function decodeSettings(
+  meta: (key: string) => string,
+): { modelConfig: ModelConfig; vocab: Vocab; config: TrainConfig } {
+  const modelConfig = parseJson<ModelConfig>(meta("model"), "model");
+  const chars = parseJson<unknown>(meta("vocab"), "vocab");
+  if (!Array.isArray(chars) || !chars.every((c) => typeof c === "string")) {
+    throw new Error(`Invalid checkpoint: metadata "vocab" is not a list of characters`);
+  }
+  const config = makeConfig(parseJson<Partial<TrainConfig>>(meta("config"), "config"));
+  const vocab = vocabFromChars(chars, { tokens: config.tokens }); // older files: code points
+  if (modelConfig.vocabSize !== vocab.chars.length) {
     throw new Error(
-      `Invalid checkpoint: metadata "divergence" is not a divergence record ` +
-        `(bestSmoothLoss, lrScale in (0, 1], rollbacks, lastDivergence)`,
+      `Invalid checkpoint: model vocabulary size ${modelConfig.vocabSize} differs from ` +
+        `the ${vocab.chars.length} saved characters`,
     );
   }
-  return { bestSmoothLoss, lrScale, rollbacks, lastDivergence } as DivergenceState;
+  return { modelConfig, vocab, config };
+}
+
+/** The run's generator (the model's dropout generator is set), losses and divergence record. */
+function decodeProgress(
+  meta: (key: string) => string,
+  options: { metadata: Record<string, string>; model: CharModel },
+): Pick<Checkpoint, "rng" | "smoothLoss" | "bestValLoss" | "divergence"> {
+  const { metadata, model } = options;
+  const rng = parseJson<RngState>(meta("rng"), "rng");
+  const dropoutRng = parseJson<RngState | null>(metadata.dropout_rng ?? "null", "dropout_rng");
+  try {
+    new Rng(0).setState(rng);
+    if (dropoutRng) dropoutRngOf(model)?.setState(dropoutRng);
+  } catch {
+    throw new Error(
+      `Invalid checkpoint: metadata "rng" or "dropout_rng" is not a random generator state`,
+    );
+  }
+  const smoothLoss = Number(meta("smooth_loss"));
+  if (!Number.isFinite(smoothLoss)) {
+    throw new Error(`Invalid checkpoint: smooth_loss ${meta("smooth_loss")} is not a number`);
+  }
+  const bestValLoss = meta("best_val_loss") === "null" ? null : Number(meta("best_val_loss"));
+  if (bestValLoss !== null && !Number.isFinite(bestValLoss)) {
+    throw new Error(`Invalid checkpoint: best_val_loss ${meta("best_val_loss")} is not a number`);
+  }
+  const divergence = metadata.divergence === undefined
+    ? undefined
+    : divergenceState(parseJson<unknown>(metadata.divergence, "divergence"));
+  return { rng, smoothLoss, bestValLoss, divergence };
 }
 
 /**
@@ -309,38 +316,4 @@ function renameSeedNames(tensors: Record<string, SafeTensor>): void {
 function dropoutRngOf(model: CharModel): Rng | undefined {
   const r = (model as { dropoutRng?: unknown }).dropoutRng;
   return r instanceof Rng ? r : undefined;
-}
-
-function fill(prefix: string, record: Params, tensors: Record<string, SafeTensor>): void {
-  for (const [name, t] of Object.entries(record)) {
-    const saved = tensors[`${prefix}.${name}`];
-    if (!saved) throw new Error(`Invalid checkpoint: tensor "${prefix}.${name}" is missing`);
-    if (saved.shape.join(",") !== t.shape.join(",")) {
-      throw new Error(
-        `Invalid checkpoint: tensor "${prefix}.${name}" has shape [${saved.shape}], ` +
-          `expected [${t.shape}]`,
-      );
-    }
-    for (let k = 0; k < saved.data.length; k++) {
-      if (!Number.isFinite(saved.data[k]!)) {
-        throw new Error(`Invalid checkpoint: tensor "${prefix}.${name}" holds non-finite values`);
-      }
-    }
-    t.data.set(saved.data);
-  }
-}
-
-function parseJson<T>(text: string, key: string): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new Error(`Invalid checkpoint: metadata "${key}" is not valid JSON`);
-  }
-}
-
-function integer(v: number, what: string): number {
-  if (!Number.isSafeInteger(v) || v < 0) {
-    throw new Error(`Invalid checkpoint: ${what} ${v} is not a non-negative integer`);
-  }
-  return v;
 }

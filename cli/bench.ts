@@ -14,18 +14,18 @@
  *
  * @module
  */
-import { makeConfig } from "../lib/train/config.ts";
+import { makeConfig, type TrainConfig } from "../lib/train/config.ts";
 import { loadCorpus } from "../lib/text/corpus.ts";
-import { splitData } from "../lib/text/data.ts";
+import { type Split, splitData } from "../lib/text/data.ts";
 import type { ModelKind, ModelNorm } from "../lib/model/char_model.ts";
 import { CELL_GATES } from "../lib/model/layer.ts";
 import { createOptimizer, type OptimizerName } from "../lib/train/optim.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { Trainer } from "../lib/train/trainer.ts";
-import { buildVocab, encode } from "../lib/text/vocab.ts";
+import { buildVocab, encode, type Vocab } from "../lib/text/vocab.ts";
 import { parseFlags, UsageError } from "./args.ts";
 import { buildModel, ENGINE_FLAGS, openBackend } from "./engine.ts";
-import type { FlagTable } from "./flags.ts";
+import type { FlagTable, FlagValues } from "./flags.ts";
 import { formatHelp } from "./help.ts";
 import { runMain } from "./main_error.ts";
 import { benchGeneration, GEN_CONFIGS } from "./bench_gen.ts";
@@ -128,17 +128,7 @@ export async function benchMain(argv: string[]): Promise<number> {
     console.log(formatHelp("Usage: deno task bench [options]", BENCH_FLAGS));
     return 0;
   }
-  const listed = flags.configs.split(",").map((s) => s.trim().toUpperCase());
-  const all = listed.flatMap((n) => (n === "GEN" ? Object.keys(GEN_CONFIGS) : [n]));
-  for (const n of all) {
-    if (!BENCH_CONFIGS[n] && !GEN_CONFIGS[n]) {
-      throw new UsageError(
-        `Unknown config "${n}" in --configs: expected a list of ${
-          [...Object.keys(BENCH_CONFIGS), "GEN", ...Object.keys(GEN_CONFIGS)].join(", ")
-        }`,
-      );
-    }
-  }
+  const all = configNames(flags.configs);
   for (const n of all.filter((n) => GEN_CONFIGS[n])) {
     const backend = openBackend(flags.engine, flags.threads);
     console.log(JSON.stringify(benchGeneration(n, backend, flags)));
@@ -151,57 +141,88 @@ export async function benchMain(argv: string[]): Promise<number> {
   const data = splitData(encode(vocab, text), 0);
   const results: BenchResult[] = [];
   for (const n of names) {
-    const { H, T, B, kind: cell, L = 1, norm = "none" } = BENCH_CONFIGS[n]!;
-    const { optimizer } = flags;
-    const config = makeConfig({
-      model: cell,
-      hiddenSize: H,
-      numLayers: L,
-      norm,
-      seqLength: T,
-      batchSize: B,
-      steps: Number.MAX_SAFE_INTEGER,
-      learningRate: optimizer === "adam" ? 2e-3 : H <= 128 ? 0.1 : 0.01,
-      optimizer,
-      clipMode: "value",
-      clip: 5,
-      initScale: 0.01,
-      valFraction: 0,
-      evalEvery: 0,
-      sampleEvery: 0,
-    });
-    const backend = openBackend(flags.engine, B === 1 ? 1 : flags.threads);
-    const rng = new Rng(1);
-    const model = buildModel(config, V, rng, backend);
-    const trainer = new Trainer(model, {
-      vocab,
-      data,
-      config,
-      optimizer: createOptimizer(optimizer, model.params, { backend }),
-      rng,
-    });
-    const rssBefore = Deno.memoryUsage().rss;
-    const segments = measure(trainer, flags.warmup, flags.seconds).map((steps) => steps * T * B);
-    const median = segments[1]!;
-    const G = CELL_GATES[cell], fpc = 6 * G * H * H * (2 * L - 1) + 6 * V * H;
-    const { kind: label, detail } = backend;
-    const result: BenchResult = {
-      name: `deno-${cell}${norm === "layer" ? "-ln" : ""}-${label}`,
-      config: `${L > 1 ? `L${L}_` : ""}H${H}_T${T}_B${B}_V${V}`,
-      chars_per_s: round(median, 1),
-      gflops: round((median * fpc) / 1e9, 3),
-      flops_per_char: fpc,
-      segments: segments.map((r) => round(r, 1)),
-      loss_per_char: round(trainer.smoothLoss, 3),
-      optimizer,
-      engine: detail,
-      rss_mib: [mib(rssBefore), mib(Deno.memoryUsage().rss)],
-    };
+    const result = benchTraining(n, { flags, vocab, data, V });
     results.push(result);
     console.log(JSON.stringify(result));
   }
   console.error(formatTable(results, names));
   return 0;
+}
+
+/** The configs of `--configs`, `GEN` expanded; an unknown one is a usage error. */
+function configNames(list: string): string[] {
+  const listed = list.split(",").map((s) => s.trim().toUpperCase());
+  const all = listed.flatMap((n) => (n === "GEN" ? Object.keys(GEN_CONFIGS) : [n]));
+  for (const n of all) {
+    if (!BENCH_CONFIGS[n] && !GEN_CONFIGS[n]) {
+      throw new UsageError(
+        `Unknown config "${n}" in --configs: expected a list of ${
+          [...Object.keys(BENCH_CONFIGS), "GEN", ...Object.keys(GEN_CONFIGS)].join(", ")
+        }`,
+      );
+    }
+  }
+  return all;
+}
+
+/** Measures one training config on the corpus (padded to `V` symbols). */
+function benchTraining(
+  name: string,
+  options: { flags: FlagValues<typeof BENCH_FLAGS>; vocab: Vocab; data: Split; V: number },
+): BenchResult {
+  const { flags, vocab, data, V } = options;
+  const { H, T, B, kind: cell, L = 1, norm = "none" } = BENCH_CONFIGS[name]!;
+  const { optimizer } = flags;
+  const config = benchConfig(name, optimizer);
+  const backend = openBackend(flags.engine, B === 1 ? 1 : flags.threads);
+  const rng = new Rng(1);
+  const model = buildModel(config, V, rng, backend);
+  const trainer = new Trainer(model, {
+    vocab,
+    data,
+    config,
+    optimizer: createOptimizer(optimizer, model.params, { backend }),
+    rng,
+  });
+  const rssBefore = Deno.memoryUsage().rss;
+  const segments = measure(trainer, flags.warmup, flags.seconds).map((steps) => steps * T * B);
+  const median = segments[1]!;
+  const G = CELL_GATES[cell], fpc = 6 * G * H * H * (2 * L - 1) + 6 * V * H;
+  const { kind: label, detail } = backend;
+  return {
+    name: `deno-${cell}${norm === "layer" ? "-ln" : ""}-${label}`,
+    config: `${L > 1 ? `L${L}_` : ""}H${H}_T${T}_B${B}_V${V}`,
+    chars_per_s: round(median, 1),
+    gflops: round((median * fpc) / 1e9, 3),
+    flops_per_char: fpc,
+    segments: segments.map((r) => round(r, 1)),
+    loss_per_char: round(trainer.smoothLoss, 3),
+    optimizer,
+    engine: detail,
+    rss_mib: [mib(rssBefore), mib(Deno.memoryUsage().rss)],
+  };
+}
+
+/** The training config of a bench config: the peers' settings (see the module doc). */
+function benchConfig(name: string, optimizer: OptimizerName): TrainConfig {
+  const { H, T, B, kind: cell, L = 1, norm = "none" } = BENCH_CONFIGS[name]!;
+  return makeConfig({
+    model: cell,
+    hiddenSize: H,
+    numLayers: L,
+    norm,
+    seqLength: T,
+    batchSize: B,
+    steps: Number.MAX_SAFE_INTEGER,
+    learningRate: optimizer === "adam" ? 2e-3 : H <= 128 ? 0.1 : 0.01,
+    optimizer,
+    clipMode: "value",
+    clip: 5,
+    initScale: 0.01,
+    valFraction: 0,
+    evalEvery: 0,
+    sampleEvery: 0,
+  });
 }
 
 /**

@@ -76,14 +76,28 @@ export class LockedError extends Error {
  * ```
  */
 export async function acquireRunLock(dir: string): Promise<RunLock> {
+  const tidy = await makeFolder(dir);
+  const path = join(dir, LOCK_NAME);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const lock = await tryLock(path, { dir, tidy });
+    if (lock) return lock;
+  }
+  throw new Error(`Cannot take the lock "${path}": it keeps being replaced; try again`);
+}
+
+/**
+ * Creates the run's folder when missing.
+ *
+ * @returns `tidy`: removes the folder again when this call made it and nothing was written there.
+ */
+async function makeFolder(dir: string): Promise<() => void> {
   const existed = await Deno.stat(dir).then(() => true, () => false);
   try {
     await Deno.mkdir(dir, { recursive: true });
   } catch (error) {
     throw unwritable(dir, error);
   }
-  /** Removes the folder again when this call made it and nothing was written into it. */
-  const tidy = () => {
+  return () => {
     if (existed) return;
     try {
       Deno.removeSync(dir); // fails when not empty: then it stays
@@ -91,67 +105,89 @@ export async function acquireRunLock(dir: string): Promise<RunLock> {
       // kept: it holds the run's files
     }
   };
-  const path = join(dir, LOCK_NAME);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(path, { read: true, write: true, create: true });
-    } catch (error) {
-      throw unwritable(dir, error);
-    }
-    let held = false;
-    try {
-      if (!(await file.tryLock(true))) {
-        const owner = parseOwner(await readAll(file));
-        const who = owner.pid > 0 ? `process ${owner.pid} (a run started ${owner.since})` : "a run";
-        throw new LockedError(
-          `Output folder "${dir}" is in use by ${who}; wait for it to finish, or pass another ` +
-            `folder with --out DIR`,
-          owner,
-        );
-      }
-      // a run that was finishing may have removed the file we opened: lock the one at `path`
-      const [opened, current] = [await file.stat(), await Deno.stat(path).catch(() => undefined)];
-      if (current === undefined || opened.ino !== current.ino) {
-        file.close();
-        continue;
-      }
-      held = true;
-      const previous = parseOwner(await readAll(file));
-      const me: LockOwner = { pid: Deno.pid, since: new Date().toISOString() };
-      await file.truncate(0);
-      await file.seek(0, Deno.SeekMode.Start);
-      const bytes = new TextEncoder().encode(JSON.stringify(me) + "\n");
-      for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
-      let released = false;
-      return {
-        path,
-        ...(previous.pid > 0 ? { tookOver: previous } : {}),
-        release: () => {
-          if (released) return;
-          released = true;
-          try {
-            Deno.removeSync(path); // before dropping the lock, so no one locks a removed file
-          } catch {
-            // already gone
-          }
-          file.close();
-          tidy();
-        },
-      };
-    } catch (error) {
-      if (held) await Deno.remove(path).catch(() => {}); // ours, but it could not be written
-      try {
-        file.close();
-      } catch {
-        // closed above
-      }
-      tidy();
-      if (error instanceof LockedError) throw error;
-      throw unwritable(dir, error);
-    }
+}
+
+/**
+ * One attempt at the lock file `path`.
+ *
+ * @returns The lock, or `undefined` when a run that was finishing removed the file we opened.
+ */
+async function tryLock(
+  path: string,
+  options: { dir: string; tidy: () => void },
+): Promise<RunLock | undefined> {
+  const { dir, tidy } = options;
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true, write: true, create: true });
+  } catch (error) {
+    throw unwritable(dir, error);
   }
-  throw new Error(`Cannot take the lock "${path}": it keeps being replaced; try again`);
+  let held = false;
+  try {
+    if (!(await file.tryLock(true))) {
+      const owner = parseOwner(await readAll(file));
+      const who = owner.pid > 0 ? `process ${owner.pid} (a run started ${owner.since})` : "a run";
+      throw new LockedError(
+        `Output folder "${dir}" is in use by ${who}; wait for it to finish, or pass another ` +
+          `folder with --out DIR`,
+        owner,
+      );
+    }
+    // a run that was finishing may have removed the file we opened: lock the one at `path`
+    const [opened, current] = [await file.stat(), await Deno.stat(path).catch(() => undefined)];
+    if (current === undefined || opened.ino !== current.ino) {
+      file.close();
+      return undefined;
+    }
+    held = true;
+    const previous = parseOwner(await readAll(file));
+    await writeOwner(file);
+    return heldLock(path, { file, previous, tidy });
+  } catch (error) {
+    if (held) await Deno.remove(path).catch(() => {}); // ours, but it could not be written
+    try {
+      file.close();
+    } catch {
+      // closed above
+    }
+    tidy();
+    if (error instanceof LockedError) throw error;
+    throw unwritable(dir, error);
+  }
+}
+
+/** Writes this process into the locked file, in place of what it held. */
+async function writeOwner(file: Deno.FsFile): Promise<void> {
+  const me: LockOwner = { pid: Deno.pid, since: new Date().toISOString() };
+  await file.truncate(0);
+  await file.seek(0, Deno.SeekMode.Start);
+  const bytes = new TextEncoder().encode(JSON.stringify(me) + "\n");
+  for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
+}
+
+/** The lock held on `file`; its release removes the file, then drops the lock. */
+function heldLock(
+  path: string,
+  options: { file: Deno.FsFile; previous: LockOwner; tidy: () => void },
+): RunLock {
+  const { file, previous, tidy } = options;
+  let released = false;
+  return {
+    path,
+    ...(previous.pid > 0 ? { tookOver: previous } : {}),
+    release: () => {
+      if (released) return;
+      released = true;
+      try {
+        Deno.removeSync(path); // before dropping the lock, so no one locks a removed file
+      } catch {
+        // already gone
+      }
+      file.close();
+      tidy();
+    },
+  };
 }
 
 /** The whole content of an open file, from its start. */

@@ -158,6 +158,20 @@ export async function sampleMain(argv: string[]): Promise<number> {
     console.log(sampleHelp());
     return 0;
   }
+  const path = checkArgs(args, given);
+  const seed = args.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]!;
+  const ckpt = await loadCheckpoint(path);
+  const training = args.novelty ? await trainingIds(ckpt, args.corpus) : undefined;
+  const out = new Output();
+  const texts = args.beam !== undefined
+    ? searchBeam(ckpt, { args, out, width: args.beam })
+    : sampleStreams(ckpt, { args, out, seed });
+  if (training) report(texts, training, ckpt);
+  return out.close();
+}
+
+/** Checks the flags that go together; returns the checkpoint's path. */
+function checkArgs(args: SampleArgs, given: ReadonlySet<string>): string {
   if (args.checkpoint === undefined || args.checkpoint === "") {
     throw new UsageError(
       "Missing --checkpoint; pass the file written by deno task train, " +
@@ -174,28 +188,38 @@ export async function sampleMain(argv: string[]): Promise<number> {
     );
   }
   if (args.stop === "") throw new UsageError("Empty --stop; give the text that ends a sample");
-  const seed = args.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]!;
-  const ckpt = await loadCheckpoint(args.checkpoint);
-  const training = args.novelty ? await trainingIds(ckpt, args.corpus) : undefined;
-  const out = new Output();
-  if (args.beam !== undefined) {
-    const best = beamSearch(ckpt.model, ckpt.vocab, { ...options(args), width: args.beam });
-    const stop = options(args).stop ?? "";
-    const chars = symbolsOf(ckpt.vocab, best.text).length +
-      (best.stopped ? symbolsOf(ckpt.vocab, stop).length : 0);
-    if (args.format === "jsonl") out.write(JSON.stringify(record(args, { ...best, chars })) + "\n");
-    else out.write(args.prime + best.text + "\n");
-    console.error(
-      `beam ${args.beam}: log-probability ${best.logProb.toFixed(2)} nats ` +
-        `(${best.meanLogProb.toFixed(3)} per character)`,
-    );
-    if (training) report([best.text], training, ckpt);
-    return out.close();
-  }
+  return args.checkpoint;
+}
+
+/** `--beam W`: the most likely continuation, on stdout, its log-probability on stderr. */
+function searchBeam(
+  ckpt: Checkpoint,
+  options: { args: SampleArgs; out: Output; width: number },
+): string[] {
+  const { args, out, width } = options;
+  const best = beamSearch(ckpt.model, ckpt.vocab, { ...sharedOptions(args), width });
+  const stop = sharedOptions(args).stop ?? "";
+  const chars = symbolsOf(ckpt.vocab, best.text).length +
+    (best.stopped ? symbolsOf(ckpt.vocab, stop).length : 0);
+  if (args.format === "jsonl") out.write(JSON.stringify(record(args, { ...best, chars })) + "\n");
+  else out.write(args.prime + best.text + "\n");
+  console.error(
+    `beam ${width}: log-probability ${best.logProb.toFixed(2)} nats ` +
+      `(${best.meanLogProb.toFixed(3)} per character)`,
+  );
+  return [best.text];
+}
+
+/** `--num-samples N` streams (one streams to stdout as it is generated); their texts. */
+function sampleStreams(
+  ckpt: Checkpoint,
+  options: { args: SampleArgs; out: Output; seed: number },
+): string[] {
+  const { args, out, seed } = options;
   const streaming = args.format === "text" && args.numSamples === 1;
   if (streaming) out.write(args.prime);
   const samples = generate(ckpt.model, ckpt.vocab, {
-    ...options(args),
+    ...sharedOptions(args),
     temperature: args.temperature,
     topK: args.topK,
     topP: args.topP,
@@ -212,12 +236,11 @@ export async function sampleMain(argv: string[]): Promise<number> {
     const gap = samples.some((g) => g.text.includes("\n")) ? "\n\n" : "\n";
     out.write(samples.map((g) => args.prime + g.text).join(gap) + "\n");
   }
-  if (training) report(samples.map((g) => g.text), training, ckpt);
-  return out.close();
+  return samples.map((g) => g.text);
 }
 
 /** What sampling and beam search share: prime, length and the stop text. */
-function options(args: SampleArgs): { prime: string; length: number; stop?: string } {
+function sharedOptions(args: SampleArgs): { prime: string; length: number; stop?: string } {
   return {
     prime: args.prime,
     length: args.length,

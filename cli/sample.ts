@@ -14,7 +14,7 @@ import { generate, type Generated, streamRngs } from "../lib/generate/sample.ts"
 import { type Checkpoint, loadCheckpoint } from "../lib/io/checkpoint.ts";
 import { readCorpusRef } from "../lib/text/corpus_ref.ts";
 import { symbolsOf } from "../lib/text/vocab.ts";
-import { CONFIG_FIELDS } from "../lib/train/config.ts";
+import { CONFIG_FIELDS } from "../lib/train/config_fields.ts";
 import { parseFlags, UsageError } from "./args.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
 import { formatHelp } from "./help.ts";

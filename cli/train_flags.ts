@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { CONFIG_FIELDS, DEFAULT_CONFIG, type TrainConfig } from "../lib/train/config.ts";
+import { DEFAULT_CONFIG, type TrainConfig } from "../lib/train/config.ts";
+import { CONFIG_FIELDS } from "../lib/train/config_fields.ts";
 import {
   DEFAULT_PRESET,
   PRESET_NAMES,

@@ -1,25 +1,26 @@
 /**
- * One flat training configuration with documented defaults and one table of the
- * accepted values of each field. Unknown keys and invalid values throw a clear error
- * before any work starts.
+ * One flat training configuration with documented defaults. Unknown keys and invalid values
+ * (checked against the table of `config_fields.ts`) throw a clear error before any work starts.
  *
  * @module
  */
 import type { ClipMode } from "./clip.ts";
 import {
-  MODEL_KINDS,
-  MODEL_NORMS,
   type ModelConfig,
   type ModelKind,
   type ModelNorm,
   resolveModelConfig,
 } from "../model/char_model.ts";
-import { type OptimizerName, OPTIMIZERS } from "./optim.ts";
-import { LR_SCHEDULES } from "./schedule.ts";
-import { DIVERGENCE_ACTIONS, type DivergenceAction } from "./divergence.ts";
-import { TOKEN_MODES, type TokenMode } from "../text/tokens.ts";
-import { DROPOUT_MASKS, type DropoutMask } from "../model/dropout.ts";
+import type { OptimizerName } from "./optim.ts";
+import type { LR_SCHEDULES } from "./schedule.ts";
+import type { DivergenceAction } from "./divergence.ts";
+import type { TokenMode } from "../text/tokens.ts";
+import type { DropoutMask } from "../model/dropout.ts";
 import { type Choices, describeRange, fitsRange, type NumberRange } from "./ranges.ts";
+import { CONFIG_FIELDS } from "./config_fields.ts";
+
+// the table was declared here first: it can still be imported from here
+export { CONFIG_FIELDS, type ConfigField, type ConfigFields } from "./config_fields.ts";
 
 /** Everything a training run needs besides the text. */
 export interface TrainConfig {
@@ -132,182 +133,6 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   sampleTemperature: 0.8,
   seed: 42,
   tokens: "codepoints",
-});
-
-/** How one field of {@linkcode TrainConfig} is checked, and its one-line description. */
-export type ConfigField<T> = ([T] extends [number] ? NumberRange : Choices<T & string>) & {
-  /** What the field does, as shown by `deno task train --help`. */
-  readonly description: string;
-};
-
-/** The rule of every {@linkcode TrainConfig} field. */
-export type ConfigFields = { readonly [K in keyof TrainConfig]: ConfigField<TrainConfig[K]> };
-
-/**
- * The accepted values of every config field: {@linkcode makeConfig} validates against this
- * table, and `deno task train` builds its flags (ranges, choices, help) from it. Rules
- * between fields (dropout needs 2 or more layers, the step schedule needs `lrDecay > 0`)
- * are checked by {@linkcode makeConfig} on top.
- */
-export const CONFIG_FIELDS: ConfigFields = Object.freeze({
-  model: {
-    type: "choice",
-    choices: MODEL_KINDS,
-    description: `Recurrent cell: ${MODEL_KINDS.join(", ")} (rnn is the seed's vanilla RNN)`,
-  },
-  hiddenSize: { type: "int", min: 1, max: 4096, description: "Hidden units H" },
-  numLayers: { type: "int", min: 1, max: 8, description: "Stacked recurrent layers" },
-  dropout: {
-    type: "number",
-    min: 0,
-    max: 1,
-    exclusiveMax: true,
-    description: "Dropout between layers while training (needs --num-layers 2 or more)",
-  },
-  dropoutMask: {
-    type: "choice",
-    choices: DROPOUT_MASKS,
-    description: "Dropout masks: a fresh one per position, or one per sequence (variational)",
-  },
-  weightDrop: {
-    type: "number",
-    min: 0,
-    max: 1,
-    exclusiveMax: true,
-    description: "DropConnect on the recurrent weights while training: one mask per chunk",
-  },
-  norm: {
-    type: "choice",
-    choices: MODEL_NORMS,
-    description: "Normalise the gate pre-activations: none, or layer norm per gate block",
-  },
-  zoneout: {
-    type: "number",
-    min: 0,
-    max: 1,
-    exclusiveMax: true,
-    description: "Zoneout: the chance that a state unit keeps its previous value at a step",
-  },
-  seqLength: {
-    type: "int",
-    min: 1,
-    max: 100_000,
-    description: "Characters per chunk T (truncated BPTT length)",
-  },
-  batchSize: { type: "int", min: 1, max: 4096, description: "Parallel text streams B per step" },
-  stride: {
-    type: "int",
-    min: 0,
-    max: 100_000,
-    description:
-      "Characters a stream moves per step (0 = seq length; 1 = the seed's sliding window)",
-  },
-  steps: {
-    type: "int",
-    min: 1,
-    description: "Total optimizer steps (with --resume: continue up to N)",
-  },
-  maxMinutes: {
-    type: "number",
-    min: 0,
-    description: "Time budget in minutes (0 = none): stop when spent; the cosine anneals over it",
-  },
-  learningRate: {
-    type: "number",
-    min: 0,
-    exclusiveMin: true,
-    max: 10,
-    description: "Base learning rate",
-  },
-  lrSchedule: {
-    type: "choice",
-    choices: LR_SCHEDULES,
-    description:
-      "step: multiply by --lr-decay every --lr-decay-every steps; cosine: anneal to lr*--lr-decay",
-  },
-  lrDecay: {
-    type: "number",
-    min: 0,
-    max: 1,
-    description:
-      "Step: factor per --lr-decay-every steps (1 = constant); cosine: final fraction of the rate",
-  },
-  lrDecayEvery: { type: "int", min: 1, description: "Steps between learning-rate decays" },
-  warmupSteps: {
-    type: "int",
-    min: 0,
-    description: "Steps of linear learning-rate warmup (0 = none)",
-  },
-  optimizer: {
-    type: "choice",
-    choices: OPTIMIZERS,
-    description: `Optimizer: ${OPTIMIZERS.join(", ")}`,
-  },
-  weightDecay: {
-    type: "number",
-    min: 0,
-    max: 1,
-    description: "Decoupled weight decay of the weight matrices (adam: AdamW); 0 = none",
-  },
-  ema: {
-    type: "number",
-    min: 0,
-    max: 1,
-    exclusiveMax: true,
-    description: "Validate, sample and save a moving average of the weights, this decay per step",
-  },
-  clipMode: {
-    type: "choice",
-    choices: ["norm", "value", "none"],
-    description: "Gradient clipping: norm, value or none",
-  },
-  clip: {
-    type: "number",
-    min: 0,
-    exclusiveMin: true,
-    description: "Clip limit: max global norm (norm) or max |entry| (value)",
-  },
-  onDivergence: {
-    type: "choice",
-    choices: DIVERGENCE_ACTIONS,
-    description:
-      "On a loss explosion: rollback (to the last good state, at half the learning rate) or stop",
-  },
-  initScale: {
-    type: "number",
-    min: 0,
-    max: 10,
-    description: "Std of the initial weights (0 = 1/sqrt(H))",
-  },
-  valFraction: {
-    type: "number",
-    min: 0,
-    max: 0.5,
-    description: "Fraction of the text held out at its end for validation",
-  },
-  evalEvery: {
-    type: "int",
-    min: 0,
-    description: "Steps between validation passes (0 = never)",
-  },
-  sampleEvery: { type: "int", min: 0, description: "Steps between samples (0 = never)" },
-  sampleLength: { type: "int", min: 1, description: "Characters per training sample" },
-  sampleTemperature: {
-    type: "number",
-    min: 0,
-    max: 100,
-    description: "Temperature of training samples (0 = always the most likely)",
-  },
-  seed: {
-    type: "int",
-    min: 0,
-    description: "Seed of the initial weights and the samples",
-  },
-  tokens: {
-    type: "choice",
-    choices: TOKEN_MODES,
-    description: "Symbols: codepoints, or graphemes (a Devanagari akshara is one symbol)",
-  },
 });
 
 /**

@@ -11,8 +11,8 @@
 import { flushOutput } from "./notebook/flush.ts";
 import type { EvalEvent, SampleEvent, StepEvent, TrainEvent } from "../train/events.ts";
 import type { DivergenceEvent } from "../train/divergence.ts";
-import { thinIndices, type TrainingCurves } from "./curves.ts";
-import { lineFigure, type LineSeries, type PlotlyFigure } from "./plot.ts";
+import { curveSeries, rollBackCurves, type TrainingCurves } from "./curves.ts";
+import { lineFigure, type PlotlyFigure } from "./plot.ts";
 import { type LivePlot, livePlot } from "./plot_live.ts";
 import {
   endStep,
@@ -218,24 +218,8 @@ export class TrainingMonitor {
     const c = this.curves;
     if (event.type === "divergence") {
       this.divergences.push(event);
-      if (event.toStep === undefined) return;
-      const keep = c.step.findIndex((s) => s > event.toStep!);
-      if (keep >= 0) {
-        if (c.rolledBackStep.length > 0) { // a gap between two undone stretches
-          c.rolledBackStep.push(event.toStep);
-          c.rolledBackLoss.push(NaN);
-        }
-        for (let i = keep; i < c.step.length; i++) {
-          c.rolledBackStep.push(c.step[i]!);
-          c.rolledBackLoss.push(c.loss[i]!);
-        }
-        for (const list of [c.step, c.loss, c.smoothLoss]) list.length = keep;
-      }
-      const val = c.valStep.findIndex((s) => s > event.toStep!);
-      if (val >= 0) { for (const list of [c.valStep, c.valLoss, c.valBpc]) list.length = val; }
-      return;
-    }
-    if (event.type === "step") {
+      if (event.toStep !== undefined) rollBackCurves(c, event.toStep);
+    } else if (event.type === "step") {
       c.step.push(event.step);
       c.loss.push(event.loss);
       c.smoothLoss.push(event.smoothLoss);
@@ -290,20 +274,7 @@ export class TrainingMonitor {
    * @returns The figure.
    */
   figure(): PlotlyFigure {
-    const c = this.curves;
-    const keep = thinIndices(c.step.length, this.#maxPoints);
-    const pick = (values: number[]) => keep.map((i) => values[i]!);
-    const series: LineSeries[] = [
-      { name: "loss per character", x: pick(c.step), y: pick(c.loss) },
-      { name: "smoothed", x: pick(c.step), y: pick(c.smoothLoss) },
-    ];
-    if (c.valStep.length > 0) series.push({ name: "validation", x: c.valStep, y: c.valLoss });
-    if (c.rolledBackStep.length > 0) {
-      const kept = thinIndices(c.rolledBackStep.length, this.#maxPoints);
-      const x = kept.map((i) => c.rolledBackStep[i]!), y = kept.map((i) => c.rolledBackLoss[i]!);
-      series.push({ name: "rolled back (diverged)", x, y });
-    }
-    const figure = lineFigure(series, {
+    const figure = lineFigure(curveSeries(this.curves, this.#maxPoints), {
       title: this.#title,
       xTitle: "step",
       yTitle: "nats per character",

@@ -192,9 +192,9 @@ export class Trainer {
       backend: model.backend,
     });
     const lr = this.learningRate();
-    const step = { type: "step", step: this.step + 1, loss, gradNorm, clipped, lr } as const;
-    if (!isFiniteStep(step)) {
-      return { report: { ...step, smoothLoss: this.smoothLoss, suspect: true }, batch };
+    const figures = { type: "step", step: this.step + 1, loss, gradNorm, clipped, lr } as const;
+    if (!isFiniteStep(figures)) {
+      return { report: { ...figures, smoothLoss: this.smoothLoss, suspect: true }, batch };
     }
     // update the weights (and their average) and count the step
     this.optimizer.update(model.params, model.grads, lr, config.weightDecay);
@@ -202,7 +202,7 @@ export class Trainer {
     this.step++;
     this.smoothLoss = 0.99 * this.smoothLoss + 0.01 * loss;
     const suspect = loss > this.guard.threshold;
-    return { report: { ...step, smoothLoss: this.smoothLoss, suspect }, batch };
+    return { report: { ...figures, smoothLoss: this.smoothLoss, suspect }, batch };
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
  * Recipes for a time budget on a 2-core CPU: the model, sizes, optimizer and schedule that
- * gave the lowest validation loss per budget in our measurements (see the README's tables),
+ * gave the lowest validation loss per budget in our measurements (see docs/quality.md),
  * with the budget itself. `deno task train` starts from {@linkcode DEFAULT_PRESET}; flags
  * override any value of a preset.
  *

@@ -4,15 +4,13 @@
  *
  * @module
  */
+import { NAME_TEMPERATURE } from "../lib/names/draw.ts";
 import { NAME_LISTS } from "../lib/text/names.ts";
 import { TOKEN_MODES } from "../lib/text/tokens.ts";
 import { CONFIG_FIELDS } from "../lib/train/config.ts";
 import { parseFlags, UsageError } from "./args.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
 import { formatHelp } from "./help.ts";
-
-/** The default temperature of `deno task names` (docs/names.md says why it is above 1). */
-export const NAMES_TEMPERATURE = 1.2;
 
 /** Every flag of `deno task names`, in help order. */
 export const NAMES_FLAGS = {
@@ -59,7 +57,7 @@ export const NAMES_FLAGS = {
   temperature: {
     ...CONFIG_FIELDS.sampleTemperature,
     valueName: "T",
-    default: NAMES_TEMPERATURE,
+    default: NAME_TEMPERATURE,
     description: "Softmax temperature: lower gives names closer to the list, higher wilder ones",
   },
   allowCopies: {

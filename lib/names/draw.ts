@@ -23,8 +23,17 @@ import { NAME_BOUNDARY } from "../text/names.ts";
 import { splitSymbols } from "../text/tokens.ts";
 import { symbolsOf, type Vocab } from "../text/vocab.ts";
 
+/**
+ * The temperature names are drawn at unless told otherwise: a little above 1, so that even a
+ * list that covers its kind of names densely (the 8,422 English first names) gives mostly new
+ * ones (docs/names.md has the figures).
+ */
+export const NAME_TEMPERATURE = 1.2;
+
 /** Options of {@linkcode drawNames}. */
 export interface DrawNamesOptions extends PickOptions {
+  /** Softmax temperature (default {@linkcode NAME_TEMPERATURE}). */
+  temperature?: number;
   /** Names to keep. */
   count: number;
   /** Seed of the draws. */
@@ -107,6 +116,7 @@ export function drawNames(model: CharModel, vocab: Vocab, options: DrawNamesOpti
     const previous = list[rng.int(list.length)] ?? ""; // the state a name starts from in training
     const [g] = generate(model, vocab, {
       ...options,
+      temperature: options.temperature ?? NAME_TEMPERATURE,
       prime: NAME_BOUNDARY + previous + NAME_BOUNDARY + prefix,
       length: Math.max(1, length),
       rngs: [rng],

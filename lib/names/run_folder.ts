@@ -61,7 +61,7 @@ export async function saveNamesRun(
   const saved: SavedNames & { format: string } = {
     format: FORMAT,
     list,
-    names: [...split.train, ...split.heldOut],
+    names: [...trained.names],
     heldOut: split.heldOut,
     heldOutBits: trained.heldOut.bitsPerCodePoint,
     bigramBits: trained.bigramBits,

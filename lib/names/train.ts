@@ -36,6 +36,8 @@ export interface TrainNamesOptions {
 
 /** A model trained on a list of names. */
 export interface TrainedNames {
+  /** The list it learnt (held-out names included), in its order. */
+  names: readonly string[];
   /** The model, holding the weights that scored best on the held-out names. */
   model: CharModel;
   /** Its vocabulary: every symbol of the list and the newline. */
@@ -122,6 +124,7 @@ export async function trainNames(
   const trainMs = performance.now() - start;
   setRecord(model.params, best!.params);
   return {
+    names,
     model,
     vocab,
     recipe,

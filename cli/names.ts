@@ -12,16 +12,16 @@ import { acquireRunLock } from "../lib/io/run_lock.ts";
 import { readUserFile } from "../lib/io/read_file.ts";
 import { drawNames } from "../lib/names/draw.ts";
 import { namesRecipe } from "../lib/names/recipe.ts";
-import { formatNamesSummary, nameStats } from "../lib/names/report.ts";
+import { formatNamesSummary, formatTraining, nameStats } from "../lib/names/report.ts";
 import {
   loadNamesRun,
   NAMES_CHECKPOINT,
   NAMES_FILE,
   saveNamesRun,
 } from "../lib/names/run_folder.ts";
-import { type TrainedNames, trainNames } from "../lib/names/train.ts";
+import { trainNames } from "../lib/names/train.ts";
 import { checkNamePrefix } from "../lib/generate/names.ts";
-import { formatDuration, formatProgress, shellQuote } from "../lib/report/progress.ts";
+import { formatProgress, shellQuote } from "../lib/report/progress.ts";
 import { corpusName } from "../lib/text/corpus.ts";
 import { NAME_LISTS, type NameListName, namesToText, parseNames } from "../lib/text/names.ts";
 import { buildVocab, type Vocab } from "../lib/text/vocab.ts";
@@ -120,7 +120,10 @@ async function trainGenerator(list: string, args: NamesArgs, out: Output): Promi
       },
     });
     const path = await saveNamesRun(dir, trained, list);
-    out.note(trainedLine(trained, path, args));
+    out.note(
+      `${formatTraining(trained)}; saved ${path}; more names without training: deno task ` +
+        `names --checkpoint ${shellQuote(path)} --seed ${args.seed + 1}`,
+    );
     const { heldOut, bigramBits } = trained;
     const scores = { heldOutBits: heldOut.bitsPerCodePoint, bigramBits };
     return { model: trained.model, vocab: trained.vocab, names, scores };
@@ -164,17 +167,6 @@ function checkPrefix(vocab: Vocab, prefix: string): void {
   } catch (e) {
     throw new Error(`Invalid --prefix ${JSON.stringify(prefix)}: ${(e as Error).message}`);
   }
-}
-
-/** How training went and how to draw again without it. */
-function trainedLine(trained: TrainedNames, path: string, args: NamesArgs): string {
-  const { result, bestStep, trainMs } = trained;
-  const end = result.stoppedEarly
-    ? `the held-out names stopped it at step ${result.steps}`
-    : `all ${result.steps} steps`;
-  return `Trained in ${formatDuration(trainMs)} (${end}); kept step ${bestStep}, saved ` +
-    `${path}; more names without training: deno task names --checkpoint ${shellQuote(path)} ` +
-    `--seed ${args.seed + 1}`;
 }
 
 if (import.meta.main) await runMain(namesMain);

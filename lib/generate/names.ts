@@ -3,6 +3,10 @@
  * every name is one stream of a batch that starts after a newline (and an optional prefix)
  * and stops at the next newline.
  *
+ * In training a name follows another name, with the state carried over, so a zero state is never
+ * where a name starts (from it the first letters come out wrong: "KKhelena"). The batch therefore
+ * starts after a name the model draws first: newline, that name, newline, prefix.
+ *
  * @module
  */
 import { Rng } from "../core/rng.ts";
@@ -58,9 +62,16 @@ export function generateNames(
   const rngs = Array.from({ length: count }, () => new Rng(rng.nextU32()));
   const length = Math.max(0, maxLength - prefixSymbols.length);
   if (count === 0) return [];
+  const [before] = generate(model, vocab, {
+    ...options,
+    prime: NAME_BOUNDARY,
+    length: maxLength,
+    rngs: [new Rng(rng.nextU32())],
+    stop: NAME_BOUNDARY,
+  });
   const names = generate(model, vocab, {
     ...options,
-    prime: NAME_BOUNDARY + prefix,
+    prime: NAME_BOUNDARY + before!.text + NAME_BOUNDARY + prefix,
     length,
     rngs,
     stop: NAME_BOUNDARY,

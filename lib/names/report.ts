@@ -1,12 +1,14 @@
 /**
- * What a name generator made, in figures: of the names drawn, the share that are new (not in the
- * list), distinct, and for a Devanagari list well formed (`text/devanagari.ts`); and the one
- * summary line `deno task names` prints, with the held-out bits per code point beside the bigram
- * baseline's.
+ * What a name generator did, in words and figures: how its training went; of the names drawn,
+ * the share that are new (not in the list), distinct, and for a Devanagari list well formed
+ * (`text/devanagari.ts`); and the one summary line `deno task names` prints, with the held-out
+ * bits per code point beside the bigram baseline's.
  *
  * @module
  */
+import { formatDuration } from "../report/progress.ts";
 import { endsWithVirama, isWellFormedDevanagari } from "../text/devanagari.ts";
+import type { TrainedNames } from "./train.ts";
 
 /** Figures of a set of drawn names. */
 export interface NameStats {
@@ -95,4 +97,40 @@ export function formatNamesSummary(
       `(bigram baseline ${scores.bigramBits.toFixed(3)})`
     : "";
   return `${stats.drawn} names drawn: ${shares.join(", ")}${held}`;
+}
+
+/**
+ * How a name model's training went, in one line.
+ *
+ * @param trained What `trainNames` returned (its time, steps, kept step, held-out scores).
+ * @returns E.g. `Trained in 2s (the held-out names stopped it at step 247); kept step 143:
+ *   held-out names 3.820 bits per code point (bigram baseline 4.137)`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const trained = {
+ *   trainMs: 2000, bestStep: 40, bigramBits: 4, heldOut: { bitsPerCodePoint: 3.5 },
+ *   result: { steps: 50, stoppedEarly: true },
+ * } as const;
+ * assert.equal(
+ *   formatTraining(trained),
+ *   "Trained in 2s (the held-out names stopped it at step 50); kept step 40: held-out names " +
+ *     "3.500 bits per code point (bigram baseline 4.000)",
+ * );
+ * ```
+ */
+export function formatTraining(trained: {
+  readonly trainMs: number;
+  readonly bestStep: number;
+  readonly bigramBits: number;
+  readonly heldOut: Pick<TrainedNames["heldOut"], "bitsPerCodePoint">;
+  readonly result: Pick<TrainedNames["result"], "steps" | "stoppedEarly">;
+}): string {
+  const { result, bestStep, trainMs, heldOut, bigramBits } = trained;
+  const end = result.stoppedEarly
+    ? `the held-out names stopped it at step ${result.steps}`
+    : `all ${result.steps} steps`;
+  return `Trained in ${formatDuration(trainMs)} (${end}); kept step ${bestStep}: held-out names ` +
+    `${heldOut.bitsPerCodePoint.toFixed(3)} bits per code point (bigram baseline ` +
+    `${bigramBits.toFixed(3)})`;
 }

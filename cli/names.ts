@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { acquireRunLock } from "../lib/io/run_lock.ts";
 import { readUserFile } from "../lib/io/read_file.ts";
 import { drawNames } from "../lib/names/draw.ts";
-import { namesRecipe } from "../lib/names/recipe.ts";
+import { checkNames, namesRecipe } from "../lib/names/recipe.ts";
 import { formatNamesSummary, formatTraining, nameStats } from "../lib/names/report.ts";
 import {
   loadNamesRun,
@@ -93,12 +93,8 @@ async function loadGenerator(path: string, args: NamesArgs): Promise<Generator> 
 /** Reads the list, checks everything, trains with a progress line and saves the model. */
 async function trainGenerator(list: string, args: NamesArgs, out: Output): Promise<Generator> {
   const names = [...new Set(await readList(list))];
-  let recipe;
-  try {
-    recipe = namesRecipe(names, { seed: args.seed, tokens: args.tokens });
-  } catch (e) {
-    throw new Error(`Cannot learn from list "${list}": ${(e as Error).message}`);
-  }
+  checkNames(names, `list "${list}"`);
+  const recipe = namesRecipe(names, { seed: args.seed, tokens: args.tokens });
   checkPrefix(buildVocab(namesToText(names), { tokens: recipe.config.tokens }), args.prefix);
   const dir = args.out ?? join("runs", `names-${list in NAME_LISTS ? list : corpusName(list)}`);
   const lock = await acquireRunLock(dir);

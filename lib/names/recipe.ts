@@ -1,5 +1,10 @@
 /**
- * A recipe for lists of names, not books: chosen from the list's size and script.
+ * A recipe for lists of names, not books, chosen from the list's size and script (see
+ * {@linkcode namesRecipe}; docs/names.md has the measurements behind it). A list is small next
+ * to a book: a minute of a book's recipe learns it by heart, and then the model writes names of
+ * the list, not new ones. So names held out at random decide which weights to keep and when to
+ * stop, the model and batches are small for a short list, and names whose letters carry
+ * combining marks (Devanagari and other abugidas) are learnt as whole written syllables.
  *
  * @module
  */
@@ -38,18 +43,20 @@ export interface NamesRecipeOptions {
  * Refuses a list too short to learn from.
  *
  * @param names Distinct names.
- * @throws {RangeError} naming how many there are and how many are needed.
+ * @param label What to call the list in the message (default `the list`).
+ * @throws {RangeError} naming how many names there are and how many are needed.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * assert.throws(() => checkNames(["Ada"]), /has 1 distinct name; .* at least 10/);
+ * assert.throws(() => checkNames(["Ada"]), /the list: it has 1 distinct name; .* at least 10/);
  * ```
  */
-export function checkNames(names: readonly string[]): void {
+export function checkNames(names: readonly string[], label = "the list"): void {
   if (names.length >= MIN_NAMES) return;
   throw new RangeError(
-    `The list has ${names.length} distinct name${names.length === 1 ? "" : "s"}; a generator ` +
-      `needs at least ${MIN_NAMES} (100 or more to invent good ones), one per line`,
+    `Cannot learn from ${label}: it has ${names.length} distinct ` +
+      `name${names.length === 1 ? "" : "s"}; a generator needs at least ${MIN_NAMES} (100 or ` +
+      `more to invent good ones), one per line`,
   );
 }
 

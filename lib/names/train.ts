@@ -103,16 +103,12 @@ export async function trainNames(
   const onEvent = options.onEvent ?? (() => {});
   const stop = new AbortController();
   options.signal?.addEventListener("abort", () => stop.abort(), { once: true });
-  let best: { step: number; score: TextScore; params: Record<string, FloatArray> } | undefined;
-  let worse = 0, scored = -1;
+  const best = new BestWeights(recipe.patience);
   const score = async (step: number) => {
-    scored = step;
     const s = trainer.withAverage(() => scoreIds(model, vocab, val));
     await onEvent({ type: "eval", step, valLoss: s.nats, valBpc: s.bits });
-    if (best === undefined || s.nats < best.score.nats) {
-      best = { step, score: s, params: trainer.withAverage(() => copyRecord(model.params)) };
-      worse = 0;
-    } else if (++worse >= recipe.patience) stop.abort();
+    const params = () => trainer.withAverage(() => copyRecord(model.params));
+    if (best.offer(step, s, params)) stop.abort();
   };
   const start = performance.now();
   const run = await trainer.run({
@@ -120,9 +116,10 @@ export async function trainNames(
     afterStep: (step) => step % recipe.evalEvery === 0 ? score(step) : undefined,
     signal: stop.signal,
   });
-  if (scored !== trainer.step) await score(trainer.step);
+  if (best.lastStep !== trainer.step) await score(trainer.step);
   const trainMs = performance.now() - start;
-  setRecord(model.params, best!.params);
+  const kept = best.kept!;
+  setRecord(model.params, kept.params);
   return {
     names,
     model,
@@ -131,9 +128,34 @@ export async function trainNames(
     split,
     trainer,
     result: { ...run, stoppedEarly: run.stopped && !options.signal?.aborted },
-    bestStep: best!.step,
-    heldOut: best!.score,
+    bestStep: kept.step,
+    heldOut: kept.score,
     bigramBits: bigramBitsPerCodePoint(split.train, split.heldOut),
     trainMs,
   };
+}
+
+/** Keeps the weights of the best held-out score, and says when `patience` scores were no better. */
+class BestWeights {
+  /** The best score so far, its step and weights. */
+  kept: { step: number; score: TextScore; params: Record<string, FloatArray> } | undefined;
+  /** The step of the last score offered (-1 before the first). */
+  lastStep = -1;
+  #worse = 0;
+  readonly #patience: number;
+
+  constructor(patience: number) {
+    this.#patience = patience;
+  }
+
+  /** Records a score; copies the weights when it is the best. Returns whether to stop. */
+  offer(step: number, score: TextScore, params: () => Record<string, FloatArray>): boolean {
+    this.lastStep = step;
+    if (this.kept === undefined || score.nats < this.kept.score.nats) {
+      this.kept = { step, score, params: params() };
+      this.#worse = 0;
+      return false;
+    }
+    return ++this.#worse >= this.#patience;
+  }
 }

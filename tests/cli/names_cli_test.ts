@@ -65,8 +65,8 @@ Deno.test("names: an empty list, one name, or a foreign prefix: one line, nothin
   await Deno.writeTextFile(empty, "\n  \n");
   await Deno.writeTextFile(one, "Ada\n");
   const cases: [string[], RegExp][] = [
-    [["--list", empty], /list ".*empty.txt": The list has 0 distinct names/],
-    [["--list", one], /list ".*one.txt": The list has 1 distinct name; .* at least 10/],
+    [["--list", empty], /Cannot learn from list ".*empty.txt": it has 0 distinct names/],
+    [["--list", one], /list ".*one.txt": it has 1 distinct name; .* at least 10/],
     [["--list", "sanskrit", "--prefix", "Z"], /--prefix "Z": .*"Z" \(U\+005A\) never occurs/],
     [["--list", join(dir, "missing.txt")], /Cannot read list .*missing.txt": file not found/],
   ];

@@ -1,7 +1,7 @@
 // The recipe on the bundled lists: 300 names drawn at the default temperature (copies kept) are
 // at least 90% new and distinct, the Devanagari ones at least 98% well formed, and the held-out
 // names score better than the bigram baseline. The Sanskrit list trains with the full recipe
-// (a few seconds); the English one with 6 of its 22 epochs, to keep the suite short (the full
+// (a few seconds); the English one with 6 of its 23 epochs, to keep the suite short (the full
 // recipe's figures, from `deno task names`, are in docs/names.md). The short Sanskrit list is
 // stopped by its held-out names, and the model returned holds the weights that scored best.
 import { assertClose, assertEquals, assertOk } from "../assert.ts";

@@ -96,8 +96,19 @@ async function trainGenerator(list: string, args: NamesArgs, out: Output): Promi
   checkNames(names, `list "${list}"`);
   const recipe = namesRecipe(names, { seed: args.seed, tokens: args.tokens });
   checkPrefix(buildVocab(namesToText(names), { tokens: recipe.config.tokens }), args.prefix);
-  const dir = args.out ?? join("runs", `names-${list in NAME_LISTS ? list : corpusName(list)}`);
+  const dir = args.out ?? join("runs", `names-${bundled(list) ? list : corpusName(list)}`);
   const lock = await acquireRunLock(dir);
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    if (!interrupt.signal.aborted) {
+      interrupt.abort();
+      out.note("Ctrl-C: stopping training; the best weights so far are saved (Ctrl-C to quit)");
+    } else {
+      lock.release();
+      Deno.exit(130);
+    }
+  };
+  Deno.addSignalListener("SIGINT", onSigint);
   try {
     await refuseOverwrite(dir, args.retrain);
     const c = recipe.config;
@@ -114,6 +125,7 @@ async function trainGenerator(list: string, args: NamesArgs, out: Output): Promi
         const keep = e.step === 1 || e.step % Math.max(1, Math.round(c.steps / 10)) === 0;
         out.progress(formatProgress(e, c.steps, { columns: out.columns }), keep);
       },
+      signal: interrupt.signal,
     });
     const path = await saveNamesRun(dir, trained, list);
     out.note(
@@ -124,6 +136,7 @@ async function trainGenerator(list: string, args: NamesArgs, out: Output): Promi
     const scores = { heldOutBits: heldOut.bitsPerCodePoint, bigramBits };
     return { model: trained.model, vocab: trained.vocab, names, scores };
   } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
     out.clear();
     lock.release();
   }
@@ -131,7 +144,8 @@ async function trainGenerator(list: string, args: NamesArgs, out: Output): Promi
 
 /** The list's names: a bundled list, or a UTF-8 file with one name per line. */
 async function readList(list: string): Promise<string[]> {
-  if (list in NAME_LISTS) return NAME_LISTS[list as NameListName]();
+  const names = bundled(list);
+  if (names) return names();
   const bytes = await readUserFile(
     list,
     "list",
@@ -142,6 +156,11 @@ async function readList(list: string): Promise<string[]> {
   } catch {
     throw new Error(`Cannot read list "${list}": it is not UTF-8 text; save it as UTF-8`);
   }
+}
+
+/** The bundled list of that name, if there is one. */
+function bundled(list: string): (() => string[]) | undefined {
+  return Object.hasOwn(NAME_LISTS, list) ? NAME_LISTS[list as NameListName] : undefined;
 }
 
 /** Refuses a folder that holds a saved model, unless `--retrain`. */

@@ -66,6 +66,7 @@ export const NAMES_FLAGS = {
   },
   format: {
     type: "string",
+    valueName: "text|jsonl",
     choices: ["text", "jsonl"],
     default: "text",
     description: "text (a name per line), or jsonl: {name, new, logProb} per line",

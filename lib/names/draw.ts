@@ -99,7 +99,12 @@ export interface NameDraws {
 export function drawNames(model: CharModel, vocab: Vocab, options: DrawNamesOptions): NameDraws {
   const { count, seed, list, prefix = "", minLength = 1, allowCopies = false } = options;
   const prefixSymbols = checkNamePrefix(vocab, prefix);
-  const longest = Math.max(0, ...list.map(characters));
+  let longest = 0, perChar = 1; // the list's longest name, and its most symbols per character
+  for (const name of list) {
+    const chars = characters(name);
+    longest = Math.max(longest, chars);
+    perChar = Math.max(perChar, symbolsOf(vocab, name).length / chars);
+  }
   const { maxLength = 2 * longest, maxDraws = 20 * count + 100 } = options;
   if (!(minLength <= maxLength)) {
     throw new RangeError(
@@ -107,7 +112,6 @@ export function drawNames(model: CharModel, vocab: Vocab, options: DrawNamesOpti
     );
   }
   // symbols after the prefix, the closing newline included, that a name of maxLength can need
-  const perChar = Math.max(1, ...list.map((n) => symbolsOf(vocab, n).length / characters(n)));
   const length = Math.ceil(maxLength * perChar) - prefixSymbols.length + 1;
   const known = new Set(list), seen = new Set<string>();
   const kept: DrawnName[] = [], drawn: DrawnName[] = [];
@@ -115,8 +119,9 @@ export function drawNames(model: CharModel, vocab: Vocab, options: DrawNamesOpti
     const rng = new Rng(mixSeed(seed, drawn.length));
     const previous = list[rng.int(list.length)] ?? ""; // the state a name starts from in training
     const [g] = generate(model, vocab, {
-      ...options,
       temperature: options.temperature ?? NAME_TEMPERATURE,
+      topK: options.topK,
+      topP: options.topP,
       prime: NAME_BOUNDARY + previous + NAME_BOUNDARY + prefix,
       length: Math.max(1, length),
       rngs: [rng],

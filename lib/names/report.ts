@@ -110,7 +110,7 @@ export function formatNamesSummary(
  * import assert from "node:assert/strict";
  * const trained = {
  *   trainMs: 2000, bestStep: 40, bigramBits: 4, heldOut: { bitsPerCodePoint: 3.5 },
- *   result: { steps: 50, stoppedEarly: true },
+ *   result: { steps: 50, stopped: true, stoppedEarly: true },
  * } as const;
  * assert.equal(
  *   formatTraining(trained),
@@ -124,11 +124,13 @@ export function formatTraining(trained: {
   readonly bestStep: number;
   readonly bigramBits: number;
   readonly heldOut: Pick<TrainedNames["heldOut"], "bitsPerCodePoint">;
-  readonly result: Pick<TrainedNames["result"], "steps" | "stoppedEarly">;
+  readonly result: Pick<TrainedNames["result"], "steps" | "stopped" | "stoppedEarly">;
 }): string {
   const { result, bestStep, trainMs, heldOut, bigramBits } = trained;
   const end = result.stoppedEarly
     ? `the held-out names stopped it at step ${result.steps}`
+    : result.stopped
+    ? `interrupted at step ${result.steps}`
     : `all ${result.steps} steps`;
   return `Trained in ${formatDuration(trainMs)} (${end}); kept step ${bestStep}: held-out names ` +
     `${heldOut.bitsPerCodePoint.toFixed(3)} bits per code point (bigram baseline ` +

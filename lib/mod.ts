@@ -21,4 +21,5 @@ export * from "./backend/mod.ts";
 export * from "./train/mod.ts";
 export * from "./io/mod.ts";
 export * from "./generate/mod.ts";
+export * from "./names/mod.ts";
 export * from "./report/mod.ts";

@@ -24,7 +24,7 @@ import { Rng } from "../lib/core/rng.ts";
 import { Trainer } from "../lib/train/trainer.ts";
 import { buildVocab, encode } from "../lib/text/vocab.ts";
 import { parseFlags, UsageError } from "./args.ts";
-import { buildModel, ENGINE_FLAGS, openBackend } from "./engine.ts";
+import { BACKEND_FLAGS, buildModel, openBackend } from "./backend.ts";
 import type { FlagTable } from "./flags.ts";
 import { formatHelp } from "./help.ts";
 import { runMain } from "./main_error.ts";
@@ -61,9 +61,9 @@ export const BENCH_FLAGS = {
     default: 1,
     description: "Warm-up seconds per config before measuring",
   },
-  engine: ENGINE_FLAGS.engine,
+  backend: BACKEND_FLAGS.backend,
   threads: {
-    ...ENGINE_FLAGS.threads,
+    ...BACKEND_FLAGS.threads,
     description: "OpenBLAS threads for large products (B = 1 configs use 1)",
   },
   configs: {
@@ -111,7 +111,7 @@ export interface BenchResult {
   /** The optimizer. */
   optimizer: OptimizerName;
   /** What ran, e.g. `openblas (Cooperlake, ...), up to 2 threads, wasm relaxed-SIMD elementwise`. */
-  engine: string;
+  backend: string;
   /** Resident set size before the warm-up and after the measurement, MiB. */
   rss_mib: [number, number];
 }
@@ -140,7 +140,7 @@ export async function benchMain(argv: string[]): Promise<number> {
     }
   }
   for (const n of all.filter((n) => GEN_CONFIGS[n])) {
-    const backend = openBackend(flags.engine, flags.threads);
+    const backend = openBackend(flags.backend, flags.threads);
     console.log(JSON.stringify(benchGeneration(n, backend, flags)));
   }
   const names = all.filter((n) => BENCH_CONFIGS[n]);
@@ -170,7 +170,7 @@ export async function benchMain(argv: string[]): Promise<number> {
       evalEvery: 0,
       sampleEvery: 0,
     });
-    const backend = openBackend(flags.engine, B === 1 ? 1 : flags.threads);
+    const backend = openBackend(flags.backend, B === 1 ? 1 : flags.threads);
     const rng = new Rng(1);
     const model = buildModel(config, V, rng, backend);
     const trainer = new Trainer(model, {
@@ -194,7 +194,7 @@ export async function benchMain(argv: string[]): Promise<number> {
       segments: segments.map((r) => round(r, 1)),
       loss_per_char: round(trainer.smoothLoss, 3),
       optimizer,
-      engine: detail,
+      backend: detail,
       rss_mib: [mib(rssBefore), mib(Deno.memoryUsage().rss)],
     };
     results.push(result);
@@ -245,11 +245,11 @@ export function formatTable(results: readonly BenchResult[], names: readonly str
   const head = ["config", "shape", "chars/s", "GFLOP/s", "loss", "RSS MiB"];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const line = (cells: string[]) => cells.map((x, c) => x.padStart(widths[c]!)).join("  ");
-  const engines = [...new Set(results.map((r) => r.engine))];
+  const backends = [...new Set(results.map((r) => r.backend))];
   return [
     line(head),
     ...rows.map(line),
-    `engine: ${engines.join(" | ")}; optimizer: ${results[0]?.optimizer ?? "-"}`,
+    `backend: ${backends.join(" | ")}; optimizer: ${results[0]?.optimizer ?? "-"}`,
   ].join("\n");
 }
 

@@ -34,7 +34,7 @@ export interface GenResult {
   /** Each segment's rate, ascending. */
   segments: number[];
   /** What ran. */
-  engine: string;
+  backend: string;
 }
 
 /**
@@ -76,6 +76,6 @@ export function benchGeneration(
     config: `H${H}_L${L}_B${B}_V${V}`,
     chars_per_s: Math.round(segments[1]! * 10) / 10,
     segments: segments.map((r) => Math.round(r * 10) / 10),
-    engine: backend.detail,
+    backend: backend.detail,
   };
 }

@@ -18,7 +18,7 @@ import { TrainingDivergedError } from "../lib/train/divergence.ts";
 import type { TrainEvent } from "../lib/train/trainer.ts";
 import type { TrainConfig } from "../lib/train/config.ts";
 import { UsageError } from "./args.ts";
-import { openBackend } from "./engine.ts";
+import { openBackend } from "./backend.ts";
 import { runMain } from "./main_error.ts";
 import {
   formatCount,
@@ -59,7 +59,7 @@ export async function trainMain(argv: string[]): Promise<number> {
     );
   }
   const out = new Output();
-  const backend = openBackend(args.engine, args.threads);
+  const backend = openBackend(args.backend, args.threads);
   const ckpt = args.resume === undefined
     ? undefined
     : await loadResumable(args, args.resume, backend);
@@ -82,7 +82,7 @@ export async function trainMain(argv: string[]): Promise<number> {
     const run = ckpt
       ? await prepareResume(ckpt.ckpt, ckpt.config, { args, choice, outDir, backend, out })
       : await prepareFresh(args, { choice, outDir, backend, out });
-    return await train(run, { args, out, lock, engineLine: `Engine: ${backend.detail}` });
+    return await train(run, { args, out, lock, backendLine: `Backend: ${backend.detail}` });
   } finally {
     lock.release();
   }
@@ -112,9 +112,9 @@ async function save(path: string, bytes: Uint8Array): Promise<void> {
 /** Trains with progress output, checkpoints and Ctrl-C handling; returns the exit code. */
 async function train(
   run: Run,
-  options: { args: TrainArgs; out: Output; lock: RunLock; engineLine: string },
+  options: { args: TrainArgs; out: Output; lock: RunLock; backendLine: string },
 ): Promise<number> {
-  const { args, out, lock, engineLine } = options;
+  const { args, out, lock, backendLine } = options;
   const { trainer, outDir } = run;
   const { config, vocab } = trainer;
   const latest = join(outDir, "latest.safetensors");
@@ -168,7 +168,7 @@ async function train(
 
   const m = trainer.model;
   out.log(run.corpusLine);
-  out.log(engineLine);
+  out.log(backendLine);
   out.log(
     `Model ${m.config.kind}: hidden size ${m.config.hiddenSize}` +
       `${config.numLayers > 1 ? `, ${config.numLayers} layers, dropout ${config.dropout}` : ""}` +

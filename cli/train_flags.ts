@@ -15,7 +15,7 @@ import {
 } from "../lib/train/presets.ts";
 import type { Choices, NumberRange } from "../lib/train/ranges.ts";
 import { parseFlags, UsageError } from "./args.ts";
-import { ENGINE_FLAGS } from "./engine.ts";
+import { BACKEND_FLAGS } from "./backend.ts";
 import {
   type FlagSpec,
   type FlagTable,
@@ -122,7 +122,7 @@ export const TRAIN_FLAGS = {
     description: "Continue a run from its checkpoint (config, optimizer, data position, RNG, " +
       "time spent)",
   },
-  ...ENGINE_FLAGS,
+  ...BACKEND_FLAGS,
   help: { type: "boolean", short: "h", description: "Show this help and exit" },
 } as const satisfies FlagTable;
 
@@ -177,7 +177,7 @@ export type TrainArgs = FlagValues<typeof TRAIN_FLAGS> & {
  * ```ts
  * import { assertEquals } from "../tests/assert.ts";
  * const args = parseTrainArgs(["--preset", "none", "--hidden-size", "16"]);
- * assertEquals([args.overrides, args.printEvery, args.engine], [{ hiddenSize: 16 }, 100, "auto"]);
+ * assertEquals([args.overrides, args.printEvery, args.backend], [{ hiddenSize: 16 }, 100, "auto"]);
  * assertEquals(parseTrainArgs(["--hidden-size", "16"]).overrides.maxMinutes, 1); // preset 1m
  * assertEquals(parseTrainArgs(["--steps", "500"]).overrides.maxMinutes, 0); // steps, not time
  * assertEquals(parseTrainArgs(["--steps", "500", "--max-minutes", "2"]).overrides.maxMinutes, 2);

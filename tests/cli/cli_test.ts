@@ -59,7 +59,7 @@ Deno.test("flags: typed values with every default applied once, from the spec", 
   const args = parseTrainArgs([]);
   assertEquals(args.overrides, PRESETS["1m"], "no flags: the 1m recipe");
   assertEquals(parseTrainArgs(["--preset", "none"]).overrides, {});
-  assertEquals([args.corpus, args.printEvery, args.engine, args.help], [
+  assertEquals([args.corpus, args.printEvery, args.backend, args.help], [
     ["brown"],
     100,
     "auto",
@@ -96,6 +96,17 @@ Deno.test("flags: typed values with every default applied once, from the spec", 
   assertThrows(() => parseTrainArgs(["--out", ""]), /^UsageError: Empty --out; pass a path$/);
 });
 
+Deno.test("flags: former names and values still work, and help names the current ones", () => {
+  for (const argv of [["--backend", "f64"], ["--engine", "plain"], ["--engine=f64"]]) {
+    assertEquals(parseTrainArgs(argv).backend, "f64", argv.join(" "));
+  }
+  assertEquals(parseTrainArgs(["--engine", "wasm", "--threads", "1"]).backend, "wasm");
+  assertThrows(() => parseTrainArgs(["--engine", "gpu"]), /^UsageError: Invalid --backend "gpu"/);
+  const help = trainHelp();
+  const line = help.split("\n").find((l) => l.includes("--backend"))!;
+  assertOk(line.endsWith("(default: auto) (formerly --engine)") && !line.includes("plain"), line);
+});
+
 Deno.test("flags: config flags take their ranges, choices and defaults from the config", () => {
   const help = trainHelp();
   for (const { name, spec } of CONFIG_FLAGS) {
@@ -110,7 +121,8 @@ Deno.test("flags: config flags take their ranges, choices and defaults from the 
     const shown = preset === plain
       ? plain
       : `${preset}, from --preset 1m; ${plain} with --preset none`;
-    assertOk(line.endsWith(`${description} (default: ${shown})`), line);
+    const formerly = spec.aliases ? ` (formerly --${spec.aliases.join(", --")})` : "";
+    assertOk(line.endsWith(`${description} (default: ${shown})${formerly}`), line);
   }
   // the same limit whichever way the value comes in
   for (

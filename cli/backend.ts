@@ -57,7 +57,7 @@ export function openBackend(kind: BackendChoice, threads?: number): Backend {
 /**
  * A freshly initialised model for a training config, on a backend.
  *
- * @param config The run's config (model kind, sizes, initial scale).
+ * @param config The run's config (cell, sizes, initial scale).
  * @param vocabSize Vocabulary size V.
  * @param rng Source of the initial weights.
  * @param backend From {@linkcode openBackend}.

@@ -17,7 +17,7 @@
 import { makeConfig } from "../lib/train/config.ts";
 import { loadCorpus } from "../lib/text/corpus.ts";
 import { splitData } from "../lib/text/data.ts";
-import type { ModelKind, ModelNorm } from "../lib/model/char_model.ts";
+import type { CellKind, ModelNorm } from "../lib/model/char_model.ts";
 import { CELL_GATES } from "../lib/model/layer.ts";
 import { createOptimizer, type OptimizerName } from "../lib/train/optim.ts";
 import { Rng } from "../lib/core/rng.ts";
@@ -32,14 +32,14 @@ import { benchGeneration, GEN_CONFIGS } from "./bench_gen.ts";
 
 /** The benchmark configurations of the training-speed issue. */
 export const BENCH_CONFIGS: Readonly<
-  Record<string, { H: number; T: number; B: number; kind: ModelKind; L?: number; norm?: ModelNorm }>
+  Record<string, { H: number; T: number; B: number; cell: CellKind; L?: number; norm?: ModelNorm }>
 > = {
-  A: { H: 100, T: 25, B: 1, kind: "rnn" }, // min-char-rnn
-  B: { H: 512, T: 50, B: 1, kind: "rnn" }, // the seed notebook
-  C: { H: 512, T: 50, B: 64, kind: "rnn" }, // minibatched
-  LSTM: { H: 512, T: 50, B: 64, kind: "lstm" }, // the PyTorch LSTM anchor (1 layer)
-  GRU: { H: 384, T: 100, B: 32, kind: "gru", L: 2 }, // the recipes' model without layer norm
-  GRULN: { H: 384, T: 100, B: 32, kind: "gru", L: 2, norm: "layer" }, // the 5m and 20m recipes'
+  A: { H: 100, T: 25, B: 1, cell: "rnn" }, // min-char-rnn
+  B: { H: 512, T: 50, B: 1, cell: "rnn" }, // the seed notebook
+  C: { H: 512, T: 50, B: 64, cell: "rnn" }, // minibatched
+  LSTM: { H: 512, T: 50, B: 64, cell: "lstm" }, // the PyTorch LSTM anchor (1 layer)
+  GRU: { H: 384, T: 100, B: 32, cell: "gru", L: 2 }, // the recipes' model without layer norm
+  GRULN: { H: 384, T: 100, B: 32, cell: "gru", L: 2, norm: "layer" }, // the 5m and 20m recipes'
 };
 
 /** Every flag of `deno task bench`, in help order. */
@@ -151,10 +151,10 @@ export async function benchMain(argv: string[]): Promise<number> {
   const data = splitData(encode(vocab, text), 0);
   const results: BenchResult[] = [];
   for (const n of names) {
-    const { H, T, B, kind: cell, L = 1, norm = "none" } = BENCH_CONFIGS[n]!;
+    const { H, T, B, cell, L = 1, norm = "none" } = BENCH_CONFIGS[n]!;
     const { optimizer } = flags;
     const config = makeConfig({
-      model: cell,
+      cell,
       hiddenSize: H,
       numLayers: L,
       norm,

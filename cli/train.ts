@@ -170,7 +170,7 @@ async function train(
   out.log(run.corpusLine);
   out.log(backendLine);
   out.log(
-    `Model ${m.config.kind}: hidden size ${m.config.hiddenSize}` +
+    `Model ${m.config.cell}: hidden size ${m.config.hiddenSize}` +
       `${config.numLayers > 1 ? `, ${config.numLayers} layers, dropout ${config.dropout}` : ""}` +
       `${config.weightDrop > 0 ? `, weight drop ${config.weightDrop}` : ""}` +
       `${config.norm === "layer" ? ", layer norm" : ""}` +

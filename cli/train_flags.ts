@@ -65,7 +65,7 @@ export const TRAIN_FLAGS = {
     description: "A separate validation text (file or folder); all of --corpus then trains",
   },
   tokens: configFlag("tokens", { fixed: true, valueName: "MODE" }),
-  model: configFlag("model", { fixed: true, valueName: "KIND" }),
+  cell: configFlag("cell", { fixed: true, valueName: "KIND", aliases: ["model"] }),
   hiddenSize: configFlag("hiddenSize", { fixed: true }),
   numLayers: configFlag("numLayers", { fixed: true }),
   dropout: configFlag("dropout", { fixed: true, valueName: "P" }),
@@ -129,7 +129,7 @@ export const TRAIN_FLAGS = {
 /** The flag of a config field: range, choices and description from `CONFIG_FIELDS`. */
 function configFlag<K extends keyof TrainConfig>(
   key: K,
-  options: { fixed?: boolean; valueName?: string; name?: string } = {},
+  options: { fixed?: boolean; valueName?: string; name?: string; aliases?: readonly string[] } = {},
 ): ConfigFlag<K> {
   const rule: (NumberRange | Choices) & { description: string } = CONFIG_FIELDS[key];
   const spec: FlagSpec = rule.type === "choice"
@@ -210,7 +210,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
  * @param overrides Config flags given on the command line.
  * @param checkpointPath For messages.
  * @returns The merged config (not yet validated).
- * @throws {UsageError} when a fixed setting (model, sizes, layers, dropout, sequence length,
+ * @throws {UsageError} when a fixed setting (cell, sizes, layers, dropout, sequence length,
  * batch size, optimizer, validation fraction, init scale, seed) is given with a different value.
  * @example
  * ```ts
@@ -268,7 +268,7 @@ export function trainHelp(): string {
       "  deno task train",
       "  deno task train --preset 20m --corpus data/tinyshakespeare.txt",
       "  deno task train --preset none             # the seed's vanilla RNN, 3000 steps",
-      "  deno task train --model rnn               # the vanilla RNN on the 1m recipe",
+      "  deno task train --cell rnn                # the vanilla RNN on the 1m recipe",
       "  deno task train --corpus notes.txt --hidden-size 64 --steps 300 --out runs/notes",
       "  deno task train --corpus books/ --corpus extra.txt --val-corpus held-out.txt",
       "  deno task train --resume runs/brown/latest.safetensors --steps 2000",

@@ -45,7 +45,7 @@ export interface GenerateNamesOptions extends PickOptions {
  * import { namesToText } from "../text/names.ts";
  * import { buildVocab } from "../text/vocab.ts";
  * const vocab = buildVocab(namesToText(["Ada", "Bo"]));
- * const model = createModel({ kind: "rnn", vocabSize: vocab.chars.length, hiddenSize: 4 }, new Rng(1), {
+ * const model = createModel({ cell: "rnn", vocabSize: vocab.chars.length, hiddenSize: 4 }, new Rng(1), {
  *   backend: createBackend({ kind: "f64" }),
  * });
  * const names = generateNames(model, vocab, { count: 3, rng: new Rng(2), maxLength: 5, prefix: "A" });

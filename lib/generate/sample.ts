@@ -80,7 +80,7 @@ export function streamRngs(seed: number, count: number): Rng[] {
  * import { createModel } from "../model/create.ts";
  * import { buildVocab } from "../text/vocab.ts";
  * const vocab = buildVocab("ab ba\n");
- * const model = createModel({ kind: "lstm", vocabSize: 4, hiddenSize: 8 }, new Rng(1), {
+ * const model = createModel({ cell: "lstm", vocabSize: 4, hiddenSize: 8 }, new Rng(1), {
  *   backend: createBackend({ kind: "f64" }),
  * });
  * const [a, b, c] = generate(model, vocab, { length: 12, rngs: streamRngs(5, 3), stop: "\n" });

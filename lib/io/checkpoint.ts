@@ -11,19 +11,17 @@
  *
  * Version 2 names a one-layer `rnn` like every stacked model (`l0.Wx`, ...,
  * state `h.0`); files with the seed's names for it (`Wxh`, `Whh`, `bh`, state
- * `h`: version 1, or a saved {@linkcode VanillaRnn}) load too.
+ * `h`: version 1, or a saved {@linkcode VanillaRnn}) load too. Version 3 stores the config and
+ * model-config fields under their current names (`cell`, formerly `model` and `kind`); files of
+ * earlier versions load under their former names (`train/former_names.ts`).
  *
  * @module
  */
 import { writeFileAtomic } from "./atomic_write.ts";
 import { readUserFile } from "./read_file.ts";
 import { makeConfig, modelConfigOf, type TrainConfig } from "../train/config.ts";
-import {
-  type CharModel,
-  type ModelConfig,
-  resolveModelConfig,
-  type State,
-} from "../model/char_model.ts";
+import { currentConfig, currentModelConfig } from "../train/former_names.ts";
+import { type CharModel, resolveModelConfig, type State } from "../model/char_model.ts";
 import type { Backend } from "../backend/types.ts";
 import { createModel } from "../model/create.ts";
 import { VANILLA_TO_STACKED } from "../model/vanilla_rnn.ts";
@@ -36,8 +34,8 @@ import type { DivergenceState } from "../train/divergence.ts";
 import type { AveragedWeights } from "../train/average.ts";
 
 const FORMAT = "charrnn-workbench-checkpoint";
-const VERSION = "2";
-const READABLE_VERSIONS = ["1", "2"];
+const VERSION = "3";
+const READABLE_VERSIONS = ["1", "2", "3"];
 
 /** Everything needed to sample from a model or resume its training. */
 export interface Checkpoint {
@@ -155,12 +153,12 @@ export function decodeCheckpoint(
     throw new Error(`Invalid checkpoint: unsupported version "${metadata.version}"`);
   }
   renameSeedNames(tensors);
-  const modelConfig = parseJson<ModelConfig>(meta("model"), "model");
+  const modelConfig = currentModelConfig(parseJson(meta("model"), "model"));
   const chars = parseJson<unknown>(meta("vocab"), "vocab");
   if (!Array.isArray(chars) || !chars.every((c) => typeof c === "string")) {
     throw new Error(`Invalid checkpoint: metadata "vocab" is not a list of characters`);
   }
-  const config = makeConfig(parseJson<Partial<TrainConfig>>(meta("config"), "config"));
+  const config = makeConfig(currentConfig(parseJson(meta("config"), "config")));
   const vocab = vocabFromChars(chars, { tokens: config.tokens }); // older files: code points
   if (modelConfig.vocabSize !== vocab.chars.length) {
     throw new Error(
@@ -176,7 +174,7 @@ export function decodeCheckpoint(
   fill("optim", optimizer.state, tensors);
   const expected = resolveModelConfig(modelConfigOf(config, vocab.chars.length));
   const actual = model.config;
-  for (const key of ["kind", "hiddenSize", "numLayers", "dropout"] as const) {
+  for (const key of ["cell", "hiddenSize", "numLayers", "dropout"] as const) {
     if ((actual[key] ?? expected[key]) !== expected[key]) {
       throw new Error(
         `Invalid checkpoint: the model's ${key} ${actual[key]} differs from the config's ` +
@@ -330,7 +328,7 @@ function fill(prefix: string, record: Params, tensors: Record<string, SafeTensor
   }
 }
 
-function parseJson<T>(text: string, key: string): T {
+function parseJson<T = Record<string, unknown>>(text: string, key: string): T {
   try {
     return JSON.parse(text) as T;
   } catch {

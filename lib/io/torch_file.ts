@@ -20,7 +20,7 @@ import { createBackend } from "../backend/create.ts";
 import type { Backend } from "../backend/types.ts";
 import { Rng } from "../core/rng.ts";
 import type { Params } from "../core/tensor.ts";
-import { type ModelConfig, type ModelKind, resolveModelConfig } from "../model/char_model.ts";
+import { type CellKind, type ModelConfig, resolveModelConfig } from "../model/char_model.ts";
 import { createModel } from "../model/create.ts";
 import { type Vocab, vocabFromChars } from "../text/vocab.ts";
 import { makeConfig, modelConfigOf } from "../train/config.ts";
@@ -35,7 +35,7 @@ import { fromTorchTensors, type TorchDtype, toTorchTensors } from "./torch_forma
 export const TORCH_FORMAT = "charrnn-torch";
 const VERSION = "1";
 const CONFIG_KEYS = ["cell", "vocab_size", "hidden_size", "num_layers", "dropout"];
-const TORCH_CLASS: Readonly<Record<ModelKind, string>> = { rnn: "RNN", lstm: "LSTM", gru: "GRU" };
+const TORCH_CLASS: Readonly<Record<CellKind, string>> = { rnn: "RNN", lstm: "LSTM", gru: "GRU" };
 
 /** A validated PyTorch-layout file, with its weights under our names. */
 export interface TorchFile {
@@ -68,15 +68,15 @@ export interface TorchSource {
  * ```ts
  * import assert from "node:assert/strict";
  * assert.equal(
- *   describeTorchModules({ kind: "gru", vocabSize: 5, hiddenSize: 8 }),
+ *   describeTorchModules({ cell: "gru", vocabSize: 5, hiddenSize: 8 }),
  *   "nn.GRU(5, 8, num_layers=1) + nn.Linear(8, 5)",
  * );
  * ```
  */
 export function describeTorchModules(config: ModelConfig): string {
-  const { kind, vocabSize: V, hiddenSize: H, numLayers: L, dropout } = resolveModelConfig(config);
+  const { cell, vocabSize: V, hiddenSize: H, numLayers: L, dropout } = resolveModelConfig(config);
   const drop = dropout > 0 ? `, dropout=${dropout}` : "";
-  return `nn.${TORCH_CLASS[kind]}(${V}, ${H}, num_layers=${L}${drop}) + nn.Linear(${H}, ${V})`;
+  return `nn.${TORCH_CLASS[cell]}(${V}, ${H}, num_layers=${L}${drop}) + nn.Linear(${H}, ${V})`;
 }
 
 /**
@@ -93,7 +93,7 @@ export function describeTorchModules(config: ModelConfig): string {
  * import { Rng } from "../core/rng.ts";
  * import { buildVocab } from "../text/vocab.ts";
  * const vocab = buildVocab("ab");
- * const config = { kind: "lstm" as const, vocabSize: 2, hiddenSize: 3, numLayers: 2 };
+ * const config = { cell: "lstm" as const, vocabSize: 2, hiddenSize: 3, numLayers: 2 };
  * const model = createModel(config, new Rng(1));
  * const file = decodeTorchFile(encodeTorchFile({ model, vocab }, { dtype: "F64" }));
  * const Wh = model.params["l1.Wh"]!;
@@ -107,14 +107,14 @@ export function encodeTorchFile(
 ): Uint8Array {
   const { model, vocab } = source;
   const config = resolveModelConfig(model.config);
-  const { kind, vocabSize: V, hiddenSize, numLayers, dropout } = config;
+  const { cell, vocabSize: V, hiddenSize, numLayers, dropout } = config;
   if (vocab.chars.length !== V) {
     throw new RangeError(
       `Cannot export: the vocabulary has ${vocab.chars.length} characters, the model ${V}`,
     );
   }
   const tensors = toTorchTensors(config, model.params, { dtype: options.dtype });
-  const torchConfig = { cell: kind, vocab_size: V, hidden_size: hiddenSize, num_layers: numLayers };
+  const torchConfig = { cell, vocab_size: V, hidden_size: hiddenSize, num_layers: numLayers };
   return encodeSafetensors(tensors, {
     ...options.metadata,
     format: TORCH_FORMAT,
@@ -154,7 +154,7 @@ export function decodeTorchFile(bytes: Uint8Array): TorchFile {
   let config: Required<ModelConfig>;
   try {
     config = resolveModelConfig({
-      kind: fields.cell as ModelKind,
+      cell: fields.cell as CellKind,
       vocabSize: fields.vocab_size as number,
       hiddenSize: fields.hidden_size as number,
       numLayers: fields.num_layers as number,
@@ -206,10 +206,10 @@ export function decodeTorchFile(bytes: Uint8Array): TorchFile {
  * import { Rng } from "../core/rng.ts";
  * import { buildVocab } from "../text/vocab.ts";
  * const vocab = buildVocab("xyz");
- * const model = createModel({ kind: "gru", vocabSize: 3, hiddenSize: 4 }, new Rng(1));
+ * const model = createModel({ cell: "gru", vocabSize: 3, hiddenSize: 4 }, new Rng(1));
  * const file = decodeTorchFile(encodeTorchFile({ model, vocab }));
  * const ckpt = torchFileCheckpoint(file, { backend: createBackend({ kind: "ts" }) });
- * assert.deepEqual([ckpt.step, ckpt.optimizer.name, ckpt.config.model], [0, "adam", "gru"]);
+ * assert.deepEqual([ckpt.step, ckpt.optimizer.name, ckpt.config.cell], [0, "adam", "gru"]);
  * assert.deepEqual(ckpt.model.params["l0.Wh"], model.params["l0.Wh"]); // float32 both ways
  * ```
  */
@@ -217,10 +217,10 @@ export function torchFileCheckpoint(
   file: TorchFile,
   options: { backend?: Backend } = {},
 ): Checkpoint {
-  const { kind: model, vocabSize: V, hiddenSize, numLayers, dropout } = file.config;
+  const { cell, vocabSize: V, hiddenSize, numLayers, dropout } = file.config;
   let config;
   try {
-    config = makeConfig({ model, hiddenSize, numLayers, dropout });
+    config = makeConfig({ cell, hiddenSize, numLayers, dropout });
   } catch (e) {
     throw new Error(`Cannot import the model: ${(e as Error).message}`);
   }

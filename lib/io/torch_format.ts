@@ -29,7 +29,7 @@
  * @module
  */
 import type { FloatArray, Params } from "../core/tensor.ts";
-import { type ModelConfig, type ModelKind, resolveModelConfig } from "../model/char_model.ts";
+import { type CellKind, type ModelConfig, resolveModelConfig } from "../model/char_model.ts";
 import { CELL_GATES } from "../model/layer.ts";
 import type { SafeTensor } from "./safetensors.ts";
 
@@ -56,7 +56,7 @@ const LSTM_BLOCKS = [0, 1, 3, 2]; // swapping two blocks is its own inverse
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const specs = torchTensorSpecs({ kind: "lstm", vocabSize: 5, hiddenSize: 3 });
+ * const specs = torchTensorSpecs({ cell: "lstm", vocabSize: 5, hiddenSize: 3 });
  * assert.deepEqual(specs.map((s) => s.name), [
  *   "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "decoder.weight", "decoder.bias",
  * ]);
@@ -64,7 +64,7 @@ const LSTM_BLOCKS = [0, 1, 3, 2]; // swapping two blocks is its own inverse
  * ```
  */
 export function torchTensorSpecs(config: ModelConfig): TorchTensorSpec[] {
-  const { kind, vocabSize: V, hiddenSize: H, numLayers: L } = resolveModelConfig(config);
+  const { cell: kind, vocabSize: V, hiddenSize: H, numLayers: L } = resolveModelConfig(config);
   const R = CELL_GATES[kind] * H;
   const specs: TorchTensorSpec[] = [];
   for (let k = 0; k < L; k++) {
@@ -95,7 +95,7 @@ export function torchTensorSpecs(config: ModelConfig): TorchTensorSpec[] {
  * import assert from "node:assert/strict";
  * import { createModel } from "../model/create.ts";
  * import { Rng } from "../core/rng.ts";
- * const model = createModel({ kind: "gru", vocabSize: 4, hiddenSize: 2 }, new Rng(1));
+ * const model = createModel({ cell: "gru", vocabSize: 4, hiddenSize: 2 }, new Rng(1));
  * model.params["l0.bhn"]!.data.set([0.5, -0.25]);
  * const torch = toTorchTensors(model.config, model.params);
  * assert.deepEqual([...torch["bias_hh_l0"]!.data], [0, 0, 0, 0, 0.5, -0.25]); // [0 (r), 0 (z), bhn]
@@ -106,9 +106,10 @@ export function toTorchTensors(
   params: Params,
   options: { dtype?: TorchDtype } = {},
 ): Record<string, SafeTensor> {
-  const { kind, vocabSize: V, hiddenSize: H, numLayers: L, norm, zoneout } = resolveModelConfig(
-    config,
-  );
+  const { cell: kind, vocabSize: V, hiddenSize: H, numLayers: L, norm, zoneout } =
+    resolveModelConfig(
+      config,
+    );
   if (norm !== "none") {
     throw new RangeError(
       `Cannot convert a layer-normalised ${kind} to the PyTorch layout: nn.${kind.toUpperCase()} ` +
@@ -167,7 +168,7 @@ export function toTorchTensors(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const config = { kind: "rnn" as const, vocabSize: 2, hiddenSize: 1 };
+ * const config = { cell: "rnn" as const, vocabSize: 2, hiddenSize: 1 };
  * const f = (...v: number[]) =>
  *   ({ dtype: "F32" as const, shape: [v.length], data: Float32Array.from(v) });
  * const params = fromTorchTensors(config, {
@@ -183,7 +184,7 @@ export function fromTorchTensors(
   tensors: Record<string, SafeTensor>,
 ): Params {
   const resolved = resolveModelConfig(config);
-  const { kind, hiddenSize: H, numLayers: L } = resolved;
+  const { cell: kind, hiddenSize: H, numLayers: L } = resolved;
   const specs = torchTensorSpecs(resolved);
   const expected = new Set(specs.map((s) => s.name));
   const what = `${L}-layer ${kind}`;
@@ -238,7 +239,7 @@ function invalid(detail: string): TypeError {
  * Rows of a `(G*H, cols)` gate matrix in the other framework's block order: the LSTM's blocks
  * 2 and 3 swap (o, g <-> g, o); rnn and gru rows are the same in both.
  */
-function gateRows(kind: ModelKind, src: FloatArray, H: number, cols: number): FloatArray {
+function gateRows(kind: CellKind, src: FloatArray, H: number, cols: number): FloatArray {
   if (kind !== "lstm") return src;
   const out = new Float64Array(src.length), block = H * cols;
   LSTM_BLOCKS.forEach((from, to) => {

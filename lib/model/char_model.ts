@@ -12,11 +12,11 @@ import type { Backend } from "../backend/types.ts";
 import type { Params } from "../core/tensor.ts";
 import { DROPOUT_MASKS, type DropoutMask } from "./dropout.ts";
 
-/** Which recurrent cell a model uses. */
-export type ModelKind = "rnn" | "lstm" | "gru";
+/** Which recurrent cell a model uses: the seed's tanh RNN, an LSTM or a GRU. */
+export type CellKind = "rnn" | "lstm" | "gru";
 
-/** The model kinds {@linkcode ModelKind} accepts, for CLI validation. */
-export const MODEL_KINDS: readonly ModelKind[] = ["rnn", "lstm", "gru"];
+/** The cells {@linkcode CellKind} accepts, for CLI validation. */
+export const CELL_KINDS: readonly CellKind[] = ["rnn", "lstm", "gru"];
 
 /** Normalisation of the cells' gate pre-activations: none, or layer norm (Ba et al. 2016). */
 export type ModelNorm = "none" | "layer";
@@ -27,7 +27,7 @@ export const MODEL_NORMS: readonly ModelNorm[] = ["none", "layer"];
 /** Everything needed to rebuild a model's shapes. */
 export interface ModelConfig {
   /** The recurrent cell. */
-  kind: ModelKind;
+  cell: CellKind;
   /** Vocabulary size V (inputs are one-hot, outputs are V logits). */
   vocabSize: number;
   /** Hidden size H. */
@@ -78,7 +78,7 @@ export type State = Params;
 
 /** A trainable character-level language model. */
 export interface CharModel {
-  /** Shapes and kind. */
+  /** Cell and shapes. */
   readonly config: ModelConfig;
   /** Named parameters. */
   readonly params: Params;
@@ -131,16 +131,16 @@ export interface CharModel {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const c = resolveModelConfig({ kind: "lstm", vocabSize: 5, hiddenSize: 8 });
+ * const c = resolveModelConfig({ cell: "lstm", vocabSize: 5, hiddenSize: 8 });
  * assert.deepEqual([c.numLayers, c.dropout], [1, 0]);
  * assert.throws(() => resolveModelConfig({ ...c, dropout: 0.5 }), /2 or more layers/);
  * ```
  */
 export function resolveModelConfig(config: ModelConfig): Required<ModelConfig> {
-  const { kind, vocabSize, hiddenSize, numLayers = 1, dropout = 0 } = config;
+  const { cell, vocabSize, hiddenSize, numLayers = 1, dropout = 0 } = config;
   const { dropoutMask = "position", weightDrop = 0, norm = "none", zoneout = 0 } = config;
-  if (!MODEL_KINDS.includes(kind)) {
-    throw new RangeError(`Unknown model kind "${kind}": expected one of ${MODEL_KINDS.join(", ")}`);
+  if (!CELL_KINDS.includes(cell)) {
+    throw new RangeError(`Unknown cell "${cell}": expected one of ${CELL_KINDS.join(", ")}`);
   }
   for (const [name, v] of [["vocabSize", vocabSize], ["hiddenSize", hiddenSize]] as const) {
     if (!Number.isSafeInteger(v) || v < 1) {
@@ -174,7 +174,7 @@ export function resolveModelConfig(config: ModelConfig): Required<ModelConfig> {
     throw new RangeError(`Invalid zoneout ${zoneout}: expected a number >= 0 and < 1`);
   }
   return {
-    kind,
+    cell,
     vocabSize,
     hiddenSize,
     numLayers,

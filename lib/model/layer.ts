@@ -34,11 +34,11 @@ import type { GemmKernel } from "../backend/gemm.ts";
 import type { Backend } from "../backend/types.ts";
 import type { Rng } from "../core/rng.ts";
 import { backendTensor, type FloatArray, type Params, type Tensor } from "../core/tensor.ts";
-import type { ModelKind } from "./char_model.ts";
+import type { CellKind } from "./char_model.ts";
 import { zoneoutBackward, zoneoutMix } from "./zoneout.ts";
 
-/** Gate blocks G per cell kind: rnn 1, lstm 4 (i, f, o, g), gru 3 (r, z, n). */
-export const CELL_GATES: Readonly<Record<ModelKind, number>> = { rnn: 1, lstm: 4, gru: 3 };
+/** Gate blocks G per cell: rnn 1, lstm 4 (i, f, o, g), gru 3 (r, z, n). */
+export const CELL_GATES: Readonly<Record<CellKind, number>> = { rnn: 1, lstm: 4, gru: 3 };
 
 /** The zoneout views of a layer without zoneout (shared: step() runs once per character). */
 const NO_ZONEOUT: readonly (FloatArray | number)[][] = Object.freeze([]);
@@ -84,7 +84,7 @@ interface Run {
 /** Options of {@linkcode RecurrentLayer}. */
 export interface RecurrentLayerOptions {
   /** The cell. */
-  kind: ModelKind;
+  cell: CellKind;
   /** Input size I: V for the first layer (one-hot indices), H above it. */
   inputSize: number;
   /** Hidden size H. */
@@ -108,7 +108,7 @@ export interface LayerMasks {
 /** A recurrent layer on backend buffers; see the module doc. */
 export class RecurrentLayer {
   /** The cell. */
-  readonly kind: ModelKind;
+  readonly cell: CellKind;
   /** Input size I. */
   readonly inputSize: number;
   /** Hidden size H. */
@@ -141,40 +141,40 @@ export class RecurrentLayer {
    *
    * @param backend The model's backend.
    * @param rng Source of the initial weights; `null` leaves them zero (to be loaded).
-   * @param options Cell kind, sizes, init scale and layer norm.
+   * @param options Cell, sizes, init scale and layer norm.
    * @example
    * ```ts
    * import assert from "node:assert/strict";
    * import { createBackend } from "../backend/create.ts";
    * import { Rng } from "../core/rng.ts";
    * const backend = createBackend({ kind: "f64" });
-   * const layer = new RecurrentLayer(backend, new Rng(1), { kind: "gru", inputSize: 5, hiddenSize: 3 });
+   * const layer = new RecurrentLayer(backend, new Rng(1), { cell: "gru", inputSize: 5, hiddenSize: 3 });
    * assert.deepEqual([layer.params.Wx!.shape, layer.params.bhn!.shape], [[9, 5], [3]]);
    * const h = new Float64Array(3); // (B = 1, H)
    * layer.step(backend.allocInt32(1), [h]);
    * ```
    */
   constructor(backend: Backend, rng: Rng | null, options: RecurrentLayerOptions) {
-    const { kind, inputSize: I, hiddenSize: H } = options;
+    const { cell, inputSize: I, hiddenSize: H } = options;
     for (const [name, v] of [["inputSize", I], ["hiddenSize", H]] as const) {
       if (!Number.isInteger(v) || v < 1) {
         throw new RangeError(`Invalid ${name} ${v}: expected a positive integer`);
       }
     }
-    const R = CELL_GATES[kind] * H, scale = options.initScale ?? 1 / Math.sqrt(H);
+    const R = CELL_GATES[cell] * H, scale = options.initScale ?? 1 / Math.sqrt(H);
     this.#backend = backend;
-    this.kind = kind;
+    this.cell = cell;
     this.inputSize = I;
     this.hiddenSize = H;
-    this.stateNames = kind === "lstm" ? ["h", "c"] : ["h"];
+    this.stateNames = cell === "lstm" ? ["h", "c"] : ["h"];
     this.layerNorm = options.layerNorm ?? false;
     this.zoneout = options.zoneout ?? 0;
     const tensor = (shape: number[]) => backendTensor(backend, shape);
     const gaussian = (shape: number[]) =>
       backendTensor(backend, shape, rng ? { scale, rng } : undefined);
     this.params = { Wx: gaussian([R, I]), Wh: gaussian([R, H]), b: tensor([R]) };
-    if (kind === "lstm") this.params.b!.data.fill(1, H, 2 * H); // forget-gate bias 1
-    if (kind === "gru") this.params.bhn = tensor([H]); // hidden-side bias of n
+    if (cell === "lstm") this.params.b!.data.fill(1, H, 2 * H); // forget-gate bias 1
+    if (cell === "gru") this.params.bhn = tensor([H]); // hidden-side bias of n
     if (this.layerNorm) {
       for (const name of ["gx", "gh"]) (this.params[name] = tensor([R])).data.fill(1);
     }
@@ -234,15 +234,15 @@ export class RecurrentLayer {
     const backend = this.#backend, H = this.hiddenSize, N = T * B;
     const Wh = r.Wh, dbhn = data(this.grads.bhn ?? this.grads.b);
     const gh = this.params.gh?.data, dgh = this.grads.gh?.data; // with layer norm
-    if (this.kind === "lstm") r.dc.fill(0);
+    if (this.cell === "lstm") r.dc.fill(0);
     r.dh0.fill(0);
     for (let t = T - 1; t >= 0; t--) {
       const dh = r.dOutAt[t]!; // dL/dh_t, complete: the step after added its part
       const dPrev = t > 0 ? r.dOutAt[t - 1]! : r.dh0; // dL/dh_{t-1}, being accumulated
       const zh = r.zoneAt[0]?.[t], zc = r.zoneAt[1]?.[t]; // zoneout masks (or rates) of h, c
       if (zh !== undefined) zoneoutBackward(dh, dPrev, zh); // dh~ = (1 - m) dh
-      if (this.kind === "rnn") backend.tanhBackward(dh, r.gatesAt[t]!); // da = (1 - h~^2) dh
-      else if (this.kind === "lstm") {
+      if (this.cell === "rnn") backend.tanhBackward(dh, r.gatesAt[t]!); // da = (1 - h~^2) dh
+      else if (this.cell === "lstm") {
         if (zc !== undefined) zoneoutBackward(r.dc, r.dcPrev.fill(0), zc); // dc~ = (1 - m) dc
         backend.lstmBackward(r.gatesAt[t]!, r.csAt[t]!, r.tanhCAt[t]!, dh, r.dc, r.dGatesAt[t]!, H);
         if (zc !== undefined) addInto(r.dc, r.dcPrev); // dc_{t-1} = f dc~_t + m dc_t
@@ -259,7 +259,7 @@ export class RecurrentLayer {
         );
       }
       if (gh && dgh) { // through the hidden side's norm: dAh_t = LN'(dA_t)
-        const dA = this.kind === "gru" ? r.dAhAt[t]! : r.dGatesAt[t]!;
+        const dA = this.cell === "gru" ? r.dAhAt[t]! : r.dGatesAt[t]!;
         backend.layerNormBackward(dA, r.xhatHAt[t]!, r.rstdHAt[t]!, gh, dgh, null, r.dAhAt[t]!);
       }
       if (t > 0) r.recurBack(r.dAhAt[t]!, Wh, r.dOutAt[t - 1]!); // dh_{t-1} += dA_t Wh
@@ -293,7 +293,7 @@ export class RecurrentLayer {
     }
     if (dState) {
       addInto(dState[0]!, r.dh0);
-      if (this.kind === "lstm") addInto(dState[1]!, r.dc);
+      if (this.cell === "lstm") addInto(dState[1]!, r.dc);
     }
   }
 
@@ -313,13 +313,13 @@ export class RecurrentLayer {
 
   #runSteps(r: Run, input: Int32Array | FloatArray, state: FloatArray[], Wh: FloatArray): void {
     const { T, B } = r, backend = this.#backend, H = this.hiddenSize, I = this.inputSize;
-    const R = CELL_GATES[this.kind] * H, N = T * B;
+    const R = CELL_GATES[this.cell] * H, N = T * B;
     const p = this.params;
     const Wx = data(p.Wx), bias = data(p.b), ln = this.layerNorm;
     const inBias = ln ? this.#zeros ??= backend.alloc(R) : bias; // with layer norm, b comes after
     r.input = input;
     r.hs.set(state[0]!, 0);
-    if (this.kind === "lstm") r.csAt[0]!.set(state[1]!);
+    if (this.cell === "lstm") r.csAt[0]!.set(state[1]!);
     if (input instanceof Int32Array) { // one-hot: AX = Wx[:, x] + b
       if (N <= I) backend.gatherColumns(r.gates, Wx, input, inBias); // strided reads
       else {
@@ -334,7 +334,7 @@ export class RecurrentLayer {
     if (ln) backend.layerNorm(r.gates, data(p.gx), bias, r.gates, r.xhatX, r.rstdX, false);
     for (let t = 0; t < T; t++) {
       const a = r.gatesAt[t]!, hPrev = r.hsAt[t]!, h = r.hsAt[t + 1]!;
-      if (this.kind === "gru") {
+      if (this.cell === "gru") {
         r.recur(hPrev, Wh, r.ah); // the hidden side stays apart: n needs r * (Wh_n h + bhn)
         if (ln) {
           backend.layerNorm(r.ah, data(p.gh), null, r.ah, r.xhatHAt[t]!, r.rstdHAt[t]!, false);
@@ -345,18 +345,18 @@ export class RecurrentLayer {
           r.recur(hPrev, Wh, r.ah);
           backend.layerNorm(r.ah, data(p.gh), null, a, r.xhatHAt[t]!, r.rstdHAt[t]!, true);
         } else r.recur(hPrev, Wh, a); // a_t = AX_t + h_{t-1} Wh^T
-        if (this.kind === "rnn") backend.tanh(a); // a is h_t's slot, without zoneout
+        if (this.cell === "rnn") backend.tanh(a); // a is h_t's slot, without zoneout
         else backend.lstmForward(a, r.csAt[t]!, r.csAt[t + 1]!, r.tanhCAt[t]!, h, H);
       }
       const zh = r.zoneAt[0]?.[t], zc = r.zoneAt[1]?.[t]; // zoneout masks (or rates) of h, c
       if (zh !== undefined) { // h_t = m h_{t-1} + (1 - m) h~_t, and c_t alike
-        if (this.kind === "rnn") h.set(a);
+        if (this.cell === "rnn") h.set(a);
         zoneoutMix(h, hPrev, zh);
       }
       if (zc !== undefined) zoneoutMix(r.csAt[t + 1]!, r.csAt[t]!, zc);
     }
     state[0]!.set(r.hsAt[T]!);
-    if (this.kind === "lstm") state[1]!.set(r.csAt[T]!);
+    if (this.cell === "lstm") state[1]!.set(r.csAt[T]!);
   }
 
   // Per state name, the T masks of a training chunk, or the rate z at every step.
@@ -381,8 +381,8 @@ export class RecurrentLayer {
   }
 
   #createRun(T: number, B: number): Run {
-    const backend = this.#backend, H = this.hiddenSize, I = this.inputSize, kind = this.kind;
-    const G = CELL_GATES[kind], R = G * H, N = T * B, BH = B * H, ln = this.layerNorm;
+    const backend = this.#backend, H = this.hiddenSize, I = this.inputSize, cell = this.cell;
+    const G = CELL_GATES[cell], R = G * H, N = T * B, BH = B * H, ln = this.layerNorm;
     const zone = this.zoneout > 0;
     const owned: FloatArray[] = [];
     const alloc = (n: number) => {
@@ -394,9 +394,9 @@ export class RecurrentLayer {
       Array.from({ length: count }, (_, t) => a.subarray(t * size, (t + 1) * size));
     const none = new Float64Array(0);
     const hs = alloc((T + 1) * BH), dOut = alloc(N * H);
-    const gates = kind === "rnn" && !zone ? hs.subarray(BH) : alloc(N * R);
-    const dGates = kind === "rnn" ? dOut : alloc(N * R);
-    const dAh = kind === "gru" || ln ? alloc(N * R) : dGates;
+    const gates = cell === "rnn" && !zone ? hs.subarray(BH) : alloc(N * R);
+    const dGates = cell === "rnn" ? dOut : alloc(N * R);
+    const dAh = cell === "gru" || ln ? alloc(N * R) : dGates;
     return {
       T,
       B,
@@ -406,12 +406,12 @@ export class RecurrentLayer {
       zoneAt: [],
       hs,
       hsAt: views(hs, T + 1, BH),
-      csAt: kind === "lstm" ? views(alloc((T + 1) * BH), T + 1, BH) : [],
+      csAt: cell === "lstm" ? views(alloc((T + 1) * BH), T + 1, BH) : [],
       gates,
       gatesAt: views(gates, T, B * R),
-      tanhCAt: kind === "lstm" ? views(alloc(N * H), T, BH) : [],
-      hnAt: kind === "gru" ? views(alloc(N * H), T, BH) : [],
-      ah: kind === "gru" || ln ? alloc(B * R) : none,
+      tanhCAt: cell === "lstm" ? views(alloc(N * H), T, BH) : [],
+      hnAt: cell === "gru" ? views(alloc(N * H), T, BH) : [],
+      ah: cell === "gru" || ln ? alloc(B * R) : none,
       xhatX: ln ? alloc(N * R) : none,
       rstdX: ln ? alloc(N * G) : none,
       xhatHAt: ln ? views(alloc(N * R), T, B * R) : [],
@@ -422,11 +422,11 @@ export class RecurrentLayer {
       dGatesAt: views(dGates, T, B * R),
       dAh,
       dAhAt: views(dAh, T, B * R),
-      dc: kind === "lstm" ? alloc(BH) : none,
-      dcPrev: kind === "lstm" && zone ? alloc(BH) : none,
+      dc: cell === "lstm" ? alloc(BH) : none,
+      dcPrev: cell === "lstm" && zone ? alloc(BH) : none,
       dh0: alloc(BH),
       owned,
-      recur: backend.gemm({ m: B, n: R, k: H, transB: true, beta: kind === "gru" || ln ? 0 : 1 }),
+      recur: backend.gemm({ m: B, n: R, k: H, transB: true, beta: cell === "gru" || ln ? 0 : 1 }),
       recurBack: backend.gemm({ m: B, n: H, k: R, beta: 1 }),
       recurGradW: backend.gemm({ m: R, n: H, k: N, transA: true, beta: 1 }),
       inProj: backend.gemm({ m: N, n: R, k: I, transB: true, beta: 1 }),

@@ -1,5 +1,5 @@
 /**
- * The model: L stacked recurrent layers of one cell kind (tanh RNN, LSTM or GRU) under the
+ * The model: L stacked recurrent layers of one cell (tanh RNN, LSTM or GRU) under the
  * output head, batched over B streams, with optional dropout on each layer's output (between
  * layers and before the head; Zaremba et al. 2014, as in char-rnn; drawn per position or, as
  * variational dropout, once per stream and chunk). Written once against the
@@ -63,7 +63,7 @@ interface Masks {
 
 /** L stacked recurrent layers and the output head on a backend; see the module doc. */
 export class StackedRnn implements CharModel {
-  /** Kind, sizes, layers and dropout (all fields filled in). */
+  /** Cell, sizes, layers and dropout (all fields filled in). */
   readonly config: Required<ModelConfig>;
   /** `{ "l0.Wx", "l0.Wh", "l0.b", ..., Why, by }`, shared with the layers' and head's. */
   readonly params: Params;
@@ -98,14 +98,14 @@ export class StackedRnn implements CharModel {
    *
    * @param rng Source of the initial weights, then of the dropout generator's seed; `null`
    *   leaves every weight zero, for a model whose weights are loaded next.
-   * @param options Kind, sizes, `numLayers`, `dropout`, init scale, backend.
+   * @param options Cell, sizes, `numLayers`, `dropout`, init scale, backend.
    * @example
    * ```ts
    * import assert from "node:assert/strict";
    * import { createBackend } from "../backend/create.ts";
    * import { Rng } from "../core/rng.ts";
    * const backend = createBackend({ kind: "f64" });
-   * const m = new StackedRnn(new Rng(1), { kind: "lstm", vocabSize: 4, hiddenSize: 3, numLayers: 2, backend });
+   * const m = new StackedRnn(new Rng(1), { cell: "lstm", vocabSize: 4, hiddenSize: 3, numLayers: 2, backend });
    * assert.deepEqual(Object.keys(m.initialState(1)), ["h.0", "c.0", "h.1", "c.1"]);
    * assert.deepEqual(m.params["l1.Wx"]!.shape, [12, 3]);
    * const ids = Int32Array.from([0, 1, 2, 3]); // (T = 4, B = 1)
@@ -114,7 +114,7 @@ export class StackedRnn implements CharModel {
    */
   constructor(rng: Rng | null, options: StackedRnnOptions) {
     const config = resolveModelConfig(options);
-    const { kind, vocabSize: V, hiddenSize: H, numLayers: L, zoneout } = config;
+    const { cell, vocabSize: V, hiddenSize: H, numLayers: L, zoneout } = config;
     const layerNorm = config.norm === "layer";
     const { initScale } = options;
     this.config = config;
@@ -122,7 +122,7 @@ export class StackedRnn implements CharModel {
     const layers: RecurrentLayer[] = [];
     for (let k = 0; k < L; k++) {
       const inputSize = k === 0 ? V : H;
-      const layer = { kind, inputSize, hiddenSize: H, initScale, layerNorm, zoneout };
+      const layer = { cell, inputSize, hiddenSize: H, initScale, layerNorm, zoneout };
       layers.push(new RecurrentLayer(backend, rng, layer));
     }
     this.layers = layers;
@@ -247,7 +247,7 @@ export class StackedRnn implements CharModel {
           data.length % H !== 0 || (size >= 0 && data.length !== size)
         ) {
           throw new TypeError(
-            `Invalid ${this.config.kind.toUpperCase()} ${what}: expected float tensors ` +
+            `Invalid ${this.config.cell.toUpperCase()} ${what}: expected float tensors ` +
               `${this.#stateNames.flat().join(", ")} of one shape (B, ${H}); ` +
               `"${name}" is missing or differs; create it with model.initialState(B)`,
           );

@@ -88,7 +88,7 @@ export interface NameDraws {
  * import { buildVocab } from "../text/vocab.ts";
  * const list = ["Ada", "Bo"];
  * const vocab = buildVocab(namesToText(list));
- * const model = createModel({ kind: "gru", vocabSize: vocab.chars.length, hiddenSize: 4 }, new Rng(1), {
+ * const model = createModel({ cell: "gru", vocabSize: vocab.chars.length, hiddenSize: 4 }, new Rng(1), {
  *   backend: createBackend({ kind: "f64" }),
  * });
  * const { kept } = drawNames(model, vocab, { count: 5, seed: 3, list, prefix: "A", maxLength: 6 });

@@ -137,7 +137,7 @@ export function namesRecipe(
   const { epochs: e, patience = 8, ...config } = overrides;
   const base: Omit<TrainConfig, "steps"> = {
     ...DEFAULT_CONFIG,
-    model: "gru",
+    cell: "gru",
     zoneout: 0.1,
     ...(short ? SHORT_LIST : LONG_LIST),
     lrSchedule: "cosine",

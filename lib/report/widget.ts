@@ -141,7 +141,7 @@ export class GeneratorWidget {
     const layers = model.numLayers > 1 ? `${model.numLayers} layers x ` : "";
     const symbols = tokens === "graphemes" ? "grapheme clusters" : "code points";
     const parts = [
-      `${model.kind.toUpperCase()} ${layers}${model.hiddenSize}, ${vocab.length} symbols ` +
+      `${model.cell.toUpperCase()} ${layers}${model.hiddenSize}, ${vocab.length} symbols ` +
       `(${symbols}); weights as ${precision}: ${kb(this.payloadBytes)} in this output ` +
       `(+ ${kb(this.scriptBytes)} of page code)`,
     ];
@@ -220,7 +220,7 @@ ${call}</script>`;
  * import { createModel } from "../model/create.ts";
  * import { buildVocab } from "../text/vocab.ts";
  * const vocab = buildVocab("to be or not to be\n");
- * const model = createModel({ kind: "lstm", vocabSize: vocab.chars.length, hiddenSize: 16 }, new Rng(1), {
+ * const model = createModel({ cell: "lstm", vocabSize: vocab.chars.length, hiddenSize: 16 }, new Rng(1), {
  *   backend: createBackend({ kind: "ts" }),
  * });
  * const widget = generatorWidget(model, vocab, { prime: "to ", heldOut: "not to be or to be" });
@@ -254,7 +254,7 @@ export function generatorWidget(
  * import { createModel } from "../model/create.ts";
  * import { buildVocab } from "../text/vocab.ts";
  * const vocab = buildVocab("abcd");
- * const model = createModel({ kind: "rnn", vocabSize: 4, hiddenSize: 32 }, new Rng(1), {
+ * const model = createModel({ cell: "rnn", vocabSize: 4, hiddenSize: 32 }, new Rng(1), {
  *   backend: createBackend({ kind: "f64" }),
  * });
  * const [f32, f16, int8] = packingCosts(model, vocab, "abcdabcdbbca");

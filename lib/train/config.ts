@@ -7,10 +7,10 @@
  */
 import type { ClipMode } from "./clip.ts";
 import {
-  MODEL_KINDS,
+  CELL_KINDS,
+  type CellKind,
   MODEL_NORMS,
   type ModelConfig,
-  type ModelKind,
   type ModelNorm,
   resolveModelConfig,
 } from "../model/char_model.ts";
@@ -20,11 +20,12 @@ import { DIVERGENCE_ACTIONS, type DivergenceAction } from "./divergence.ts";
 import { TOKEN_MODES, type TokenMode } from "../text/tokens.ts";
 import { DROPOUT_MASKS, type DropoutMask } from "../model/dropout.ts";
 import { type Choices, describeRange, fitsRange, type NumberRange } from "./ranges.ts";
+import { FORMER_CONFIG_FIELDS } from "./former_names.ts";
 
 /** Everything a training run needs besides the text. */
 export interface TrainConfig {
   /** Recurrent cell: `"rnn"` (the seed's), `"lstm"` or `"gru"`. */
-  model: ModelKind;
+  cell: CellKind;
   /** Hidden size H. */
   hiddenSize: number;
   /** Stacked recurrent layers. */
@@ -100,7 +101,7 @@ export interface TrainConfig {
 
 /** The defaults: a model that learns visibly in under a minute on 2 cores on a float32 backend. */
 export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
-  model: "rnn",
+  cell: "rnn",
   hiddenSize: 256,
   numLayers: 1,
   dropout: 0,
@@ -150,10 +151,10 @@ export type ConfigFields = { readonly [K in keyof TrainConfig]: ConfigField<Trai
  * are checked by {@linkcode makeConfig} on top.
  */
 export const CONFIG_FIELDS: ConfigFields = Object.freeze({
-  model: {
+  cell: {
     type: "choice",
-    choices: MODEL_KINDS,
-    description: `Recurrent cell: ${MODEL_KINDS.join(", ")} (rnn is the seed's vanilla RNN)`,
+    choices: CELL_KINDS,
+    description: `Recurrent cell: ${CELL_KINDS.join(", ")} (rnn is the seed's vanilla RNN)`,
   },
   hiddenSize: { type: "int", min: 1, max: 4096, description: "Hidden units H" },
   numLayers: { type: "int", min: 1, max: 8, description: "Stacked recurrent layers" },
@@ -322,11 +323,16 @@ export const CONFIG_FIELDS: ConfigFields = Object.freeze({
  * import assert from "node:assert/strict";
  * assert.deepEqual(makeConfig({ hiddenSize: 64 }).hiddenSize, 64);
  * assert.throws(() => makeConfig({ seqLength: 0 }), /seqLength/);
+ * assert.throws(() => makeConfig({ model: "gru" } as never), /Unknown config key "model": it is "cell" now/);
  * ```
  */
 export function makeConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
   for (const key of Object.keys(overrides)) {
-    if (!Object.hasOwn(DEFAULT_CONFIG, key)) throw new RangeError(`Unknown config key "${key}"`);
+    if (Object.hasOwn(DEFAULT_CONFIG, key)) continue;
+    const now = Object.hasOwn(FORMER_CONFIG_FIELDS, key)
+      ? `: it is "${FORMER_CONFIG_FIELDS[key]}" now`
+      : "";
+    throw new RangeError(`Unknown config key "${key}"${now}`);
   }
   const c: TrainConfig = { ...DEFAULT_CONFIG, ...overrides };
   for (const key of Object.keys(CONFIG_FIELDS) as (keyof TrainConfig)[]) {
@@ -369,10 +375,10 @@ function checkField(key: keyof TrainConfig, value: unknown): void {
  * ```
  */
 export function modelConfigOf(config: TrainConfig, vocabSize: number): ModelConfig {
-  const { model: kind, hiddenSize, numLayers, dropout, dropoutMask, weightDrop, norm } = config;
+  const { cell, hiddenSize, numLayers, dropout, dropoutMask, weightDrop, norm } = config;
   const { zoneout } = config;
   return {
-    kind,
+    cell,
     vocabSize,
     hiddenSize,
     numLayers,

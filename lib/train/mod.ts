@@ -5,6 +5,7 @@
  * @module
  */
 export * from "./config.ts";
+export * from "./former_names.ts";
 export * from "./ranges.ts";
 export * from "./presets.ts";
 export * from "./trainer.ts";

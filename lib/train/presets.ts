@@ -27,7 +27,7 @@ const BUDGETED: Partial<TrainConfig> = {
 const FIVE_MINUTES: Partial<TrainConfig> = {
   ...BUDGETED,
   maxMinutes: 5,
-  model: "gru",
+  cell: "gru",
   norm: "layer",
   hiddenSize: 384,
   numLayers: 2,
@@ -47,7 +47,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Partial<TrainConfig>>
   "1m": {
     ...BUDGETED,
     maxMinutes: 1,
-    model: "gru",
+    cell: "gru",
     norm: "layer",
     hiddenSize: 256,
     seqLength: 64,

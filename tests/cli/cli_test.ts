@@ -71,9 +71,9 @@ Deno.test("flags: typed values with every default applied once, from the spec", 
     undefined,
     undefined,
   ]);
-  const given = parseTrainArgs(["--corpus", "x.txt", "--temperature", "0", "--model", "rnn"]);
+  const given = parseTrainArgs(["--corpus", "x.txt", "--temperature", "0", "--cell", "rnn"]);
   assertEquals([given.corpus, given.corpusGiven], [["x.txt"], true]);
-  assertEquals(given.overrides, { ...PRESETS["1m"], sampleTemperature: 0, model: "rnn" });
+  assertEquals(given.overrides, { ...PRESETS["1m"], sampleTemperature: 0, cell: "rnn" });
   const sample = parseFlags(["--checkpoint", "c"], SAMPLE_FLAGS).values;
   assertEquals(sample, {
     checkpoint: "c",
@@ -101,10 +101,14 @@ Deno.test("flags: former names and values still work, and help names the current
     assertEquals(parseTrainArgs(argv).backend, "f64", argv.join(" "));
   }
   assertEquals(parseTrainArgs(["--engine", "wasm", "--threads", "1"]).backend, "wasm");
+  for (const argv of [["--cell", "lstm"], ["--model", "lstm"], ["--model=lstm"]]) {
+    assertEquals(parseTrainArgs(argv).overrides.cell, "lstm", argv.join(" "));
+  }
   assertThrows(() => parseTrainArgs(["--engine", "gpu"]), /^UsageError: Invalid --backend "gpu"/);
   const help = trainHelp();
   const line = help.split("\n").find((l) => l.includes("--backend"))!;
   assertOk(line.endsWith("(default: auto) (formerly --engine)") && !line.includes("plain"), line);
+  assertOk(/^ +--cell KIND .* \(formerly --model\)$/m.test(help), help);
 });
 
 Deno.test("flags: config flags take their ranges, choices and defaults from the config", () => {
@@ -180,21 +184,21 @@ Deno.test("train: a tiny model learns and writes checkpoints", { ignore }, async
   assertOk((await Deno.stat(join(out, "best.safetensors"))).isFile);
 });
 
-Deno.test("train --model lstm/gru with stacked layers and dropout, then sample", {
+Deno.test("train --cell lstm/gru with stacked layers and dropout, then sample", {
   ignore,
 }, async () => {
-  for (const kind of ["lstm", "gru"]) {
-    const dir2 = join(dir, kind);
+  for (const cell of ["lstm", "gru"]) {
+    const dir2 = join(dir, cell);
     const r = await cli("train", [
       ...["--corpus", corpus, ...TINY, ...FAST, "--steps", "20", "--print-every", "5"],
-      ...["--model", kind, "--num-layers", "2", "--dropout", "0.1", "--out", dir2],
+      ...["--cell", cell, "--num-layers", "2", "--dropout", "0.1", "--out", dir2],
     ]);
     assertEquals(r.code, 0, r.stderr);
     const seen = losses(r.stderr);
-    assertOk(seen.at(-1)! < seen[0]!, `${kind}: loss did not fall: ${seen}`);
-    assertOk(r.stdout.includes(`Model ${kind}: hidden size 16, 2 layers, dropout 0.1`), r.stdout);
+    assertOk(seen.at(-1)! < seen[0]!, `${cell}: loss did not fall: ${seen}`);
+    assertOk(r.stdout.includes(`Model ${cell}: hidden size 16, 2 layers, dropout 0.1`), r.stdout);
     const ckpt = await loadCheckpoint(join(dir2, "latest.safetensors"));
-    assertEquals([ckpt.model.config.kind, ckpt.model.config.numLayers], [kind, 2]);
+    assertEquals([ckpt.model.config.cell, ckpt.model.config.numLayers], [cell, 2]);
     const s = await cli("sample", [
       ...["--checkpoint", join(dir2, "latest.safetensors"), "--prime", "the ", "--length", "40"],
       ...["--seed", "3"],
@@ -260,7 +264,7 @@ Deno.test("train --preset: the recipe's values, flags override them; not with --
     ...["--batch-size", "2", "--max-minutes", "0.01", "--sample-every", "0", "--out", dir2],
   ]);
   assertEquals(r.code, 0, r.stderr);
-  assertOk(r.stdout.includes(`Model ${PRESETS["5m"].model}: hidden size 16, 2 layers`), r.stdout);
+  assertOk(r.stdout.includes(`Model ${PRESETS["5m"].cell}: hidden size 16, 2 layers`), r.stdout);
   assertOk(r.stdout.includes("Training for 0.01 min"), r.stdout);
   assertOk(/step \d+: val loss/.test(r.stdout), `the last step is evaluated: ${r.stdout}`);
   const { config } = await loadCheckpoint(join(dir2, "latest.safetensors"));
@@ -407,7 +411,7 @@ Deno.test("bad input: one 'error:' line on stderr, no stack trace", { ignore }, 
       [...base, "--optimizer", "lbfgs"],
       /sgd, adagrad, rmsprop, adam/,
     ],
-    ["unknown model", "train", [...base, "--model", "transformer"], /rnn, lstm, gru/],
+    ["unknown cell", "train", [...base, "--cell", "transformer"], /--cell .*rnn, lstm, gru/],
     ["dropout with one layer", "train", [...base, "--dropout", "0.5"], /layer/],
     ["missing value", "train", [...base, "--steps"], /Missing value for --steps/],
     ["positional argument", "train", [corpus], /Unexpected argument/],

@@ -26,14 +26,14 @@ async function writeCheckpoint() {
   const vocab = buildVocab("Quill and ink, then the map — ready.\n");
   const backend = createBackend({ kind: "ts" }), rng = new Rng(9);
   const V = vocab.chars.length;
-  const model = createModel({ kind: "lstm", vocabSize: V, hiddenSize: 6, numLayers: 2 }, rng, {
+  const model = createModel({ cell: "lstm", vocabSize: V, hiddenSize: 6, numLayers: 2 }, rng, {
     backend,
   });
   for (const name of ["l0.b", "l1.b", "by"]) {
     const p = model.params[name]!;
     p.data.forEach((_, k) => p.data[k] = rng.normal());
   }
-  const config = makeConfig({ model: "lstm", hiddenSize: 6, numLayers: 2, batchSize: 2 });
+  const config = makeConfig({ cell: "lstm", hiddenSize: 6, numLayers: 2, batchSize: 2 });
   await saveCheckpoint(ckptPath, {
     model,
     vocab,

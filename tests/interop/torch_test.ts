@@ -12,7 +12,7 @@ import { sample } from "../../lib/generate/sample.ts";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../../lib/io/checkpoint.ts";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "../../lib/io/safetensors.ts";
 import { loadTorchFile, saveTorchFile } from "../../lib/io/torch_file.ts";
-import type { ModelKind } from "../../lib/model/char_model.ts";
+import type { CellKind } from "../../lib/model/char_model.ts";
 import { createModel } from "../../lib/model/create.ts";
 import { makeConfig } from "../../lib/train/config.ts";
 import { createOptimizer } from "../../lib/train/optim.ts";
@@ -36,7 +36,7 @@ import {
 import { needs } from "../permissions.ts";
 
 const ignore = needs("read", "write", "run") || ignoreWithoutTorch(await torchMissing());
-const CASES: [ModelKind, number][] = [
+const CASES: [CellKind, number][] = [
   ["rnn", 1],
   ["rnn", 2],
   ["lstm", 1],
@@ -70,17 +70,19 @@ function probabilities(logits: Float64Array, V: number): Float64Array {
 }
 
 /** A checkpoint of a random model with non-zero biases (they start at zero). */
-function randomCheckpoint(kind: ModelKind, numLayers: number, vocab: Vocab): Checkpoint {
+function randomCheckpoint(kind: CellKind, numLayers: number, vocab: Vocab): Checkpoint {
   const rng = new Rng(1000 + numLayers);
   const V = vocab.chars.length;
-  const model = createModel({ kind, vocabSize: V, hiddenSize: H, numLayers }, rng, { backend });
+  const model = createModel({ cell: kind, vocabSize: V, hiddenSize: H, numLayers }, rng, {
+    backend,
+  });
   for (const [name, p] of Object.entries(model.params)) {
     if (/(\.b|\.bhn|^by)$/.test(name)) p.data.forEach((_, k) => p.data[k] = rng.normal() * 0.5);
   }
   return {
     model,
     vocab,
-    config: makeConfig({ model: kind, hiddenSize: H, numLayers, batchSize: 1 }),
+    config: makeConfig({ cell: kind, hiddenSize: H, numLayers, batchSize: 1 }),
     optimizer: createOptimizer("adam", model.params, { backend }),
     step: 0,
     position: 0,

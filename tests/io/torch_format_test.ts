@@ -5,7 +5,7 @@ import { maxAbsDiff, stepLogits } from "../interop/torch_support.ts";
 import { assertEquals, assertOk, assertRejects, assertThrows } from "../assert.ts";
 import { createBackend } from "../../lib/backend/create.ts";
 import { Rng } from "../../lib/core/rng.ts";
-import type { ModelKind } from "../../lib/model/char_model.ts";
+import type { CellKind } from "../../lib/model/char_model.ts";
 import { createModel } from "../../lib/model/create.ts";
 import type { StackedRnn } from "../../lib/model/stacked.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../../lib/io/checkpoint.ts";
@@ -25,13 +25,13 @@ const vocab = buildVocab(TEXT);
 const V = vocab.chars.length, H = 5;
 const F64 = createBackend({ kind: "f64" });
 const CASES = (["rnn", "lstm", "gru"] as const).flatMap((kind) =>
-  [1, 2].map((L) => [kind, L] as [ModelKind, number])
+  [1, 2].map((L) => [kind, L] as [CellKind, number])
 );
 
 /** A float64 model with every parameter random, biases included (they start at zero). */
-function randomModel(kind: ModelKind, numLayers: number, seed: number): StackedRnn {
+function randomModel(kind: CellKind, numLayers: number, seed: number): StackedRnn {
   const rng = new Rng(seed);
-  const model = createModel({ kind, vocabSize: V, hiddenSize: H, numLayers }, rng, {
+  const model = createModel({ cell: kind, vocabSize: V, hiddenSize: H, numLayers }, rng, {
     backend: F64,
   });
   for (const [name, p] of Object.entries(model.params)) {
@@ -41,10 +41,15 @@ function randomModel(kind: ModelKind, numLayers: number, seed: number): StackedR
 }
 
 /** Random tensors in PyTorch's layout, every bias part non-zero (as PyTorch initialises). */
-function randomTorchTensors(kind: ModelKind, numLayers: number, seed: number) {
+function randomTorchTensors(kind: CellKind, numLayers: number, seed: number) {
   const rng = new Rng(seed), tensors: Record<string, SafeTensor> = {};
   for (
-    const { name, shape } of torchTensorSpecs({ kind, vocabSize: V, hiddenSize: H, numLayers })
+    const { name, shape } of torchTensorSpecs({
+      cell: kind,
+      vocabSize: V,
+      hiddenSize: H,
+      numLayers,
+    })
   ) {
     const n = shape.reduce((a, b) => a * b, 1);
     tensors[name] = {
@@ -64,7 +69,7 @@ const sigma = (x: number) => 1 / (1 + Math.exp(-x));
  * n = tanh(W_in x + b_in + r (W_hn h + b_hn)), h' = (1 - z) n + z h; then decoder.
  */
 function torchReference(
-  kind: ModelKind,
+  kind: CellKind,
   numLayers: number,
   t: Record<string, SafeTensor>,
   ids: Int32Array,
@@ -107,7 +112,7 @@ function torchReference(
 }
 
 Deno.test("torch layout: PyTorch's names and shapes, in state_dict order", () => {
-  const specs = torchTensorSpecs({ kind: "gru", vocabSize: 7, hiddenSize: 4, numLayers: 2 });
+  const specs = torchTensorSpecs({ cell: "gru", vocabSize: 7, hiddenSize: 4, numLayers: 2 });
   assertEquals(specs, [
     { name: "weight_ih_l0", shape: [12, 7] },
     { name: "weight_hh_l0", shape: [12, 4] },
@@ -123,7 +128,7 @@ Deno.test("torch layout: PyTorch's names and shapes, in state_dict order", () =>
 });
 
 Deno.test("torch layout: a layer-normalised model is refused with the way out", () => {
-  const config = { kind: "gru", vocabSize: V, hiddenSize: H, norm: "layer" } as const;
+  const config = { cell: "gru", vocabSize: V, hiddenSize: H, norm: "layer" } as const;
   const model = createModel(config, new Rng(1), { backend: F64 });
   const refusal = /layer-normalised gru .* nn\.GRU has no layer norm; train with --norm none/;
   assertThrows(() => toTorchTensors(model.config, model.params), refusal);
@@ -131,7 +136,7 @@ Deno.test("torch layout: a layer-normalised model is refused with the way out", 
 });
 
 Deno.test("torch layout: a model with zoneout is refused with the way out", () => {
-  const config = { kind: "lstm", vocabSize: V, hiddenSize: H, zoneout: 0.1 } as const;
+  const config = { cell: "lstm", vocabSize: V, hiddenSize: H, zoneout: 0.1 } as const;
   const model = createModel(config, new Rng(1), { backend: F64 });
   const refusal = /lstm with zoneout 0.1 .* nn\.LSTM has no zoneout; train with --zoneout 0/;
   assertThrows(() => toTorchTensors(model.config, model.params), refusal);
@@ -188,7 +193,7 @@ Deno.test("torch layout: PyTorch weights with both biases give PyTorch's logits 
   const rows: string[] = [];
   for (const [kind, L] of CASES) {
     const t = randomTorchTensors(kind, L, 13);
-    const model = createModel({ kind, vocabSize: V, hiddenSize: H, numLayers: L }, null, {
+    const model = createModel({ cell: kind, vocabSize: V, hiddenSize: H, numLayers: L }, null, {
       backend: F64,
     });
     const params = fromTorchTensors(model.config, t);
@@ -214,7 +219,7 @@ Deno.test("torch file: metadata, checkpoint with a fresh optimizer, float32 kept
   const model = randomModel("gru", 2, 5);
   const file = decodeTorchFile(encodeTorchFile({ model, vocab }, { metadata: { step: "12" } }));
   assertEquals(file.config, {
-    kind: "gru",
+    cell: "gru",
     vocabSize: V,
     hiddenSize: H,
     numLayers: 2,
@@ -239,7 +244,7 @@ Deno.test("torch file: metadata, checkpoint with a fresh optimizer, float32 kept
   });
   const ckpt = torchFileCheckpoint(file, { backend: createBackend({ kind: "ts" }) });
   const back = decodeCheckpoint(encodeCheckpoint(ckpt), { backend: F64 });
-  assertEquals([back.step, back.optimizer.steps, back.config.model, back.config.numLayers], [
+  assertEquals([back.step, back.optimizer.steps, back.config.cell, back.config.numLayers], [
     0,
     0,
     "gru",
@@ -282,7 +287,7 @@ Deno.test("torch file: every kind of bad file is refused with one line naming it
     [
       "cell",
       edited((_, m) => m.config = m.config!.replace('"rnn"', '"tcn"')),
-      /Unknown model kind "tcn"/,
+      /Unknown cell "tcn"/,
     ],
     [
       "hidden",

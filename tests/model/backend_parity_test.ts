@@ -10,7 +10,7 @@ import { splitData } from "../../lib/text/data.ts";
 import { createBackend } from "../../lib/backend/create.ts";
 import type { Backend } from "../../lib/backend/types.ts";
 import { backendTest, HAS_BLAS, maxDiff } from "../backend/backend_support.ts";
-import type { CharModel, ModelKind, ModelNorm, State } from "../../lib/model/char_model.ts";
+import type { CellKind, CharModel, ModelNorm, State } from "../../lib/model/char_model.ts";
 import { createModel } from "../../lib/model/create.ts";
 import { clipGradients } from "../../lib/train/clip.ts";
 import { createOptimizer, type OptimizerName } from "../../lib/train/optim.ts";
@@ -21,10 +21,10 @@ import { Trainer } from "../../lib/train/trainer.ts";
 import { buildVocab, encode } from "../../lib/text/vocab.ts";
 import type { DropoutMask } from "../../lib/model/dropout.ts";
 
-const CELLS: ModelKind[] = ["rnn", "lstm", "gru"];
+const CELLS: CellKind[] = ["rnn", "lstm", "gru"];
 
 interface Shape {
-  kind: ModelKind;
+  cell: CellKind;
   V: number;
   H: number;
   L: number;
@@ -45,7 +45,7 @@ const f64 = () => createBackend({ kind: "f64" });
 
 /** The model on the f64 backend and on a float32 one, with identical (float32) parameters. */
 function twins(backend: Backend, s: Shape, seed: number) {
-  const config = { kind: s.kind, vocabSize: s.V, hiddenSize: s.H, numLayers: s.L };
+  const config = { cell: s.cell, vocabSize: s.V, hiddenSize: s.H, numLayers: s.L };
   const options = {
     ...config,
     dropout: s.dropout,
@@ -109,16 +109,16 @@ function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-const SHAPES: Shape[] = CELLS.flatMap((kind) => [
-  { kind, V: 11, H: 13, L: 1, dropout: 0, T: 7, B: 3 }, // sizes off the SIMD widths
-  { kind, V: 11, H: 13, L: 2, dropout: 0.3, T: 5, B: 1 }, // batch 1: the gemv paths
-  { kind, V: 40, H: 32, L: 2, dropout: 0, T: 12, B: 8 }, // N > V: the transposed gather
-  { kind, V: 7, H: 16, L: 2, dropout: 0.2, T: 4, B: 3 },
-  { kind, V: 7, H: 16, L: 2, dropout: 0.2, mask: "sequence", T: 4, B: 3 }, // variational
-  { kind, V: 7, H: 16, L: 2, dropout: 0.2, weightDrop: 0.3, T: 4, B: 3 }, // DropConnect
-  { kind, V: 11, H: 13, L: 2, dropout: 0.2, norm: "layer", T: 5, B: 3 }, // layer norm, H % 4 = 1
-  { kind, V: 40, H: 32, L: 2, dropout: 0, norm: "layer", T: 12, B: 8 },
-  { kind, V: 11, H: 13, L: 2, dropout: 0.2, zoneout: 0.3, T: 5, B: 3 }, // zoneout
+const SHAPES: Shape[] = CELLS.flatMap((cell) => [
+  { cell, V: 11, H: 13, L: 1, dropout: 0, T: 7, B: 3 }, // sizes off the SIMD widths
+  { cell, V: 11, H: 13, L: 2, dropout: 0.3, T: 5, B: 1 }, // batch 1: the gemv paths
+  { cell, V: 40, H: 32, L: 2, dropout: 0, T: 12, B: 8 }, // N > V: the transposed gather
+  { cell, V: 7, H: 16, L: 2, dropout: 0.2, T: 4, B: 3 },
+  { cell, V: 7, H: 16, L: 2, dropout: 0.2, mask: "sequence", T: 4, B: 3 }, // variational
+  { cell, V: 7, H: 16, L: 2, dropout: 0.2, weightDrop: 0.3, T: 4, B: 3 }, // DropConnect
+  { cell, V: 11, H: 13, L: 2, dropout: 0.2, norm: "layer", T: 5, B: 3 }, // layer norm, H % 4 = 1
+  { cell, V: 40, H: 32, L: 2, dropout: 0, norm: "layer", T: 12, B: 8 },
+  { cell, V: 11, H: 13, L: 2, dropout: 0.2, zoneout: 0.3, T: 5, B: 3 }, // zoneout
 ]);
 
 backendTest(
@@ -126,7 +126,7 @@ backendTest(
   (engine) => {
     for (const s of SHAPES) {
       const what =
-        `${s.kind} L${s.L} p${s.dropout}${s.mask === "sequence" ? " per sequence" : ""} ` +
+        `${s.cell} L${s.L} p${s.dropout}${s.mask === "sequence" ? " per sequence" : ""} ` +
         `${s.weightDrop ? `w${s.weightDrop} ` : ""}${s.norm === "layer" ? "LN " : ""}` +
         `${s.zoneout ? `z${s.zoneout} ` : ""}` +
         `V${s.V} H${s.H} T${s.T} B${s.B}`;
@@ -170,8 +170,8 @@ backendTest(
 );
 
 backendTest("float32: backward adds into the gradients; frozen masks repeat", (engine) => {
-  for (const kind of CELLS) {
-    const s = { kind, V: 9, H: 8, L: 2, dropout: 0.4, T: 5, B: 2 };
+  for (const cell of CELLS) {
+    const s = { cell, V: 9, H: 8, L: 2, dropout: 0.4, T: 5, B: 2 };
     const { fast } = twins(engine, s, 3);
     const { inputs, targets } = randomChunk(s.V, s.T, s.B, new Rng(4));
     const run = () => {
@@ -186,16 +186,16 @@ backendTest("float32: backward adds into the gradients; frozen masks repeat", (e
     fast.freezeDropoutMask = true;
     assertEquals(run(), first);
     for (const [k, g] of Object.entries(fast.grads)) {
-      assertOk(relError(g.data, once[k]!.map((v) => 2 * v)) <= 1e-6, `${kind}: d${k} not added`);
+      assertOk(relError(g.data, once[k]!.map((v) => 2 * v)) <= 1e-6, `${cell}: d${k} not added`);
     }
     fast.freezeDropoutMask = false;
-    assertOk(run() !== first, `${kind}: fresh masks should change the loss`);
+    assertOk(run() !== first, `${cell}: fresh masks should change the loss`);
   }
 });
 
 Deno.test("float32 and f64: same seed, same initial weights (rounded) and dropout seed", () => {
-  for (const kind of CELLS) {
-    const config = { kind, vocabSize: 7, hiddenSize: 5, numLayers: 2, dropout: 0.1 };
+  for (const cell of CELLS) {
+    const config = { cell, vocabSize: 7, hiddenSize: 5, numLayers: 2, dropout: 0.1 };
     const fast = createModel(config, new Rng(9), { backend: createBackend({ kind: "ts" }) });
     const plain = createModel(config, new Rng(9), { backend: f64() });
     assertEquals(Object.keys(fast.params), Object.keys(plain.params));
@@ -210,7 +210,7 @@ Deno.test("float32 and f64: same seed, same initial weights (rounded) and dropou
 
 Deno.test("wasm: invalid chunks and states fail with clear errors before any kernel runs", () => {
   const m = createModel(
-    { kind: "lstm", vocabSize: 4, hiddenSize: 3, numLayers: 2, dropout: 0.5 },
+    { cell: "lstm", vocabSize: 4, hiddenSize: 3, numLayers: 2, dropout: 0.5 },
     new Rng(1),
     { backend: createBackend({ kind: "wasm" }) },
   );
@@ -227,7 +227,7 @@ Deno.test("wasm: invalid chunks and states fail with clear errors before any ker
   assertThrows(() => m.forward(ids, ids, m.initialState(1), { train: true }), /dropout mask/);
   assertThrows(
     () =>
-      createModel({ kind: "gru", vocabSize: 4, hiddenSize: 3, dropout: 0.5 }, new Rng(1), {
+      createModel({ cell: "gru", vocabSize: 4, hiddenSize: 3, dropout: 0.5 }, new Rng(1), {
         backend: createBackend({ kind: "ts" }),
       }),
     /2 or more layers/,
@@ -240,7 +240,7 @@ const V = vocab.chars.length;
 
 function trainer(model: CharModel, overrides: Partial<TrainConfig> = {}): Trainer {
   const config = makeConfig({
-    model: model.config.kind,
+    cell: model.config.cell,
     hiddenSize: model.config.hiddenSize,
     numLayers: model.config.numLayers ?? 1,
     dropout: model.config.dropout ?? 0,
@@ -268,12 +268,12 @@ async function lossCurve(model: CharModel, overrides: Partial<TrainConfig> = {})
   return { losses, val: t.evaluate() };
 }
 
-const TRAINED: { kind: ModelKind; L: number; dropout: number; over?: Partial<TrainConfig> }[] = [
-  { kind: "lstm", L: 2, dropout: 0.2 },
-  { kind: "gru", L: 1, dropout: 0 },
-  { kind: "rnn", L: 2, dropout: 0.1 },
+const TRAINED: { cell: CellKind; L: number; dropout: number; over?: Partial<TrainConfig> }[] = [
+  { cell: "lstm", L: 2, dropout: 0.2 },
+  { cell: "gru", L: 1, dropout: 0 },
+  { cell: "rnn", L: 2, dropout: 0.1 },
   {
-    kind: "rnn",
+    cell: "rnn",
     L: 1,
     dropout: 0,
     over: { optimizer: "adagrad", clipMode: "value", learningRate: 0.1 },
@@ -281,21 +281,21 @@ const TRAINED: { kind: ModelKind; L: number; dropout: number; over?: Partial<Tra
 ];
 
 backendTest("float32: a short run reaches the f64 model's loss", async (engine) => {
-  for (const { kind, L, dropout, over } of TRAINED) {
-    const config = { kind, vocabSize: V, hiddenSize: 24, numLayers: L, dropout };
+  for (const { cell, L, dropout, over } of TRAINED) {
+    const config = { cell, vocabSize: V, hiddenSize: 24, numLayers: L, dropout };
     const fast = await lossCurve(createModel(config, new Rng(12), { backend: engine }), over);
     const plain = await lossCurve(createModel(config, new Rng(12), { backend: f64() }), over);
     const tail = (c: number[]) => c.slice(-10).reduce((a, b) => a + b, 0) / 10;
     const [f, p] = [tail(fast.losses), tail(plain.losses)];
-    assertOk(p < 0.75 * Math.log(V), `${kind}: the reference did not learn (${p})`);
-    assertOk(Math.abs(f - p) < 0.02, `${kind}: fast ${f} vs plain ${p}`);
-    assertOk(Math.abs(fast.val - plain.val) < 0.02, `${kind}: val ${fast.val} vs ${plain.val}`);
+    assertOk(p < 0.75 * Math.log(V), `${cell}: the reference did not learn (${p})`);
+    assertOk(Math.abs(f - p) < 0.02, `${cell}: fast ${f} vs plain ${p}`);
+    assertOk(Math.abs(fast.val - plain.val) < 0.02, `${cell}: val ${fast.val} vs ${plain.val}`);
   }
 });
 
 backendTest("float32: the same seed gives the identical loss curve", async (engine) => {
   const config = {
-    kind: "lstm" as const,
+    cell: "lstm" as const,
     vocabSize: V,
     hiddenSize: 16,
     numLayers: 2,
@@ -318,8 +318,8 @@ Deno.test("checkpoints move between every backend", async () => {
     f64(),
     ...(HAS_BLAS ? [createBackend({ kind: "openblas" })] : []),
   ];
-  for (const kind of CELLS) {
-    const config = { kind, vocabSize: V, hiddenSize: 12, numLayers: 2, dropout: 0.25 };
+  for (const cell of CELLS) {
+    const config = { cell, vocabSize: V, hiddenSize: 12, numLayers: 2, dropout: 0.25 };
     const model = createModel(config, new Rng(3), { backend: wasm });
     const t = trainer(model, { steps: 5 });
     await t.run();
@@ -352,9 +352,9 @@ Deno.test("checkpoints move between every backend", async () => {
         (ckpt.model as StackedRnn).dropoutRng.getState(),
         model.dropoutRng.getState(),
       );
-      assertSame(ckpt.state, t.state, 0, `${kind}: carried state`);
+      assertSame(ckpt.state, t.state, 0, `${cell}: carried state`);
       const loss = lossOf(ckpt.model);
-      assertOk(Math.abs(loss - reference) <= 1e-5 * reference, `${kind}: ${loss} vs ${reference}`);
+      assertOk(Math.abs(loss - reference) <= 1e-5 * reference, `${cell}: ${loss} vs ${reference}`);
     }
   }
 });

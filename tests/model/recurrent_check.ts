@@ -18,7 +18,7 @@ import { assertClose, assertEquals, assertOk } from "../assert.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../../lib/io/checkpoint.ts";
 import { makeConfig } from "../../lib/train/config.ts";
 import { gradCheck } from "../../lib/train/gradcheck.ts";
-import type { CharModel, ModelKind, ModelNorm, State } from "../../lib/model/char_model.ts";
+import type { CellKind, CharModel, ModelNorm, State } from "../../lib/model/char_model.ts";
 import type { DropoutMask } from "../../lib/model/dropout.ts";
 import { createOptimizer } from "../../lib/train/optim.ts";
 import { Rng } from "../../lib/core/rng.ts";
@@ -79,19 +79,19 @@ export interface CheckOptions {
  * A small stacked model, its chunk and a random non-zero initial state; with
  * dropout, the masks of one training forward are frozen.
  *
- * @param kind Cell kind.
+ * @param cell The cell.
  * @param options Layers, dropout and seed.
  * @returns The model (in training view), chunk and state.
  */
 export function smallSetup(
-  kind: ModelKind,
+  cell: CellKind,
   options: CheckOptions,
 ): { model: StackedRnn; inputs: Int32Array; targets: Int32Array; state: State; rng: Rng } {
   const { numLayers, dropout, dropoutMask, weightDrop, norm, zoneout, seed = 7 } = options;
   const { vocabSize: V, hiddenSize: H, seqLength: T, batchSize: B } = SMALL;
   const rng = new Rng(seed);
   const model = new StackedRnn(rng, {
-    kind,
+    cell,
     vocabSize: V,
     hiddenSize: H,
     numLayers,
@@ -119,15 +119,15 @@ export function smallSetup(
 /**
  * Gradient-checks every entry of every parameter and initial-state tensor.
  *
- * @param kind Cell kind.
+ * @param cell The cell.
  * @param options Layers, dropout and seed.
  * @returns The gradCheck table and the per-entry figures.
  */
 export function checkStacked(
-  kind: ModelKind,
+  cell: CellKind,
   options: CheckOptions,
 ): CheckResult {
-  const { model, inputs, targets, state, rng } = smallSetup(kind, options);
+  const { model, inputs, targets, state, rng } = smallSetup(cell, options);
   const view = options.evaluate ? model : trainingView(model);
   const rows = gradCheck(view, { inputs, targets, state, rng, samples: Number.MAX_SAFE_INTEGER });
   const table = rows.map((r) => {
@@ -142,7 +142,7 @@ export function checkStacked(
   view.backward(dState);
   const h = 1e-5;
   const result: CheckResult = {
-    label: `${kind} L=${options.numLayers} dropout=${options.dropout}` +
+    label: `${cell} L=${options.numLayers} dropout=${options.dropout}` +
       (options.dropoutMask === "sequence" ? " per sequence" : "") +
       (options.weightDrop ? ` weight drop ${options.weightDrop}` : "") +
       (options.zoneout ? ` zoneout ${options.zoneout}` : "") +
@@ -224,12 +224,12 @@ export const REPETITIVE = "the cat sat on the mat. the dog sat on the log. ".rep
 /**
  * Trains a small model with the shared Trainer and returns the first and last losses.
  *
- * @param kind Cell kind.
+ * @param cell The cell.
  * @param options Layers, steps, norm and zoneout.
  * @returns Losses, `ln V`, and the trained model with its vocabulary.
  */
 export function trainSmall(
-  kind: ModelKind,
+  cell: CellKind,
   options: { numLayers?: number; steps?: number; norm?: ModelNorm; zoneout?: number } = {},
 ): { first: number; last: number; lnV: number; model: CharModel; text: string } {
   const { numLayers = 1, steps = 150, norm, zoneout } = options;
@@ -237,7 +237,7 @@ export function trainSmall(
   const ids = encode(vocab, REPETITIVE);
   const V = vocab.chars.length;
   const config = makeConfig({
-    model: kind,
+    cell,
     hiddenSize: 24,
     numLayers,
     seqLength: 16,
@@ -248,7 +248,7 @@ export function trainSmall(
     sampleEvery: 0,
   });
   const model = new StackedRnn(new Rng(3), {
-    kind,
+    cell,
     vocabSize: V,
     hiddenSize: 24,
     numLayers,
@@ -330,7 +330,7 @@ export function assertCheckpointRoundTrip(model: CharModel): void {
     model,
     vocab,
     config: makeConfig({
-      model: model.config.kind,
+      cell: model.config.cell,
       hiddenSize: model.config.hiddenSize,
       numLayers: model.config.numLayers ?? 1,
       dropout: model.config.dropout ?? 0,

@@ -26,7 +26,7 @@ const FEW = ["Alvo", "Brisa", "Cato", "Dessa", "Elun", "Farro", "Gilda", "Hesper
 /** A model that has learnt {@linkcode FEW} by heart: a GRU trained on it, nothing held out. */
 const learnt: Promise<{ model: CharModel; vocab: Vocab }> = (async () => {
   const vocab = buildVocab(namesToText(FEW));
-  const config = makeConfig({ model: "gru", hiddenSize: 48, seqLength: 16, batchSize: 8 });
+  const config = makeConfig({ cell: "gru", hiddenSize: 48, seqLength: 16, batchSize: 8 });
   const train = epochIds(FEW, vocab, { epochs: 200, rng: new Rng(1) });
   const model = createModel(modelConfigOf(config, vocab.chars.length), new Rng(2));
   const optimizer = createOptimizer("adam", model.params, { backend: model.backend });

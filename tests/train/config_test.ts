@@ -110,7 +110,7 @@ Deno.test("out-of-range values are rejected, naming the key and the range", () =
       "lbfgs",
       /Invalid optimizer "lbfgs": expected one of sgd, adagrad, rmsprop, adam/,
     ],
-    ["model", "transformer", /Invalid model "transformer": expected one of rnn, lstm, gru/],
+    ["cell", "transformer", /Invalid cell "transformer": expected one of rnn, lstm, gru/],
     ["numLayers", 0, /Invalid numLayers 0: expected an integer >= 1/],
     ["lrSchedule", "linear", /Invalid lrSchedule "linear": expected one of step, cosine/],
     ["clipMode", "both", /Invalid clipMode "both": expected one of norm, value, none/],

@@ -78,7 +78,7 @@ Deno.test("normal runs never trip the guard (Adam, SGD, one noisy stream)", asyn
     { optimizer: "adam", learningRate: 0.01 },
     { optimizer: "sgd", learningRate: 1 },
     { optimizer: "adam", learningRate: 0.02, batchSize: 1, seqLength: 3, steps: 400 },
-    { model: "lstm", numLayers: 2, dropout: 0.2, learningRate: 0.01 },
+    { cell: "lstm", numLayers: 2, dropout: 0.2, learningRate: 0.01 },
   ];
   for (const overrides of configs) {
     const t = makeTrainer(overrides);
@@ -99,7 +99,7 @@ Deno.test("normal runs never trip the guard (Adam, SGD, one noisy stream)", asyn
 });
 
 Deno.test("a forced explosion is caught after 3 steps and rolled back exactly", async () => {
-  const t = makeTrainer({ model: "lstm", numLayers: 2, dropout: 0.2, hiddenSize: 16, ema: 0.9 });
+  const t = makeTrainer({ cell: "lstm", numLayers: 2, dropout: 0.2, hiddenSize: 16, ema: 0.9 });
   const kept = new Map<number, ReturnType<typeof stateOf>>();
   const events: TrainEvent[] = [];
   let restored: ReturnType<typeof stateOf> | undefined;
@@ -238,8 +238,8 @@ Deno.test("hard text (characters never seen) is suspect but not a divergence", a
 });
 
 Deno.test("isSound probes the next chunk without changing anything", () => {
-  const a = makeTrainer({ model: "gru", numLayers: 2, dropout: 0.1, hiddenSize: 12 });
-  const b = makeTrainer({ model: "gru", numLayers: 2, dropout: 0.1, hiddenSize: 12 });
+  const a = makeTrainer({ cell: "gru", numLayers: 2, dropout: 0.1, hiddenSize: 12 });
+  const b = makeTrainer({ cell: "gru", numLayers: 2, dropout: 0.1, hiddenSize: 12 });
   for (let k = 0; k < 10; k++) [a.trainStep(), b.trainStep()];
   const before = stateOf(a);
   assertOk(a.isSound());

@@ -200,9 +200,9 @@ Deno.test("same seed gives an identical loss sequence", async () => {
 
 const RESUME_CASES: [string, Partial<TrainConfig>][] = [
   ["rnn", {}],
-  ["lstm, 2 layers, dropout", { model: "lstm", numLayers: 2, dropout: 0.2, hiddenSize: 12 }],
+  ["lstm, 2 layers, dropout", { cell: "lstm", numLayers: 2, dropout: 0.2, hiddenSize: 12 }],
   ["gru, 2 layers, dropout, rmsprop, cosine", {
-    model: "gru",
+    cell: "gru",
     numLayers: 2,
     dropout: 0.1,
     hiddenSize: 12,
@@ -210,7 +210,7 @@ const RESUME_CASES: [string, Partial<TrainConfig>][] = [
     lrSchedule: "cosine",
     lrDecay: 0.1,
   }],
-  ["gru, weight averaging", { model: "gru", hiddenSize: 12, ema: 0.9 }],
+  ["gru, weight averaging", { cell: "gru", hiddenSize: 12, ema: 0.9 }],
 ];
 for (const [name, modelOverrides] of RESUME_CASES) {
   Deno.test(`resuming from a checkpoint gives bit-identical final params (${name})`, {

@@ -16,8 +16,9 @@
  * With a DropConnect mask M (training only) the chunk runs on `Wh' = M * Wh`, and
  * `dWh += M * dWh'`.
  *
- * With layer norm (Ba et al. 2016), each side of the pre-activations is normalised per gate
- * block of H (`backend/norm_ts.ts`), with gains `gx`, `gh` (R) and the input side's bias b:
+ * With layer norm (`norm: "layer"`; Ba et al. 2016), each side of the pre-activations is
+ * normalised per gate block of H (`backend/norm_ts.ts`), with gains `gx`, `gh` (R) and the input
+ * side's bias b:
  *   AX = LN(X Wx^T; gx, b),  a_t = AX_t + LN(h_{t-1} Wh^T; gh)    (rnn, lstm)
  *   gru: the hidden side Wh h_{t-1} is LN(h_{t-1} Wh^T; gh) above (bhn is added after it)
  * With zoneout rate z (Krueger et al. 2016; `zoneout.ts`), each state tensor then keeps its
@@ -34,7 +35,7 @@ import type { GemmKernel } from "../backend/gemm.ts";
 import type { Backend } from "../backend/types.ts";
 import type { Rng } from "../core/rng.ts";
 import { backendTensor, type FloatArray, type Params, type Tensor } from "../core/tensor.ts";
-import type { CellKind } from "./char_model.ts";
+import type { CellKind, ModelNorm } from "./char_model.ts";
 import { zoneoutBackward, zoneoutMix } from "./zoneout.ts";
 
 /** Gate blocks G per cell: rnn 1, lstm 4 (i, f, o, g), gru 3 (r, z, n). */
@@ -91,8 +92,11 @@ export interface RecurrentLayerOptions {
   hiddenSize: number;
   /** Standard deviation of the Gaussian initial weights; default `1 / sqrt(H)`. */
   initScale?: number;
-  /** Layer-normalise both sides of the gate pre-activations (see the module doc); default false. */
-  layerNorm?: boolean;
+  /**
+   * `"layer"`: layer-normalise both sides of the gate pre-activations (see the module doc);
+   * default `"none"`.
+   */
+  norm?: ModelNorm;
   /** Zoneout rate z in `[0, 1)` of every state tensor (see the module doc); default 0. */
   zoneout?: number;
 }
@@ -115,8 +119,8 @@ export class RecurrentLayer {
   readonly hiddenSize: number;
   /** State tensor names, h first: `["h"]`, or `["h", "c"]` for an LSTM. */
   readonly stateNames: readonly string[];
-  /** Whether the gate pre-activations are layer-normalised. */
-  readonly layerNorm: boolean;
+  /** `"layer"` when the gate pre-activations are layer-normalised, else `"none"`. */
+  readonly norm: ModelNorm;
   /** Zoneout rate z of the state tensors (0: none). */
   readonly zoneout: number;
   /**
@@ -141,7 +145,7 @@ export class RecurrentLayer {
    *
    * @param backend The model's backend.
    * @param rng Source of the initial weights; `null` leaves them zero (to be loaded).
-   * @param options Cell, sizes, init scale and layer norm.
+   * @param options Cell, sizes, init scale, norm and zoneout.
    * @example
    * ```ts
    * import assert from "node:assert/strict";
@@ -167,7 +171,7 @@ export class RecurrentLayer {
     this.inputSize = I;
     this.hiddenSize = H;
     this.stateNames = cell === "lstm" ? ["h", "c"] : ["h"];
-    this.layerNorm = options.layerNorm ?? false;
+    this.norm = options.norm ?? "none";
     this.zoneout = options.zoneout ?? 0;
     const tensor = (shape: number[]) => backendTensor(backend, shape);
     const gaussian = (shape: number[]) =>
@@ -175,7 +179,7 @@ export class RecurrentLayer {
     this.params = { Wx: gaussian([R, I]), Wh: gaussian([R, H]), b: tensor([R]) };
     if (cell === "lstm") this.params.b!.data.fill(1, H, 2 * H); // forget-gate bias 1
     if (cell === "gru") this.params.bhn = tensor([H]); // hidden-side bias of n
-    if (this.layerNorm) {
+    if (this.norm === "layer") {
       for (const name of ["gx", "gh"]) (this.params[name] = tensor([R])).data.fill(1);
     }
     this.grads = {};
@@ -273,7 +277,7 @@ export class RecurrentLayer {
       backend.multiply(dWhDropped, dWhDropped, r.WhMask);
       addInto(data(this.grads.Wh), dWhDropped);
     } else r.recurGradW(r.dAh, hsPrev, data(this.grads.Wh)); // dWh += dAh^T H_prev
-    if (this.layerNorm) { // through the input side's norm, whose bias is b
+    if (this.norm === "layer") { // through the input side's norm, whose bias is b
       const gx = data(this.params.gx);
       const { gx: dgx, b: db } = this.grads;
       backend.layerNormBackward(r.dGates, r.xhatX, r.rstdX, gx, data(dgx), data(db), r.dGates);
@@ -315,7 +319,7 @@ export class RecurrentLayer {
     const { T, B } = r, backend = this.#backend, H = this.hiddenSize, I = this.inputSize;
     const R = CELL_GATES[this.cell] * H, N = T * B;
     const p = this.params;
-    const Wx = data(p.Wx), bias = data(p.b), ln = this.layerNorm;
+    const Wx = data(p.Wx), bias = data(p.b), ln = this.norm === "layer";
     const inBias = ln ? this.#zeros ??= backend.alloc(R) : bias; // with layer norm, b comes after
     r.input = input;
     r.hs.set(state[0]!, 0);
@@ -382,7 +386,7 @@ export class RecurrentLayer {
 
   #createRun(T: number, B: number): Run {
     const backend = this.#backend, H = this.hiddenSize, I = this.inputSize, cell = this.cell;
-    const G = CELL_GATES[cell], R = G * H, N = T * B, BH = B * H, ln = this.layerNorm;
+    const G = CELL_GATES[cell], R = G * H, N = T * B, BH = B * H, ln = this.norm === "layer";
     const zone = this.zoneout > 0;
     const owned: FloatArray[] = [];
     const alloc = (n: number) => {

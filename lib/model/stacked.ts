@@ -114,15 +114,14 @@ export class StackedRnn implements CharModel {
    */
   constructor(rng: Rng | null, options: StackedRnnOptions) {
     const config = resolveModelConfig(options);
-    const { cell, vocabSize: V, hiddenSize: H, numLayers: L, zoneout } = config;
-    const layerNorm = config.norm === "layer";
+    const { cell, vocabSize: V, hiddenSize: H, numLayers: L, norm, zoneout } = config;
     const { initScale } = options;
     this.config = config;
     const backend = this.backend = options.backend;
     const layers: RecurrentLayer[] = [];
     for (let k = 0; k < L; k++) {
       const inputSize = k === 0 ? V : H;
-      const layer = { cell, inputSize, hiddenSize: H, initScale, layerNorm, zoneout };
+      const layer = { cell, inputSize, hiddenSize: H, initScale, norm, zoneout };
       layers.push(new RecurrentLayer(backend, rng, layer));
     }
     this.layers = layers;

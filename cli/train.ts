@@ -179,7 +179,7 @@ async function train(
       `${config.learningRate}` +
       `${config.weightDecay > 0 ? `, weight decay ${config.weightDecay}` : ""}` +
       `, clip ${config.clipMode} ${config.clip}` +
-      `${config.ema > 0 ? `, weights averaged (EMA ${config.ema})` : ""}; ` +
+      `${config.weightAverage > 0 ? `, weight average ${config.weightAverage}` : ""}; ` +
       `${config.batchSize} x ${config.seqLength} characters per step` +
       (config.stride > 0 && config.stride !== config.seqLength
         ? `, streams move ${config.stride} per step`

@@ -85,7 +85,7 @@ export const TRAIN_FLAGS = {
   warmupSteps: configFlag("warmupSteps"),
   optimizer: configFlag("optimizer", { fixed: true, valueName: "NAME" }),
   weightDecay: configFlag("weightDecay", { valueName: "WD" }),
-  ema: configFlag("ema", { fixed: true, valueName: "B" }),
+  weightAverage: configFlag("weightAverage", { fixed: true, valueName: "B", aliases: ["ema"] }),
   clip: configFlag("clip"),
   clipMode: configFlag("clipMode", { valueName: "MODE" }),
   onDivergence: configFlag("onDivergence", { valueName: "ACTION" }),

@@ -12,7 +12,8 @@
  * Version 2 names a one-layer `rnn` like every stacked model (`l0.Wx`, ...,
  * state `h.0`); files with the seed's names for it (`Wxh`, `Whh`, `bh`, state
  * `h`: version 1, or a saved {@linkcode VanillaRnn}) load too. Version 3 stores the config and
- * model-config fields under their current names (`cell`, formerly `model` and `kind`); files of
+ * model-config fields under their current names (`cell`, formerly `model` and `kind`;
+ * `weightAverage`, formerly `ema`); files of
  * earlier versions load under their former names (`train/former_names.ts`).
  *
  * @module
@@ -65,7 +66,7 @@ export interface Checkpoint {
   divergence?: DivergenceState;
   /** Milliseconds of training spent, for a time budget (absent in earlier files: 0). */
   elapsedMs?: number;
-  /** With weight averaging (`config.ema`): the raw weights being trained, and the updates. */
+  /** With a weight average (`config.weightAverage`): the raw weights being trained, and the updates. */
   average?: AveragedWeights;
 }
 
@@ -207,7 +208,7 @@ export function decodeCheckpoint(
     : divergenceState(parseJson<unknown>(metadata.divergence, "divergence"));
   const elapsedMs = integer(Number(metadata.elapsed_ms ?? 0), "elapsed_ms");
   let average: AveragedWeights | undefined;
-  if (config.ema > 0) { // the model holds the average; the trained weights come apart
+  if (config.weightAverage > 0) { // the model holds the average; the trained weights come apart
     const trained = zerosLike(model.params);
     fill("train", trained, tensors);
     average = { trained, updates: integer(Number(meta("average_updates")), "average_updates") };

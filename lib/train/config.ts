@@ -71,10 +71,10 @@ export interface TrainConfig {
   /** Decoupled weight decay of the weight matrices per unit of learning rate (AdamW); 0 = none. */
   weightDecay: number;
   /**
-   * Decay per step of the moving average of the weights that validation, samples and
-   * checkpoints use (`train/average.ts`); 0 = none.
+   * Weight average: its beta, the weight of the past per step, in the moving average of the
+   * weights that validation, samples and checkpoints use (`train/average.ts`); 0 = none.
    */
-  ema: number;
+  weightAverage: number;
   /** `"norm"` (global L2 norm), `"value"` (each entry, like the seed) or `"none"`. */
   clipMode: ClipMode;
   /** Clip limit: the maximum global norm, or the maximum absolute entry. */
@@ -121,7 +121,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   warmupSteps: 0,
   optimizer: "adam",
   weightDecay: 0,
-  ema: 0,
+  weightAverage: 0,
   clipMode: "norm",
   clip: 5,
   onDivergence: "rollback",
@@ -250,12 +250,12 @@ export const CONFIG_FIELDS: ConfigFields = Object.freeze({
     max: 1,
     description: "Decoupled weight decay of the weight matrices (adam: AdamW); 0 = none",
   },
-  ema: {
+  weightAverage: {
     type: "number",
     min: 0,
     max: 1,
     exclusiveMax: true,
-    description: "Validate, sample and save a moving average of the weights, this decay per step",
+    description: "Validate, sample and save a moving average of the weights, this beta per step",
   },
   clipMode: {
     type: "choice",

@@ -12,6 +12,7 @@ import type { TrainConfig } from "./config.ts";
 /** {@linkcode TrainConfig} fields by their former names. */
 export const FORMER_CONFIG_FIELDS: Readonly<Record<string, keyof TrainConfig>> = Object.freeze({
   model: "cell",
+  ema: "weightAverage",
 });
 
 /** {@linkcode ModelConfig} fields by their former names. */

@@ -65,7 +65,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Partial<TrainConfig>>
     dropout: 0.25,
     lrDecay: 0.01,
     weightDecay: 0.05,
-    ema: 0.998,
+    weightAverage: 0.998,
   },
   none: {},
 });

@@ -10,7 +10,7 @@
  * rate has annealed when the time is up, on a fast machine or a slow one. Time spent in earlier
  * sessions of a resumed run counts.
  *
- * With `config.ema` the trainer keeps a moving average of the weights (`average.ts`): it is
+ * With `config.weightAverage` the trainer keeps a moving average of the weights (`average.ts`): it is
  * what validation, samples and checkpoints use, while the optimizer trains the raw weights.
  *
  * @module
@@ -129,7 +129,7 @@ export class Trainer {
   step = 0;
   /** Smoothed training loss. */
   smoothLoss: number;
-  /** The moving average of the weights, with `config.ema` (see `average.ts`); else `null`. */
+  /** The weight average, with `config.weightAverage` (see `average.ts`); else `null`. */
   readonly average: WeightAverage | null;
   /** Watches for divergence and keeps the last good state (see `divergence.ts`). */
   readonly guard: DivergenceGuard;
@@ -186,9 +186,9 @@ export class Trainer {
       this.elapsedMs = resume.elapsedMs ?? 0;
     }
     this.average = null;
-    if (config.ema > 0) { // starts at the model's weights: the initial ones, or a resumed average
+    if (config.weightAverage > 0) { // starts at the model's weights: the initial ones, or a resumed average
       const { trained, updates = 0 } = resume?.average ?? {};
-      this.average = new WeightAverage(model.params, { decay: config.ema, updates });
+      this.average = new WeightAverage(model.params, { beta: config.weightAverage, updates });
       if (trained) { // the model was given the average: it trains these
         for (const [name, p] of Object.entries(model.params)) p.data.set(trained[name]!.data);
       }

@@ -104,11 +104,16 @@ Deno.test("flags: former names and values still work, and help names the current
   for (const argv of [["--cell", "lstm"], ["--model", "lstm"], ["--model=lstm"]]) {
     assertEquals(parseTrainArgs(argv).overrides.cell, "lstm", argv.join(" "));
   }
+  for (const argv of [["--weight-average", "0.99"], ["--ema", "0.99"], ["--ema=0.99"]]) {
+    assertEquals(parseTrainArgs(argv).overrides.weightAverage, 0.99, argv.join(" "));
+  }
+  assertThrows(() => parseTrainArgs(["--ema", "1"]), /^UsageError: Invalid --weight-average "1"/);
   assertThrows(() => parseTrainArgs(["--engine", "gpu"]), /^UsageError: Invalid --backend "gpu"/);
   const help = trainHelp();
   const line = help.split("\n").find((l) => l.includes("--backend"))!;
   assertOk(line.endsWith("(default: auto) (formerly --engine)") && !line.includes("plain"), line);
   assertOk(/^ +--cell KIND .* \(formerly --model\)$/m.test(help), help);
+  assertOk(/^ +--weight-average B .* \(formerly --ema\)$/m.test(help), help);
 });
 
 Deno.test("flags: config flags take their ranges, choices and defaults from the config", () => {
@@ -232,20 +237,31 @@ Deno.test("train --max-minutes stops on time, saves latest and exits 0", { ignor
 
 Deno.test({
   name:
-    "train --ema: checkpoints hold the average as the model, resume goes on from the trained weights",
+    "train --weight-average: checkpoints hold the average as the model, resume goes on from the trained weights",
   ignore,
 }, async () => {
-  const dir2 = join(dir, "ema");
+  const dir2 = join(dir, "average");
   const r = await cli("train", [
-    ...["--corpus", corpus, ...TINY, ...FAST, "--steps", "20", "--ema", "0.9", "--out", dir2],
+    ...[
+      "--corpus",
+      corpus,
+      ...TINY,
+      ...FAST,
+      "--steps",
+      "20",
+      "--weight-average",
+      "0.9",
+      "--out",
+      dir2,
+    ],
     ...["--weight-decay", "0.01"],
   ]);
   assertEquals(r.code, 0, r.stderr);
-  const line = "learning rate 0.01, weight decay 0.01, clip norm 5, weights averaged (EMA 0.9);";
+  const line = "learning rate 0.01, weight decay 0.01, clip norm 5, weight average 0.9;";
   assertOk(r.stdout.includes(line), r.stdout);
   const latest = join(dir2, "latest.safetensors");
   const ckpt = await loadCheckpoint(latest);
-  assertEquals([ckpt.config.ema, ckpt.average?.updates], [0.9, 20]);
+  assertEquals([ckpt.config.weightAverage, ckpt.average?.updates], [0.9, 20]);
   const trained = ckpt.average!.trained["l0.Wh"]!.data, averaged = ckpt.model.params["l0.Wh"]!.data;
   assertOk(trained.some((v, k) => v !== averaged[k]), "the average is not the trained weights");
   const more = await cli("train", ["--resume", latest, "--steps", "30"]);

@@ -407,17 +407,30 @@ Deno.test("version-2 checkpoints (the former field names) load under the current
     [cell, numLayers, dropout, dropoutMask, weightDrop, norm, zoneout],
     ["gru", 2, 0.1, "sequence", 0.2, "layer", 0.1],
   );
+  assertEquals([ckpt.config.weightAverage, ckpt.average?.updates], [0.9, 3]); // formerly ema
   assertEquals(ckpt.model.config, modelConfigOf(ckpt.config, ckpt.vocab.chars.length));
   const ids = encode(ckpt.vocab, PROBE), x = ids.slice(0, -1), y = ids.slice(1);
   const zero = ckpt.model.forward(x, y, ckpt.model.initialState(1)); // the loss then, on PROBE
   const carried = ckpt.model.forward(x, y, cloneState(ckpt.state));
   assertOk(Math.abs(zero - 3.080979402868276) <= 1e-12, `${zero}`);
   assertOk(Math.abs(carried - 2.97332952836156) <= 1e-12, `${carried}`);
+  const averaged = cloneState(ckpt.model.params); // the model holds the average
+  for (const [name, t] of Object.entries(ckpt.average!.trained)) {
+    ckpt.model.params[name]!.data.set(t.data);
+  }
+  const trained = ckpt.model.forward(x, y, ckpt.model.initialState(1));
+  assertOk(Math.abs(trained - 3.0728270917566123) <= 1e-12, `trained weights: ${trained}`);
+  for (const [name, t] of Object.entries(averaged)) ckpt.model.params[name]!.data.set(t.data);
   // saved again, it stores the current names
   const meta = decodeSafetensors(encodeCheckpoint(ckpt)).metadata;
   const [config, model] = [JSON.parse(meta.config!), JSON.parse(meta.model!)];
-  assertEquals([meta.version, config.cell, model.cell], ["3", "gru", "gru"]);
-  assertOk(!("model" in config) && !("kind" in model), meta.config);
+  assertEquals([meta.version, config.cell, model.cell, config.weightAverage], [
+    "3",
+    "gru",
+    "gru",
+    0.9,
+  ]);
+  assertOk(!("model" in config) && !("kind" in model) && !("ema" in config), meta.config);
 });
 
 Deno.test("a saved VanillaRnn loads as the stacked rnn and computes the same loss", () => {
@@ -466,7 +479,7 @@ Deno.test("with weight averaging the model holds the average and train.* the tra
   for (const t of Object.values(trained)) t.data.set(t.data.map((v) => v + 1));
   const ckpt = {
     ...plain,
-    config: { ...plain.config, ema: 0.99 },
+    config: { ...plain.config, weightAverage: 0.99 },
     average: { trained, updates: 3 },
   };
   const bytes = encodeCheckpoint(ckpt);

@@ -99,7 +99,13 @@ Deno.test("normal runs never trip the guard (Adam, SGD, one noisy stream)", asyn
 });
 
 Deno.test("a forced explosion is caught after 3 steps and rolled back exactly", async () => {
-  const t = makeTrainer({ cell: "lstm", numLayers: 2, dropout: 0.2, hiddenSize: 16, ema: 0.9 });
+  const t = makeTrainer({
+    cell: "lstm",
+    numLayers: 2,
+    dropout: 0.2,
+    hiddenSize: 16,
+    weightAverage: 0.9,
+  });
   const kept = new Map<number, ReturnType<typeof stateOf>>();
   const events: TrainEvent[] = [];
   let restored: ReturnType<typeof stateOf> | undefined;

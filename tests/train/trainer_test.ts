@@ -210,7 +210,7 @@ const RESUME_CASES: [string, Partial<TrainConfig>][] = [
     lrSchedule: "cosine",
     lrDecay: 0.1,
   }],
-  ["gru, weight averaging", { cell: "gru", hiddenSize: 12, ema: 0.9 }],
+  ["gru, weight averaging", { cell: "gru", hiddenSize: 12, weightAverage: 0.9 }],
 ];
 for (const [name, modelOverrides] of RESUME_CASES) {
   Deno.test(`resuming from a checkpoint gives bit-identical final params (${name})`, {
@@ -445,7 +445,8 @@ Deno.test("warmup ramps the rate linearly; weight decay reaches the optimizer", 
 });
 
 Deno.test("weight averaging: validation and samples use the average, training the raw weights", async () => {
-  const averaged = makeTrainer({ steps: 40, ema: 0.95 }), plain = makeTrainer({ steps: 40 });
+  const averaged = makeTrainer({ steps: 40, weightAverage: 0.95 }),
+    plain = makeTrainer({ steps: 40 });
   await averaged.run();
   await plain.run();
   assertEquals(averaged.model.params, plain.model.params, "the average does not change training");

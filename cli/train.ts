@@ -259,7 +259,7 @@ async function train(
   try {
     let result;
     try {
-      result = await trainer.run({ onEvent, afterStep, signal: controller.signal });
+      result = await trainer.train({ onEvent, afterStep, signal: controller.signal });
     } catch (error) {
       if (!(error instanceof TrainingDivergedError)) throw error;
       const hint = config.onDivergence === "stop" ? ", or pass --on-divergence rollback" : "";

@@ -45,7 +45,7 @@ export const CELL_GATES: Readonly<Record<CellKind, number>> = { rnn: 1, lstm: 4,
 const NO_ZONEOUT: readonly (FloatArray | number)[][] = Object.freeze([]);
 
 /** Buffers and planned products of one chunk shape `(T, B)`. */
-interface Run {
+interface ChunkBuffers {
   T: number;
   B: number;
   input: Int32Array | FloatArray; // (N) indices or (N, I) vectors, kept for backward
@@ -131,8 +131,8 @@ export class RecurrentLayer {
   /** Gradients, same names and shapes; `backward` adds into them. */
   readonly grads: Params;
   #backend: Backend;
-  #run: Run | null = null; // the last forward, for backward
-  #stepRun: Run | null = null; // step()'s buffers, T = 1
+  #chunk: ChunkBuffers | null = null; // the last forward, for backward
+  #stepChunk: ChunkBuffers | null = null; // step()'s buffers, T = 1
   #WxT: FloatArray | null = null; // (V, R) Wx transposed, for one-hot chunks longer than V
   #dWxT: FloatArray | null = null; // (V, R) its gradient
   #WhDropped: FloatArray | null = null; // (R, H) M * Wh
@@ -201,7 +201,7 @@ export class RecurrentLayer {
     state: FloatArray[],
     masks: LayerMasks = {},
   ): FloatArray {
-    const r = this.#run = this.#runFor(this.#run, input, state);
+    const r = this.#chunk = this.#buffersFor(this.#chunk, input, state);
     const Wh = data(this.params.Wh), recurrentMask = masks.recurrent;
     r.WhMask = recurrentMask ?? null;
     r.zoneAt = this.#zoneViews(r, masks.zoneout);
@@ -210,7 +210,7 @@ export class RecurrentLayer {
       r.Wh = this.#WhDropped ??= this.#backend.alloc(Wh.length);
       this.#backend.multiply(r.Wh, Wh, recurrentMask); // Wh' = M * Wh
     }
-    this.#runSteps(r, input, state, r.Wh);
+    this.#forwardSteps(r, input, state, r.Wh);
     return r.hs.subarray(r.B * this.hiddenSize);
   }
 
@@ -221,8 +221,8 @@ export class RecurrentLayer {
    * @returns The buffer.
    */
   gradOutput(): FloatArray {
-    if (!this.#run) throw new Error("Cannot run backward: call forward first");
-    return this.#run.dOut;
+    if (!this.#chunk) throw new Error("Cannot run backward: call forward first");
+    return this.#chunk.dOut;
   }
 
   /**
@@ -232,7 +232,7 @@ export class RecurrentLayer {
    *   `dState`: per state name, `(B, H)` accumulators for the initial state's gradient.
    */
   backward(options: { dInput?: FloatArray; dState?: FloatArray[] } = {}): void {
-    const r = this.#run;
+    const r = this.#chunk;
     if (!r) throw new Error("Cannot run backward: call forward first");
     const { T, B } = r, { dInput, dState } = options;
     const backend = this.#backend, H = this.hiddenSize, N = T * B;
@@ -309,13 +309,18 @@ export class RecurrentLayer {
    * @returns The new `h`, `(B, H)`: a view of the layer's step buffers.
    */
   step(input: Int32Array | FloatArray, state: FloatArray[]): FloatArray {
-    const r = this.#stepRun = this.#runFor(this.#stepRun, input, state);
+    const r = this.#stepChunk = this.#buffersFor(this.#stepChunk, input, state);
     r.zoneAt = this.#zoneViews(r);
-    this.#runSteps(r, input, state, data(this.params.Wh));
+    this.#forwardSteps(r, input, state, data(this.params.Wh));
     return r.hsAt[1]!;
   }
 
-  #runSteps(r: Run, input: Int32Array | FloatArray, state: FloatArray[], Wh: FloatArray): void {
+  #forwardSteps(
+    r: ChunkBuffers,
+    input: Int32Array | FloatArray,
+    state: FloatArray[],
+    Wh: FloatArray,
+  ): void {
     const { T, B } = r, backend = this.#backend, H = this.hiddenSize, I = this.inputSize;
     const R = CELL_GATES[this.cell] * H, N = T * B;
     const p = this.params;
@@ -364,14 +369,18 @@ export class RecurrentLayer {
   }
 
   // Per state name, the T masks of a training chunk, or the rate z at every step.
-  #zoneViews(r: Run, masks?: FloatArray[]): readonly (FloatArray | number)[][] {
+  #zoneViews(r: ChunkBuffers, masks?: FloatArray[]): readonly (FloatArray | number)[][] {
     if (this.zoneout === 0) return NO_ZONEOUT;
     const BH = r.B * this.hiddenSize, z = this.zoneout;
     const at = (m: FloatArray | undefined, t: number) => m?.subarray(t * BH, (t + 1) * BH) ?? z;
     return this.stateNames.map((_, s) => Array.from({ length: r.T }, (_, t) => at(masks?.[s], t)));
   }
 
-  #runFor(old: Run | null, input: Int32Array | FloatArray, state: FloatArray[]): Run {
+  #buffersFor(
+    old: ChunkBuffers | null,
+    input: Int32Array | FloatArray,
+    state: FloatArray[],
+  ): ChunkBuffers {
     const H = this.hiddenSize, I = this.inputSize;
     const B = state[0]!.length / H;
     const N = input instanceof Int32Array ? input.length : input.length / I;
@@ -381,10 +390,10 @@ export class RecurrentLayer {
     }
     if (old && old.T === T && old.B === B) return old;
     if (old) { for (const a of old.owned) this.#backend.free(a); }
-    return this.#createRun(T, B);
+    return this.#allocBuffers(T, B);
   }
 
-  #createRun(T: number, B: number): Run {
+  #allocBuffers(T: number, B: number): ChunkBuffers {
     const backend = this.#backend, H = this.hiddenSize, I = this.inputSize, cell = this.cell;
     const G = CELL_GATES[cell], R = G * H, N = T * B, BH = B * H, ln = this.norm === "layer";
     const zone = this.zoneout > 0;

@@ -111,7 +111,7 @@ export async function trainNames(
     if (best.offer(step, s, params)) stop.abort();
   };
   const start = performance.now();
-  const run = await trainer.run({
+  const result = await trainer.train({
     onEvent,
     afterStep: (step) => step % recipe.evalEvery === 0 ? score(step) : undefined,
     signal: stop.signal,
@@ -127,7 +127,7 @@ export async function trainNames(
     recipe,
     split,
     trainer,
-    result: { ...run, stoppedEarly: run.stopped && !options.signal?.aborted },
+    result: { ...result, stoppedEarly: result.stopped && !options.signal?.aborted },
     bestStep: kept.step,
     heldOut: kept.score,
     bigramBits: bigramBitsPerCodePoint(split.train, split.heldOut),

@@ -30,10 +30,10 @@ import type { Batch } from "../text/data.ts";
 import {
   copyRecord,
   restoreSnapshot,
-  type RunSnapshot,
   setRecord,
   takeSnapshot,
-  type TrainingRun,
+  type TrainerSnapshot,
+  type TrainerState,
 } from "./snapshot.ts";
 
 /** What a run does when it diverges: roll back to the last good state, or stop. */
@@ -174,28 +174,28 @@ export class DivergenceGuard {
   lastDivergence: number;
   /** Suspect steps in a row. */
   streak = 0;
-  readonly #run: TrainingRun;
-  #good: RunSnapshot;
+  readonly #trainer: TrainerState;
+  #good: TrainerSnapshot;
 
   /**
    * Starts watching; the run's current state is the first good one.
    *
-   * @param run The trainer.
+   * @param trainer The trainer.
    * @param options `action`; `resume`: the bookkeeping of a checkpoint.
    */
   constructor(
-    run: TrainingRun,
+    trainer: TrainerState,
     options: { action: DivergenceAction; resume?: Partial<DivergenceState> },
   ) {
-    this.#run = run;
+    this.#trainer = trainer;
     this.action = options.action;
-    this.lnV = Math.log(run.model.config.vocabSize);
+    this.lnV = Math.log(trainer.model.config.vocabSize);
     const r = options.resume ?? {};
-    this.bestSmoothLoss = Math.min(r.bestSmoothLoss ?? run.smoothLoss, run.smoothLoss);
+    this.bestSmoothLoss = Math.min(r.bestSmoothLoss ?? trainer.smoothLoss, trainer.smoothLoss);
     this.lrScale = r.lrScale ?? 1;
     this.rollbacks = r.rollbacks ?? 0;
     this.lastDivergence = r.lastDivergence ?? 0;
-    this.#good = takeSnapshot(run, this.bestSmoothLoss);
+    this.#good = takeSnapshot(trainer, this.bestSmoothLoss);
   }
 
   /** The loss above which a step is suspect: `max(ln V, 2 * best smoothed loss)`. */
@@ -249,17 +249,17 @@ export class DivergenceGuard {
    * @returns Nats per character.
    */
   probe(): number {
-    const run = this.#run;
-    const position = run.stream.position;
-    const batch = run.stream.next();
-    run.stream.position = position;
+    const trainer = this.#trainer;
+    const position = trainer.stream.position;
+    const batch = trainer.stream.next();
+    trainer.stream.position = position;
     const state: State = {};
-    for (const [name, t] of Object.entries(run.state)) {
+    for (const [name, t] of Object.entries(trainer.state)) {
       const data = t.data.slice();
       if (batch.wrapped) data.fill(0);
       state[name] = { shape: t.shape, data };
     }
-    return run.model.forward(batch.inputs, batch.targets, state);
+    return trainer.model.forward(batch.inputs, batch.targets, state);
   }
 
   /**
@@ -275,10 +275,10 @@ export class DivergenceGuard {
 
   /** Every `snapshotEvery` steps: keeps the current state as the last good one when sound. */
   afterStep(): void {
-    const run = this.#run;
-    if (run.step % DIVERGENCE_RULE.snapshotEvery !== 0 || !this.isSound()) return;
-    this.#good = takeSnapshot(run, this.bestSmoothLoss);
-    if (run.step > this.lastDivergence) this.rollbacks = 0;
+    const trainer = this.#trainer;
+    if (trainer.step % DIVERGENCE_RULE.snapshotEvery !== 0 || !this.isSound()) return;
+    this.#good = takeSnapshot(trainer, this.bestSmoothLoss);
+    if (trainer.step > this.lastDivergence) this.rollbacks = 0;
   }
 
   /**
@@ -309,7 +309,7 @@ export class DivergenceGuard {
         rollbacks,
       };
     }
-    this.bestSmoothLoss = restoreSnapshot(this.#run, this.#good);
+    this.bestSmoothLoss = restoreSnapshot(this.#trainer, this.#good);
     this.lrScale *= lrFactor;
     this.rollbacks++;
     this.lastDivergence = Math.max(this.lastDivergence, step);
@@ -329,7 +329,7 @@ export class DivergenceGuard {
 
   /** The losses of the current and the last good weights on a chunk, from a zero state. */
   #compare(batch: Batch): { current: number; good: number } {
-    const { model, stream } = this.#run;
+    const { model, stream } = this.#trainer;
     const B = stream.batchSize;
     const current = model.forward(batch.inputs, batch.targets, model.initialState(B));
     const saved = copyRecord(model.params);

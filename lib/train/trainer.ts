@@ -82,7 +82,7 @@ export interface EvalEvent {
   valBpc: number;
 }
 
-/** Any event of {@linkcode Trainer.run}. */
+/** Any event of {@linkcode Trainer.train}. */
 export type TrainEvent = StepEvent | SampleEvent | EvalEvent | DivergenceEvent;
 
 /** Where a resumed trainer continues from (as stored in a checkpoint). */
@@ -134,7 +134,7 @@ export class Trainer {
   /** Watches for divergence and keeps the last good state (see `divergence.ts`). */
   readonly guard: DivergenceGuard;
   /**
-   * Milliseconds of the time budget used in {@linkcode Trainer.run} so far, earlier sessions
+   * Milliseconds of the time budget used in {@linkcode Trainer.train} so far, earlier sessions
    * included (counted only while `config.maxMinutes` is set). A run the budget ends counts all
    * of it as used: what is left then is less than a validation pass.
    */
@@ -144,7 +144,7 @@ export class Trainer {
   #now: () => number;
 
   /**
-   * Prepares a run; nothing trains until {@linkcode Trainer.run} or {@linkcode Trainer.trainStep}.
+   * Prepares a run; nothing trains until {@linkcode Trainer.train} or {@linkcode Trainer.trainStep}.
    *
    * @param model Model to train.
    * @param options Vocabulary, data, config, optimizer, the run's generator (default
@@ -202,7 +202,7 @@ export class Trainer {
   /**
    * One optimizer step on the next chunk: forward, backward, clip, update.
    *
-   * @returns The step's figures (without timing: see {@linkcode Trainer.run}).
+   * @returns The step's figures (without timing: see {@linkcode Trainer.train}).
    * @throws {Error} when the loss or gradient norm is not finite (the update is not applied).
    */
   trainStep(): Omit<StepEvent, "charsPerSec" | "elapsedMs" | "etaMs" | "progress"> {
@@ -366,7 +366,7 @@ export class Trainer {
    *   and whether it stopped before its end (`stopped`: the signal).
    * @throws {TrainingDivergedError} when the run diverged and does not roll back.
    */
-  async run(options: {
+  async train(options: {
     onEvent?: (event: TrainEvent) => void | Promise<void>;
     afterStep?: (step: number) => void | Promise<void>;
     signal?: AbortSignal;

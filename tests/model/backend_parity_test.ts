@@ -264,7 +264,7 @@ function trainer(model: CharModel, overrides: Partial<TrainConfig> = {}): Traine
 async function lossCurve(model: CharModel, overrides: Partial<TrainConfig> = {}) {
   const losses: number[] = [];
   const t = trainer(model, overrides);
-  await t.run({ onEvent: (e) => void (e.type === "step" && losses.push(e.loss)) });
+  await t.train({ onEvent: (e) => void (e.type === "step" && losses.push(e.loss)) });
   return { losses, val: t.evaluate() };
 }
 
@@ -322,7 +322,7 @@ Deno.test("checkpoints move between every backend", async () => {
     const config = { cell, vocabSize: V, hiddenSize: 12, numLayers: 2, dropout: 0.25 };
     const model = createModel(config, new Rng(3), { backend: wasm });
     const t = trainer(model, { steps: 5 });
-    await t.run();
+    await t.train();
     const bytes = encodeCheckpoint({
       model,
       vocab,

@@ -32,7 +32,7 @@ const learnt: Promise<{ model: CharModel; vocab: Vocab }> = (async () => {
   const optimizer = createOptimizer("adam", model.params, { backend: model.backend });
   const data = { train, val: train.subarray(0, 0) };
   const trainer = new Trainer(model, { vocab, data, config: { ...config, steps: 600 }, optimizer });
-  await trainer.run();
+  await trainer.train();
   return { model, vocab };
 })();
 

@@ -84,7 +84,7 @@ Deno.test("normal runs never trip the guard (Adam, SGD, one noisy stream)", asyn
     const t = makeTrainer(overrides);
     const kinds = new Set<string>();
     let suspect = 0;
-    await t.run({
+    await t.train({
       onEvent: (e) => {
         kinds.add(e.type);
         if (e.type === "step" && e.suspect) suspect++;
@@ -109,7 +109,7 @@ Deno.test("a forced explosion is caught after 3 steps and rolled back exactly", 
   const kept = new Map<number, ReturnType<typeof stateOf>>();
   const events: TrainEvent[] = [];
   let restored: ReturnType<typeof stateOf> | undefined;
-  await t.run({
+  await t.train({
     onEvent: (e) => {
       events.push(e);
       if (e.type === "divergence") restored = stateOf(t);
@@ -144,7 +144,7 @@ Deno.test("onDivergence stop: a divergence event, then TrainingDivergedError", a
   const events: TrainEvent[] = [];
   await assertRejects(
     () =>
-      t.run({
+      t.train({
         onEvent: (e) => void events.push(e),
         afterStep: (step) => void (step === 40 && blowUp(t)),
       }),
@@ -166,7 +166,7 @@ Deno.test("after 3 rollbacks in a row the run stops", async () => {
   const events: DivergenceEvent[] = [];
   let error: unknown;
   try {
-    await t.run({
+    await t.train({
       onEvent: (e) => void (e.type === "divergence" && events.push(e)),
       afterStep: (step) => void (step === 55 && blowUp(t)), // every pass through 55 blows up
     });
@@ -189,7 +189,7 @@ Deno.test("the rollback count starts over once a good state past the divergence 
   const t = makeTrainer({ steps: 300 });
   const events: DivergenceEvent[] = [];
   const blown = new Set<number>();
-  await t.run({
+  await t.train({
     onEvent: (e) => void (e.type === "divergence" && events.push(e)),
     afterStep: (step) => {
       if ([70, 170, 270].includes(step) && !blown.has(step)) {
@@ -209,7 +209,7 @@ Deno.test("the rollback count starts over once a good state past the divergence 
 Deno.test("a NaN is a divergence at once, rolled back to the start when nothing newer is kept", async () => {
   const t = makeTrainer({});
   const events: TrainEvent[] = [];
-  await t.run({
+  await t.train({
     onEvent: (e) => void events.push(e),
     afterStep: (step) => {
       if (step === 30 && t.guard.rollbacks === 0) t.model.params["l0.Wh"]!.data[0] = NaN;
@@ -232,7 +232,7 @@ Deno.test("hard text (characters never seen) is suspect but not a divergence", a
   const t = makeTrainer({ batchSize: 1, steps: 200, valFraction: 0 }, { text, vocab: v });
   let suspect = 0;
   const kinds = new Set<string>();
-  await t.run({
+  await t.train({
     onEvent: (e) => {
       kinds.add(e.type);
       if (e.type === "step" && e.suspect) suspect++;
@@ -298,7 +298,7 @@ Deno.test("the seed's replay (SGD, H 512, T 50, sliding window, no clipping) is 
   let firstAboveLnV = 0;
   const divergences: DivergenceEvent[] = [];
   const controller = new AbortController();
-  await t.run({
+  await t.train({
     signal: controller.signal,
     onEvent: (e) => {
       if (e.type === "step" && e.loss > lnV && firstAboveLnV === 0) firstAboveLnV = e.step;

@@ -78,10 +78,11 @@ export class StackedRnn implements CharModel {
   /** The backend this model, its optimizer and its clipping run on. */
   readonly backend: Backend;
   /**
-   * When true, training forwards reuse the last masks instead of drawing new ones
-   * (same `(T, B)` only), so a gradient check sees one fixed function.
+   * When true, training forwards reuse the last random masks (dropout, DropConnect and zoneout)
+   * instead of drawing new ones (same `(T, B)` only), so a gradient check sees one fixed
+   * function.
    */
-  freezeDropoutMask = false;
+  freezeMasks = false;
   #stateNames: string[][]; // per layer, e.g. ["h.0", "c.0"]
   #xs: Int32Array | null = null; // (N) inputs of the last forward
   #masks: Masks | null = null;
@@ -273,7 +274,7 @@ export class StackedRnn implements CharModel {
 
   #prepareMasks(T: number, B: number): Masks {
     let m = this.#masks;
-    if (this.freezeDropoutMask) {
+    if (this.freezeMasks) {
       if (!m || !this.#masksDrawn || m.T !== T || m.B !== B) {
         throw new Error(
           `Cannot reuse the dropout mask: none was drawn for (T, B) = (${T}, ${B}); ` +
@@ -298,8 +299,8 @@ export class StackedRnn implements CharModel {
   }
 
   #prepareWeightMasks(): FloatArray[] {
-    if (this.freezeDropoutMask && this.#weightMasks) return this.#weightMasks;
-    if (this.freezeDropoutMask) {
+    if (this.freezeMasks && this.#weightMasks) return this.#weightMasks;
+    if (this.freezeMasks) {
       throw new Error("Cannot reuse the weight-drop masks: run a training forward first");
     }
     const masks = this.#weightMasks ??= this.layers.map((layer) =>
@@ -312,7 +313,7 @@ export class StackedRnn implements CharModel {
 
   #prepareZoneoutMasks(N: number): FloatArray[][] {
     let z = this.#zoneMasks;
-    if (this.freezeDropoutMask) {
+    if (this.freezeMasks) {
       if (z?.N !== N) {
         throw new Error(
           "Cannot reuse the zoneout masks: run a training forward of this shape first",

@@ -183,12 +183,12 @@ backendTest("float32: backward adds into the gradients; frozen masks repeat", (e
     const once = Object.fromEntries(
       Object.entries(fast.grads).map(([k, g]) => [k, Float64Array.from(g.data)]),
     );
-    fast.freezeDropoutMask = true;
+    fast.freezeMasks = true;
     assertEquals(run(), first);
     for (const [k, g] of Object.entries(fast.grads)) {
       assertOk(relError(g.data, once[k]!.map((v) => 2 * v)) <= 1e-6, `${cell}: d${k} not added`);
     }
-    fast.freezeDropoutMask = false;
+    fast.freezeMasks = false;
     assertOk(run() !== first, `${cell}: fresh masks should change the loss`);
   }
 });
@@ -223,7 +223,7 @@ Deno.test("wasm: invalid chunks and states fail with clear errors before any ker
   assertThrows(() => m.forward(ids, ids.subarray(0, 3), m.initialState(1)), /Invalid chunk/);
   const { "c.1": _, ...partial } = m.initialState(1);
   assertThrows(() => m.forward(ids, ids, partial), /Invalid LSTM state.*"c\.1"/);
-  m.freezeDropoutMask = true;
+  m.freezeMasks = true;
   assertThrows(() => m.forward(ids, ids, m.initialState(1), { train: true }), /dropout mask/);
   assertThrows(
     () =>

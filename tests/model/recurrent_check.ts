@@ -112,7 +112,7 @@ export function smallSetup(
     for (let k = 0; k < s.data.length; k++) s.data[k] = 0.5 * rng.normal();
   }
   model.forward(inputs, targets, cloneState(state), { train: true }); // draws the masks
-  model.freezeDropoutMask = true;
+  model.freezeMasks = true;
   return { model, inputs, targets, state, rng };
 }
 

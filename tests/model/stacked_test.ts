@@ -171,7 +171,7 @@ Deno.test("dropout acts only in training forwards, and a frozen mask is reused",
   const a = m.forward(inputs, targets, cloneState(s), { train: true });
   const b = m.forward(inputs, targets, cloneState(s), { train: true });
   assertOk(a !== evalLoss && b !== a, "fresh masks change the training loss");
-  m.freezeDropoutMask = true;
+  m.freezeMasks = true;
   assertEquals(m.forward(inputs, targets, cloneState(s), { train: true }), b);
   m.forward(inputs.subarray(0, B), targets.subarray(0, B), cloneState(s)); // eval, other shape
   assertEquals(m.forward(inputs, targets, cloneState(s), { train: true }), b);

@@ -10,7 +10,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { describeRange, fitsRange } from "../lib/train/ranges.ts";
+import { describeRange, fitsRange } from "../lib/core/ranges.ts";
 import {
   type FlagTable,
   type FlagValues,

@@ -17,7 +17,7 @@
 import { makeConfig } from "../lib/train/config.ts";
 import { loadCorpus } from "../lib/text/corpus.ts";
 import { splitData } from "../lib/text/data.ts";
-import type { CellKind, ModelNorm } from "../lib/model/char_model.ts";
+import type { CellKind, ModelNorm } from "../lib/model/model_config.ts";
 import { CELL_GATES } from "../lib/model/layer.ts";
 import { createOptimizer, type OptimizerName } from "../lib/train/optim.ts";
 import { Rng } from "../lib/core/rng.ts";

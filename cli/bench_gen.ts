@@ -8,7 +8,7 @@
  */
 import type { Backend } from "../lib/backend/types.ts";
 import { generate, streamRngs } from "../lib/generate/sample.ts";
-import type { CellKind } from "../lib/model/char_model.ts";
+import type { CellKind } from "../lib/model/model_config.ts";
 import { createModel } from "../lib/model/create.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { vocabFromChars } from "../lib/text/vocab.ts";

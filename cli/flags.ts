@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { NumberRange } from "../lib/train/ranges.ts";
+import type { NumberRange } from "../lib/core/ranges.ts";
 
 /** What every flag has. */
 interface FlagBase {

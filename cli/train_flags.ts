@@ -13,7 +13,7 @@ import {
   type PresetName,
   PRESETS,
 } from "../lib/train/presets.ts";
-import type { Choices, NumberRange } from "../lib/train/ranges.ts";
+import type { Choices, NumberRange } from "../lib/core/ranges.ts";
 import { parseFlags, UsageError } from "./args.ts";
 import { BACKEND_FLAGS } from "./backend.ts";
 import {

@@ -20,7 +20,7 @@ import { createBackend } from "../backend/create.ts";
 import type { Backend } from "../backend/types.ts";
 import { Rng } from "../core/rng.ts";
 import type { Params } from "../core/tensor.ts";
-import { type CellKind, type ModelConfig, resolveModelConfig } from "../model/char_model.ts";
+import { type CellKind, type ModelConfig, resolveModelConfig } from "../model/model_config.ts";
 import { createModel } from "../model/create.ts";
 import { type Vocab, vocabFromChars } from "../text/vocab.ts";
 import { makeConfig, modelConfigOf } from "../train/config.ts";

@@ -29,7 +29,7 @@
  * @module
  */
 import type { FloatArray, Params } from "../core/tensor.ts";
-import { type CellKind, type ModelConfig, resolveModelConfig } from "../model/char_model.ts";
+import { type CellKind, type ModelConfig, resolveModelConfig } from "../model/model_config.ts";
 import { CELL_GATES } from "../model/layer.ts";
 import type { SafeTensor } from "./safetensors.ts";
 

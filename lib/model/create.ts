@@ -7,7 +7,7 @@
 import { createBackend } from "../backend/create.ts";
 import type { Backend } from "../backend/types.ts";
 import type { Rng } from "../core/rng.ts";
-import { type ModelConfig, resolveModelConfig } from "./char_model.ts";
+import { type ModelConfig, resolveModelConfig } from "./model_config.ts";
 import { StackedRnn } from "./stacked.ts";
 
 /**

@@ -35,7 +35,7 @@ import type { GemmKernel } from "../backend/gemm.ts";
 import type { Backend } from "../backend/types.ts";
 import type { Rng } from "../core/rng.ts";
 import { backendTensor, type FloatArray, type Params, type Tensor } from "../core/tensor.ts";
-import type { CellKind, ModelNorm } from "./char_model.ts";
+import type { CellKind, ModelNorm } from "./model_config.ts";
 import { zoneoutBackward, zoneoutMix } from "./zoneout.ts";
 
 /** Gate blocks G per cell: rnn 1, lstm 4 (i, f, o, g), gru 3 (r, z, n). */

@@ -6,6 +6,7 @@
  * @module
  */
 export * from "./char_model.ts";
+export * from "./model_config.ts";
 export * from "./create.ts";
 export * from "./dropout.ts";
 export * from "./head.ts";

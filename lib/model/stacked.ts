@@ -33,10 +33,9 @@ import {
   checkIndices,
   chunkLength,
   type ForwardOptions,
-  type ModelConfig,
-  resolveModelConfig,
   type State,
 } from "./char_model.ts";
+import { type ModelConfig, resolveModelConfig } from "./model_config.ts";
 import { sampleDropoutMask, sampleSequenceMask } from "./dropout.ts";
 import { OutputHead } from "./head.ts";
 import { type LayerMasks, RecurrentLayer } from "./layer.ts";

@@ -14,7 +14,8 @@
  */
 import { createBackend } from "../backend/create.ts";
 import type { Backend } from "../backend/types.ts";
-import type { CharModel, ModelConfig, State } from "./char_model.ts";
+import type { CharModel, State } from "./char_model.ts";
+import type { ModelConfig } from "./model_config.ts";
 import type { Rng } from "../core/rng.ts";
 import { softmaxCrossEntropy } from "../core/softmax.ts";
 import { gaussian, type Params, zeros, zerosLike } from "../core/tensor.ts";

@@ -11,7 +11,8 @@
  */
 import type { Backend } from "../backend/types.ts";
 import { TsBackend } from "../backend/ts.ts";
-import type { CellKind, CharModel, ModelNorm } from "../model/char_model.ts";
+import type { CharModel } from "../model/char_model.ts";
+import type { CellKind, ModelNorm } from "../model/model_config.ts";
 import { StackedRnn } from "../model/stacked.ts";
 import { type PackedTensor, packTensor, type Precision, unpackTensor } from "../io/quantize.ts";
 import type { TokenMode } from "../text/tokens.ts";

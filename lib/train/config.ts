@@ -1,45 +1,30 @@
 /**
  * One flat training configuration with documented defaults and one table of the
- * accepted values of each field. Unknown keys and invalid values throw a clear error
+ * accepted values of each field (the model's fields and their ranges come from the model
+ * config's table, `MODEL_FIELDS`). Unknown keys and invalid values throw a clear error
  * before any work starts.
  *
  * @module
  */
 import type { ClipMode } from "./clip.ts";
 import {
-  CELL_KINDS,
-  type CellKind,
-  MODEL_NORMS,
+  MODEL_FIELDS,
   type ModelConfig,
-  type ModelNorm,
+  type ModelFields,
   resolveModelConfig,
-} from "../model/char_model.ts";
+} from "../model/model_config.ts";
 import { type OptimizerName, OPTIMIZERS } from "./optim.ts";
 import { LR_SCHEDULES } from "./schedule.ts";
 import { DIVERGENCE_ACTIONS, type DivergenceAction } from "./divergence.ts";
 import { TOKEN_MODES, type TokenMode } from "../text/tokens.ts";
-import { DROPOUT_MASKS, type DropoutMask } from "../model/dropout.ts";
-import { type Choices, describeRange, fitsRange, type NumberRange } from "./ranges.ts";
+import { checkField, type FieldRule } from "../core/ranges.ts";
 import { FORMER_CONFIG_FIELDS } from "./former_names.ts";
 
-/** Everything a training run needs besides the text. */
-export interface TrainConfig {
-  /** Recurrent cell: `"rnn"` (the seed's), `"lstm"` or `"gru"`. */
-  cell: CellKind;
-  /** Hidden size H. */
-  hiddenSize: number;
-  /** Stacked recurrent layers. */
-  numLayers: number;
-  /** Dropout between layers in training, in `[0, 1)`; needs `numLayers >= 2`. */
-  dropout: number;
-  /** Dropout masks drawn per `"position"`, or per `"sequence"` (variational dropout). */
-  dropoutMask: DropoutMask;
-  /** DropConnect rate on the recurrent weights in training, in `[0, 1)`; 0 for none. */
-  weightDrop: number;
-  /** `"layer"`: layer-normalised cells; `"none"`: plain ones. */
-  norm: ModelNorm;
-  /** Zoneout rate of every layer's state (see `ModelConfig.zoneout`). */
-  zoneout: number;
+/**
+ * Everything a training run needs besides the text: the model's fields (every `ModelConfig`
+ * field but `vocabSize`, which the text gives), then the data, schedule and reporting.
+ */
+export interface TrainConfig extends ModelFields {
   /** Characters per chunk T (truncated BPTT length). */
   seqLength: number;
   /** Parallel streams B per step. */
@@ -135,60 +120,18 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   tokens: "codepoints",
 });
 
-/** How one field of {@linkcode TrainConfig} is checked, and its one-line description. */
-export type ConfigField<T> = ([T] extends [number] ? NumberRange : Choices<T & string>) & {
-  /** What the field does, as shown by `deno task train --help`. */
-  readonly description: string;
-};
-
 /** The rule of every {@linkcode TrainConfig} field. */
-export type ConfigFields = { readonly [K in keyof TrainConfig]: ConfigField<TrainConfig[K]> };
+export type ConfigFields = { readonly [K in keyof TrainConfig]: FieldRule<TrainConfig[K]> };
 
 /**
  * The accepted values of every config field: {@linkcode makeConfig} validates against this
- * table, and `deno task train` builds its flags (ranges, choices, help) from it. Rules
- * between fields (dropout needs 2 or more layers, the step schedule needs `lrDecay > 0`)
- * are checked by {@linkcode makeConfig} on top.
+ * table, and `deno task train` builds its flags (ranges, choices, help) from it. The model's
+ * fields are `MODEL_FIELDS` itself, the rules `createModel` checks. Rules between fields
+ * (dropout needs 2 or more layers, the step schedule needs `lrDecay > 0`) are checked by
+ * {@linkcode makeConfig} on top.
  */
 export const CONFIG_FIELDS: ConfigFields = Object.freeze({
-  cell: {
-    type: "choice",
-    choices: CELL_KINDS,
-    description: `Recurrent cell: ${CELL_KINDS.join(", ")} (rnn is the seed's vanilla RNN)`,
-  },
-  hiddenSize: { type: "int", min: 1, max: 4096, description: "Hidden units H" },
-  numLayers: { type: "int", min: 1, max: 8, description: "Stacked recurrent layers" },
-  dropout: {
-    type: "number",
-    min: 0,
-    max: 1,
-    exclusiveMax: true,
-    description: "Dropout between layers while training (needs --num-layers 2 or more)",
-  },
-  dropoutMask: {
-    type: "choice",
-    choices: DROPOUT_MASKS,
-    description: "Dropout masks: a fresh one per position, or one per sequence (variational)",
-  },
-  weightDrop: {
-    type: "number",
-    min: 0,
-    max: 1,
-    exclusiveMax: true,
-    description: "DropConnect on the recurrent weights while training: one mask per chunk",
-  },
-  norm: {
-    type: "choice",
-    choices: MODEL_NORMS,
-    description: "Normalise the gate pre-activations: none, or layer norm per gate block",
-  },
-  zoneout: {
-    type: "number",
-    min: 0,
-    max: 1,
-    exclusiveMax: true,
-    description: "Zoneout: the chance that a state unit keeps its previous value at a step",
-  },
+  ...MODEL_FIELDS,
   seqLength: {
     type: "int",
     min: 1,
@@ -336,7 +279,7 @@ export function makeConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
   }
   const c: TrainConfig = { ...DEFAULT_CONFIG, ...overrides };
   for (const key of Object.keys(CONFIG_FIELDS) as (keyof TrainConfig)[]) {
-    checkField(key, c[key]);
+    checkField(key, CONFIG_FIELDS[key], c[key]);
   }
   if (c.lrSchedule === "step" && c.lrDecay === 0) {
     throw new RangeError(
@@ -346,20 +289,6 @@ export function makeConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
   }
   resolveModelConfig(modelConfigOf(c, 1)); // checks dropout against numLayers
   return c;
-}
-
-/** Checks one field against its rule in {@linkcode CONFIG_FIELDS}. */
-function checkField(key: keyof TrainConfig, value: unknown): void {
-  const rule: NumberRange | Choices = CONFIG_FIELDS[key];
-  if (rule.type === "choice") {
-    if (!rule.choices.includes(value as string)) {
-      throw new RangeError(
-        `Invalid ${key} ${JSON.stringify(value)}: expected one of ${rule.choices.join(", ")}`,
-      );
-    }
-  } else if (!fitsRange(rule, value)) {
-    throw new RangeError(`Invalid ${key} ${value}: expected ${describeRange(rule)}`);
-  }
 }
 
 /**
@@ -375,17 +304,7 @@ function checkField(key: keyof TrainConfig, value: unknown): void {
  * ```
  */
 export function modelConfigOf(config: TrainConfig, vocabSize: number): ModelConfig {
-  const { cell, hiddenSize, numLayers, dropout, dropoutMask, weightDrop, norm } = config;
-  const { zoneout } = config;
-  return {
-    cell,
-    vocabSize,
-    hiddenSize,
-    numLayers,
-    dropout,
-    dropoutMask,
-    weightDrop,
-    norm,
-    zoneout,
-  };
+  const model: Record<string, unknown> = { cell: config.cell, vocabSize };
+  for (const key of Object.keys(MODEL_FIELDS) as (keyof ModelFields)[]) model[key] = config[key];
+  return model as unknown as ModelConfig;
 }

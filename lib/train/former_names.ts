@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ModelConfig } from "../model/char_model.ts";
+import type { ModelConfig } from "../model/model_config.ts";
 import type { TrainConfig } from "./config.ts";
 
 /** {@linkcode TrainConfig} fields by their former names. */

@@ -6,7 +6,6 @@
  */
 export * from "./config.ts";
 export * from "./former_names.ts";
-export * from "./ranges.ts";
 export * from "./presets.ts";
 export * from "./trainer.ts";
 export * from "./divergence.ts";

@@ -6,7 +6,7 @@ import { Rng } from "../../lib/core/rng.ts";
 import { sampleChunks } from "../../lib/generate/chunks.ts";
 import { generate, sample, streamRngs } from "../../lib/generate/sample.ts";
 import { createModel } from "../../lib/model/create.ts";
-import type { CellKind } from "../../lib/model/char_model.ts";
+import type { CellKind } from "../../lib/model/model_config.ts";
 import { namesToText } from "../../lib/text/names.ts";
 import { sanskritNames } from "../../lib/text/sanskrit_names.ts";
 import { buildVocab, symbolsOf } from "../../lib/text/vocab.ts";

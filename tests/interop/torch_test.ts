@@ -12,7 +12,7 @@ import { sample } from "../../lib/generate/sample.ts";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../../lib/io/checkpoint.ts";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "../../lib/io/safetensors.ts";
 import { loadTorchFile, saveTorchFile } from "../../lib/io/torch_file.ts";
-import type { CellKind } from "../../lib/model/char_model.ts";
+import type { CellKind } from "../../lib/model/model_config.ts";
 import { createModel } from "../../lib/model/create.ts";
 import { makeConfig } from "../../lib/train/config.ts";
 import { createOptimizer } from "../../lib/train/optim.ts";

@@ -5,7 +5,7 @@ import { maxAbsDiff, stepLogits } from "../interop/torch_support.ts";
 import { assertEquals, assertOk, assertRejects, assertThrows } from "../assert.ts";
 import { createBackend } from "../../lib/backend/create.ts";
 import { Rng } from "../../lib/core/rng.ts";
-import type { CellKind } from "../../lib/model/char_model.ts";
+import type { CellKind } from "../../lib/model/model_config.ts";
 import { createModel } from "../../lib/model/create.ts";
 import type { StackedRnn } from "../../lib/model/stacked.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../../lib/io/checkpoint.ts";
@@ -287,7 +287,7 @@ Deno.test("torch file: every kind of bad file is refused with one line naming it
     [
       "cell",
       edited((_, m) => m.config = m.config!.replace('"rnn"', '"tcn"')),
-      /Unknown cell "tcn"/,
+      /Invalid cell "tcn"/,
     ],
     [
       "hidden",

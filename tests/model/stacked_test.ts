@@ -12,7 +12,11 @@ import {
   REPETITIVE,
   trainSmall,
 } from "./recurrent_check.ts";
-import { type CellKind, type ModelConfig, resolveModelConfig } from "../../lib/model/char_model.ts";
+import {
+  type CellKind,
+  type ModelConfig,
+  resolveModelConfig,
+} from "../../lib/model/model_config.ts";
 import { createModel } from "../../lib/model/create.ts";
 import { RecurrentLayer } from "../../lib/model/layer.ts";
 import { createOptimizer } from "../../lib/train/optim.ts";
@@ -140,13 +144,20 @@ Deno.test("createModel builds the one stacked model for every cell and depth", (
 Deno.test("model configs are validated with clear messages", () => {
   const base = { cell: "lstm", vocabSize: 4, hiddenSize: 3 } as const;
   const cases: [object, RegExp][] = [
-    [{ cell: "transformer" }, /Unknown cell "transformer": expected one of rnn, lstm, gru/],
+    [{ cell: "transformer" }, /Invalid cell "transformer": expected one of rnn, lstm, gru/],
     [{ numLayers: 0 }, /Invalid numLayers 0: expected an integer >= 1/],
     [{ numLayers: 1.5 }, /Invalid numLayers 1.5/],
     [{ dropout: 1, numLayers: 2 }, /Invalid dropout 1: expected a number >= 0 and < 1/],
     [{ dropout: -0.1, numLayers: 2 }, /Invalid dropout -0.1/],
     [{ dropout: 0.5 }, /Invalid dropout 0.5 with 1 layer: .*--num-layers/],
     [{ hiddenSize: 0 }, /Invalid hiddenSize 0/],
+    // the ranges of the training config (MODEL_FIELDS is the one table of both)
+    [
+      { hiddenSize: 4097 },
+      /^RangeError: Invalid hiddenSize 4097: expected an integer >= 1 and <= 4096$/,
+    ],
+    [{ numLayers: 9 }, /^RangeError: Invalid numLayers 9: expected an integer >= 1 and <= 8$/],
+    [{ vocabSize: 0 }, /^RangeError: Invalid vocabSize 0: expected an integer >= 1$/],
   ];
   for (const [override, pattern] of cases) {
     assertThrows(() => resolveModelConfig({ ...base, ...override } as never), pattern);

@@ -272,6 +272,6 @@ Deno.test("createModel's one-layer rnn has the seed RNN's weights by name; unkno
   assertThrows(
     // deno-lint-ignore no-explicit-any
     () => createModel({ cell: "transformer" as any, vocabSize: 4, hiddenSize: 3 }, new Rng(1)),
-    /Unknown cell "transformer": expected one of rnn, lstm, gru/,
+    /Invalid cell "transformer": expected one of rnn, lstm, gru/,
   );
 });

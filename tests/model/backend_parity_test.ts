@@ -124,15 +124,15 @@ const SHAPES: Shape[] = CELLS.flatMap((cell) => [
 
 backendTest(
   "float32 vs f64: same loss, gradients, dState, state and steps",
-  (engine) => {
+  (backend) => {
     for (const s of SHAPES) {
       const what =
         `${s.cell} L${s.L} p${s.dropout}${s.mask === "sequence" ? " per sequence" : ""} ` +
         `${s.weightDrop ? `w${s.weightDrop} ` : ""}${s.norm === "layer" ? "LN " : ""}` +
         `${s.zoneout ? `z${s.zoneout} ` : ""}` +
         `V${s.V} H${s.H} T${s.T} B${s.B}`;
-      console.log(`${engine.kind} ${what}:`);
-      const { fast, plain } = twins(engine, s, 1);
+      console.log(`${backend.kind} ${what}:`);
+      const { fast, plain } = twins(backend, s, 1);
       const rng = new Rng(2);
       const [sFast, sPlain] = randomStates(fast, plain, s.B, rng);
       // layer norm divides by each gate block's spread, which scales float32 rounding up
@@ -170,10 +170,10 @@ backendTest(
   },
 );
 
-backendTest("float32: backward adds into the gradients; frozen masks repeat", (engine) => {
+backendTest("float32: backward adds into the gradients; frozen masks repeat", (backend) => {
   for (const cell of CELLS) {
     const s = { cell, V: 9, H: 8, L: 2, dropout: 0.4, T: 5, B: 2 };
-    const { fast } = twins(engine, s, 3);
+    const { fast } = twins(backend, s, 3);
     const { inputs, targets } = randomChunk(s.V, s.T, s.B, new Rng(4));
     const run = () => {
       const loss = fast.forward(inputs, targets, fast.initialState(s.B), { train: true });
@@ -281,10 +281,10 @@ const TRAINED: { cell: CellKind; L: number; dropout: number; over?: Partial<Trai
   },
 ];
 
-backendTest("float32: a short run reaches the f64 model's loss", async (engine) => {
+backendTest("float32: a short run reaches the f64 model's loss", async (backend) => {
   for (const { cell, L, dropout, over } of TRAINED) {
     const config = { cell, vocabSize: V, hiddenSize: 24, numLayers: L, dropout };
-    const fast = await lossCurve(createModel(config, new Rng(12), { backend: engine }), over);
+    const fast = await lossCurve(createModel(config, new Rng(12), { backend }), over);
     const plain = await lossCurve(createModel(config, new Rng(12), { backend: f64() }), over);
     const tail = (c: number[]) => c.slice(-10).reduce((a, b) => a + b, 0) / 10;
     const [f, p] = [tail(fast.losses), tail(plain.losses)];
@@ -294,7 +294,7 @@ backendTest("float32: a short run reaches the f64 model's loss", async (engine) 
   }
 });
 
-backendTest("float32: the same seed gives the identical loss curve", async (engine) => {
+backendTest("float32: the same seed gives the identical loss curve", async (backend) => {
   const config = {
     cell: "lstm" as const,
     vocabSize: V,
@@ -305,7 +305,7 @@ backendTest("float32: the same seed gives the identical loss curve", async (engi
   const curves = [];
   for (let run = 0; run < 2; run++) {
     curves.push(
-      (await lossCurve(createModel(config, new Rng(11), { backend: engine }), { steps: 20 }))
+      (await lossCurve(createModel(config, new Rng(11), { backend }), { steps: 20 }))
         .losses,
     );
   }
@@ -360,10 +360,10 @@ Deno.test("checkpoints move between every backend", async () => {
   }
 });
 
-backendTest("float32 vs f64: every optimizer and clipping mode, step by step", (engine) => {
+backendTest("float32 vs f64: every optimizer and clipping mode, step by step", (backend) => {
   const rng = new Rng(21);
   const pair = (n: number, scale: number) => {
-    const a = engine.alloc(n), b = f64().alloc(n);
+    const a = backend.alloc(n), b = f64().alloc(n);
     for (let i = 0; i < n; i++) b[i] = a[i] = Math.fround(rng.normal() * scale);
     return [a, b] as const;
   };
@@ -377,14 +377,14 @@ backendTest("float32 vs f64: every optimizer and clipping mode, step by step", (
   const ref = f64();
   for (const name of ["sgd", "adagrad", "rmsprop", "adam"] as const) {
     const [fastP, refP] = tensors(1), [fastG, refG] = tensors(3);
-    const fast = createOptimizer(name, fastP, { backend: engine });
+    const fast = createOptimizer(name, fastP, { backend });
     const plain = createOptimizer(name, refP, { backend: ref });
     for (const t of Object.values(fast.state)) {
-      assertOk(t.data instanceof Float32Array, `${name}: state is float32 on ${engine.kind}`);
+      assertOk(t.data instanceof Float32Array, `${name}: state is float32 on ${backend.kind}`);
     }
     for (let step = 0; step < 3; step++) {
       const mode = step === 1 ? "norm" : "value";
-      const a = clipGradients(fastG, { mode, limit: 2, backend: engine });
+      const a = clipGradients(fastG, { mode, limit: 2, backend });
       const b = clipGradients(refG, { mode, limit: 2, backend: ref });
       assertEquals(a.clipped, b.clipped);
       assertOk(Math.abs(a.gradNorm - b.gradNorm) <= 1e-6 * b.gradNorm, `${name}: norm`);
@@ -393,7 +393,7 @@ backendTest("float32 vs f64: every optimizer and clipping mode, step by step", (
     }
     assertEquals(fast.steps, plain.steps);
     for (const [k, t] of Object.entries(refP)) {
-      maxDiff(`${engine.kind} ${name} ${k}`, fastP[k]!.data, t.data, 1e-5);
+      maxDiff(`${backend.kind} ${name} ${k}`, fastP[k]!.data, t.data, 1e-5);
     }
     assertSame(fastP, refP, 1e-5, `${name} parameters`);
     assertSame(fast.state, plain.state, 1e-5, `${name} state`);

@@ -6,17 +6,8 @@ and weight average), and saves a file that `deno task import --from torch` bring
 the optimizer state. The modules are in charrnn_model.py; PyTorch 1.13 cannot read safetensors
 by itself, so charrnn_safetensors.py carries a reader and writer. Standard library + torch only.
 
-A file (safetensors; the full table is in docs/pytorch.md):
-  tensors   the model's, named as in CharRNN.file_tensors(): weight_ih_l0, weight_hh_l0,
-            bias_ih_l0, bias_hh_l0 (or ln_ih_l0.weight, ln_ih_l0.bias, ln_hh_l0.weight,
-            ln_hh_l0.bias with layer norm), ..., decoder.weight, decoder.bias;
-            optim.exp_avg.<name>, optim.exp_avg_sq.<name>: Adam's moments (optional);
-            trained.<name>: with a weight average, the trained weights (the model's are the
-            average, what validation and sampling use)
-  metadata  format "charrnn-torch", version "2", config (cell, vocab_size, hidden_size,
-            num_layers, dropout, dropout_mask, weight_drop, norm, zoneout), vocab (JSON list),
-            module; optimizer {"name": "adam", "step", "lr", "betas", "eps", "weight_decay"}
-            and average {"decay", "updates"} when present; other keys are kept as they are
+The file format is in charrnn_file.py (and docs/pytorch.md), Adam and the weight average as the
+workbench computes them in charrnn_optim.py.
 
 Commands (shapes: T = sequence length, B = batch size per process, V = vocabulary, H = hidden):
 
@@ -44,149 +35,9 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
-from charrnn_model import CELLS, CharRNN, describe
-from charrnn_safetensors import read_safetensors, write_safetensors
-
-FORMAT = "charrnn-torch"
-VERSION = "2"
-READABLE = ("1", "2")
-MODEL_DEFAULTS = dict(dropout=0.0, dropout_mask="position", weight_drop=0.0, norm="none",
-                      zoneout=0.0)
-GROUPS = {"optim.exp_avg.": "exp_avg", "optim.exp_avg_sq.": "exp_avg_sq", "trained.": "trained"}
-ADAM = dict(betas=[0.9, 0.999], eps=1e-8)  # the workbench's Adam
-
-
-# ----- files ------------------------------------------------------------------------------
-
-
-def read_file(path):
-    """Reads and checks a charrnn-torch file: {config, vocab, meta, model, exp_avg, exp_avg_sq,
-    trained} (the last four: {name: tensor}, empty when absent)."""
-    tensors, meta = read_safetensors(path)
-    if meta.get("format") != FORMAT or meta.get("version") not in READABLE:
-        raise ValueError(f"{path}: not a {FORMAT} v{VERSION} file; export one with "
-                         "deno task export --format torch")
-    missing = [key for key in ("config", "vocab") if key not in meta]
-    if missing:
-        raise ValueError(f"{path}: metadata {missing[0]!r} is missing")
-    config = {**MODEL_DEFAULTS, **json.loads(meta["config"])}
-    vocab = json.loads(meta["vocab"])
-    if len(vocab) != config["vocab_size"]:
-        raise ValueError(f"{path}: {len(vocab)} characters for vocab_size {config['vocab_size']}")
-    out = dict(config=config, vocab=vocab, meta=meta, model={}, exp_avg={}, exp_avg_sq={},
-               trained={})
-    for name, t in tensors.items():
-        prefix = next((p for p in GROUPS if name.startswith(p)), None)
-        out[GROUPS[prefix] if prefix else "model"][name.removeprefix(prefix or "")] = t
-    return out
-
-
-def load_weights(model, tensors, what="the model"):
-    """Copies {file name: tensor} into the model; missing, extra or misshapen tensors raise."""
-    names = model.file_tensors()
-    if set(tensors) != set(names):
-        odd = sorted(set(tensors) ^ set(names))[0]
-        raise ValueError(f"{what}: tensor {odd!r} is {'extra' if odd in tensors else 'missing'}")
-    with torch.no_grad():
-        for name, p in names.items():
-            if tensors[name].shape != p.shape:
-                raise ValueError(f"{what}: tensor {name!r} has shape {list(tensors[name].shape)}"
-                                 f", expected {list(p.shape)}")
-            p.copy_(tensors[name])
-
-
-def load(path, device="cpu"):
-    """Reads a charrnn-torch file: returns (model in eval mode, vocab list, metadata)."""
-    f = read_file(path)
-    model = CharRNN(**f["config"])
-    load_weights(model, f["model"], path)
-    return model.to(device).eval(), f["vocab"], f["meta"]
-
-
-def save(path, model, vocab, metadata, opt=None, average=None):
-    """Writes the model (float32; with an average, the average and the trained weights), its
-    config and vocabulary, Adam's state when given, and the other metadata strings."""
-    model = getattr(model, "module", model)  # unwrap DistributedDataParallel
-    weights = {n: p.detach() for n, p in model.file_tensors().items()}
-    tensors = {n: t.float() for n, t in (average.values if average else weights).items()}
-    meta = {k: str(v) for k, v in metadata.items()}
-    if average:
-        tensors.update({f"trained.{n}": t.float() for n, t in weights.items()})
-        meta["average"] = json.dumps(dict(decay=average.decay, updates=average.updates))
-    if opt:
-        tensors.update(adam_tensors(model, opt))
-        group = opt.param_groups[0]
-        meta["optimizer"] = json.dumps(dict(
-            name="adam", step=adam_step(model, opt), lr=group["lr"], betas=list(group["betas"]),
-            eps=group["eps"], weight_decay=group["weight_decay"]))
-    meta.update(format=FORMAT, version=VERSION, config=json.dumps(model.config),
-                vocab=json.dumps(vocab, ensure_ascii=False), module=describe(model.config))
-    write_safetensors(path, tensors, meta)
-
-
-# ----- Adam and the weight average --------------------------------------------------------
-
-
-def make_optimizer(model, lr, weight_decay, betas=(0.9, 0.999), eps=1e-8):
-    """torch's AdamW in the workbench's groups: the weight matrices decay (decoupled, W *= 1 -
-    lr wd before the step), biases and layer-norm gains do not. Its update is the workbench's:
-    m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, w -= lr (m / c1) / (sqrt(v / c2) + eps)."""
-    params = model.file_tensors().values()
-    groups = [dict(params=[p for p in params if p.dim() == 2], weight_decay=weight_decay),
-              dict(params=[p for p in params if p.dim() != 2], weight_decay=0.0)]
-    return torch.optim.AdamW(groups, lr=lr, betas=tuple(betas), eps=eps)
-
-
-def restore_adam(model, opt, step, exp_avg, exp_avg_sq, what):
-    """Puts the file's moments and step into the optimizer's state."""
-    for name, p in model.file_tensors().items():
-        if name not in exp_avg or name not in exp_avg_sq:
-            raise ValueError(f"{what}: Adam's moments of {name!r} are missing")
-        opt.state[p] = dict(step=torch.tensor(float(step)), exp_avg=exp_avg[name].to(p).clone(),
-                            exp_avg_sq=exp_avg_sq[name].to(p).clone())
-
-
-def adam_step(model, opt):
-    states = [opt.state.get(p) for p in model.file_tensors().values()]
-    return max((int(s["step"]) for s in states if s), default=0)
-
-
-def adam_tensors(model, opt):
-    out = {}
-    for name, p in model.file_tensors().items():
-        s = opt.state.get(p) or dict(exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p))
-        out[f"optim.exp_avg.{name}"] = s["exp_avg"].float()
-        out[f"optim.exp_avg_sq.{name}"] = s["exp_avg_sq"].float()
-    return out
-
-
-class WeightAverage:
-    """The workbench's weight average (train/average.ts): after update n,
-    avg = beta_n avg + (1 - beta_n) theta with beta_n = min(decay, 1 - 1/n)."""
-
-    def __init__(self, model, decay, updates=0, values=None):
-        self.decay, self.updates = decay, updates
-        weights = model.file_tensors()
-        self.values = {n: (values[n] if values else p).detach().to(p).clone()
-                       for n, p in weights.items()}
-
-    @torch.no_grad()
-    def update(self, model):
-        self.updates += 1
-        beta = min(self.decay, 1 - 1 / self.updates)
-        for name, p in model.file_tensors().items():
-            avg = self.values[name]
-            avg.add_((p - avg) * (1 - beta))
-
-
-def clip_global_norm(params, limit):
-    """The workbench's clipping: when the global L2 norm exceeds limit, scale by limit / norm."""
-    grads = [p.grad for p in params if p.grad is not None]
-    norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
-    if norm > limit:
-        for g in grads:
-            g.mul_(limit / norm)
-    return norm
+from charrnn_file import MODEL_DEFAULTS, load, load_weights, read_file, save
+from charrnn_model import CELLS, CharRNN
+from charrnn_optim import ADAM, WeightAverage, clip_global_norm, make_optimizer, restore_adam
 
 
 # ----- sampling ---------------------------------------------------------------------------
@@ -247,27 +98,35 @@ NEW_MODEL = ("cell", "hidden_size", "num_layers", "dropout", "dropout_mask", "we
 
 def prepare(args, text, device):
     """The model to train (its trained weights), Adam, the weight average and the metadata."""
-    if args.checkpoint:
-        given = [k for k in NEW_MODEL if getattr(args, k) is not None]
-        if given:
-            raise ValueError(f"--{given[0].replace('_', '-')} is for a new model; the "
-                             f"checkpoint {args.checkpoint} fixes it")
-        f = read_file(args.checkpoint)
-        model = CharRNN(**f["config"]).to(device)
-        load_weights(model, f["trained"] or f["model"], args.checkpoint)
-        avg = json.loads(f["meta"].get("average", "null"))
-        if bool(avg) != bool(f["trained"]):
-            raise ValueError(f"{args.checkpoint}: metadata 'average' and the trained.* tensors "
-                             "come together; one of them is missing")
-        average = avg and WeightAverage(model, avg["decay"], avg["updates"], f["model"])
-        saved = json.loads(f["meta"].get("optimizer", "null")) or {}
-        lr = first(args.learning_rate, saved.get("lr"), 2e-3)
-        wd = first(args.weight_decay, saved.get("weight_decay"), 0.0)
-        opt = make_optimizer(model, lr, wd, saved.get("betas", ADAM["betas"]),
-                             saved.get("eps", ADAM["eps"]))
-        if saved:
-            restore_adam(model, opt, saved["step"], f["exp_avg"], f["exp_avg_sq"], args.checkpoint)
-        return model, f["vocab"], opt, average, f["meta"]
+    return continued(args, device) if args.checkpoint else started(args, text, device)
+
+
+def continued(args, device):
+    """The file's model, its trained weights, Adam's state and average; its metadata."""
+    given = [k for k in NEW_MODEL if getattr(args, k) is not None]
+    if given:
+        raise ValueError(f"--{given[0].replace('_', '-')} is for a new model; the "
+                         f"checkpoint {args.checkpoint} fixes it")
+    f = read_file(args.checkpoint)
+    model = CharRNN(**f["config"]).to(device)
+    load_weights(model, f["trained"] or f["model"], args.checkpoint)
+    avg = json.loads(f["meta"].get("average", "null"))
+    if bool(avg) != bool(f["trained"]):
+        raise ValueError(f"{args.checkpoint}: metadata 'average' and the trained.* tensors "
+                         "come together; one of them is missing")
+    average = avg and WeightAverage(model, avg["decay"], avg["updates"], f["model"])
+    saved = json.loads(f["meta"].get("optimizer", "null")) or {}
+    lr = first(args.learning_rate, saved.get("lr"), 2e-3)
+    wd = first(args.weight_decay, saved.get("weight_decay"), 0.0)
+    opt = make_optimizer(model, lr, wd, saved.get("betas", ADAM["betas"]),
+                         saved.get("eps", ADAM["eps"]))
+    if saved:
+        restore_adam(model, opt, saved["step"], f["exp_avg"], f["exp_avg_sq"], args.checkpoint)
+    return model, f["vocab"], opt, average, f["meta"]
+
+
+def started(args, text, device):
+    """A new model on the workbench's initialisation, its vocabulary from the text."""
     vocab = sorted(set(text))
     config = dict(cell=args.cell or "lstm", vocab_size=len(vocab),
                   hidden_size=args.hidden_size or 256, num_layers=args.num_layers or 2)
@@ -311,7 +170,8 @@ def train(args):
     clip = first(args.clip, workbench.get("clip") if workbench.get("clipMode") == "norm" else None,
                  5.0)
     smooth = float(meta.get("smooth_loss", math.log(len(vocab))))
-    state, pos, clock, shown = None, 0, time.time(), 0
+    pos = int(meta.get("position", 0))  # the run's place in its streams (same text, B, T)
+    state, clock, shown = None, time.time(), 0
     for step in range(1, args.steps + 1):
         if pos + T > n:
             state, pos = None, 0  # an epoch is done: start the streams again
@@ -333,7 +193,7 @@ def train(args):
         keep = {k: v for k, v in meta.items() if k not in ("optimizer", "average", "module")}
         save(args.out, model, vocab, {**keep, "source": "charrnn_torch.py train", "step": done,
                                       "corpus": args.text, "world_size": world,
-                                      "smooth_loss": smooth}, opt, average)
+                                      "smooth_loss": smooth, "position": pos}, opt, average)
         print(f"saved {args.out} (step {done}, {world} process{'es' if world > 1 else ''})")
     if args.ddp:
         dist.barrier()

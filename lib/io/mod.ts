@@ -12,6 +12,7 @@ export * from "./atomic_write.ts";
 export * from "./read_file.ts";
 export * from "./torch_format.ts";
 export * from "./torch_file.ts";
+export * from "./torch_metadata.ts";
 export * from "./torch_checkpoint.ts";
 export * from "./run_lock.ts";
 export * from "./quantize.ts";

@@ -6,13 +6,17 @@
  *
  *   workbench    the run's training config (JSON), so `--resume` goes on with its recipe
  *   step         updates done;  elapsed_ms: training time spent;  smooth_loss;  corpus
+ *   position     where each of the B text streams is (PyTorch's `train` goes on from there:
+ *                with the same training text, batch size and sequence length its streams are
+ *                the workbench's)
  *   optimizer    Adam's record with `lr`, the rate of the run's next update (PyTorch's
  *                `train` goes on at it)
  *
  * Importing builds a checkpoint that `deno task train --resume` continues: Adam's moments and
- * step, the average, the config and progress as written (a file from a new PyTorch model gets
- * the default config for its sizes, at its learning rate and weight decay); the data position
- * and the carried state start at zero. A file without optimizer state gets a fresh Adam at step 0.
+ * step, the average, the config, progress and data position as written (a file from a new
+ * PyTorch model gets the default config for its sizes, at its learning rate and weight decay);
+ * the carried hidden state starts at zero. A file without optimizer state gets a fresh Adam at
+ * step 0.
  *
  * @module
  */
@@ -77,6 +81,7 @@ export function torchSourceOf(
   const metadata = {
     workbench: JSON.stringify({ ...config, tokens: vocab.tokens ?? "codepoints" }),
     step: String(step),
+    position: String(ckpt.position),
     elapsed_ms: String(Math.round(elapsedMs)),
     smooth_loss: String(ckpt.smoothLoss),
     corpus: ckpt.corpus,
@@ -139,14 +144,14 @@ export function torchFileCheckpoint(
   const average = file.average && { trained: zerosLike(net.params), updates: file.average.updates };
   if (average) fill(average.trained, file.average!.trained);
   const meta = file.metadata, smooth = Number(meta.smooth_loss), elapsed = Number(meta.elapsed_ms);
-  const step = Number(meta.step);
+  const step = Number(meta.step), position = Number(meta.position);
   return {
     model: net,
     vocab: file.vocab,
     config,
     optimizer,
     step: adam ? (Number.isSafeInteger(step) && step >= 0 ? step : adam.steps) : 0,
-    position: 0,
+    position: Number.isSafeInteger(position) && position >= 0 ? position : 0,
     state: net.initialState(config.batchSize),
     smoothLoss: Number.isFinite(smooth) ? smooth : Math.log(V), // else a uniform guess's loss
     rng: new Rng(config.seed).getState(),

@@ -25,46 +25,31 @@
  */
 import type { Params } from "../core/tensor.ts";
 import { type ModelConfig, resolveModelConfig } from "../model/char_model.ts";
-import { type Vocab, vocabFromChars } from "../text/vocab.ts";
+import type { Vocab } from "../text/vocab.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { readUserFile } from "./read_file.ts";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "./safetensors.ts";
 import { fromTorchTensors, type TorchDtype, toTorchTensors } from "./torch_format.ts";
+import {
+  describeTorchModules,
+  readAdamRecord,
+  readAverageRecord,
+  readTorchConfig,
+  readTorchVocab,
+  type TorchAdamRecord,
+  type TorchAverageRecord,
+  torchConfigOf,
+} from "./torch_metadata.ts";
 
 /** The metadata `format` of a PyTorch-layout file. */
 export const TORCH_FORMAT = "charrnn-torch";
 const VERSION = "2";
 const READABLE_VERSIONS = ["1", "2"];
-/** Metadata `config` keys and the model config fields they hold. */
-const CONFIG_KEYS = {
-  cell: "kind",
-  vocab_size: "vocabSize",
-  hidden_size: "hiddenSize",
-  num_layers: "numLayers",
-  dropout: "dropout",
-  dropout_mask: "dropoutMask",
-  weight_drop: "weightDrop",
-  norm: "norm",
-  zoneout: "zoneout",
-} as const satisfies Record<string, keyof ModelConfig>;
-const TORCH_CLASS = { rnn: "RNN", lstm: "LSTM", gru: "GRU" } as const;
 /** The tensor name prefixes of the groups besides the model's. */
 const GROUPS = { m: "optim.exp_avg.", v: "optim.exp_avg_sq.", trained: "trained." } as const;
 
 /** Adam's state in a file: its step count, settings and moments (our parameter names). */
-export interface TorchAdamState {
-  /** Updates done, t. */
-  steps: number;
-  /** The learning rate of the next update. */
-  lr: number;
-  /** First-moment decay. */
-  beta1: number;
-  /** Second-moment decay. */
-  beta2: number;
-  /** Added to the denominator. */
-  eps: number;
-  /** Decoupled weight decay of the weight matrices. */
-  weightDecay: number;
+export interface TorchAdamState extends TorchAdamRecord {
   /** First moments, by parameter name. */
   m: Params;
   /** Second moments, by parameter name. */
@@ -72,11 +57,7 @@ export interface TorchAdamState {
 }
 
 /** A weight average in a file: the model holds the average; these are the trained weights. */
-export interface TorchAverage {
-  /** Decay per update. */
-  decay: number;
-  /** Updates averaged so far. */
-  updates: number;
+export interface TorchAverage extends TorchAverageRecord {
   /** The trained (raw) weights, by parameter name. */
   trained: Params;
 }
@@ -109,41 +90,6 @@ export interface TorchFile {
   dtype: TorchDtype;
   /** All metadata of the file. */
   metadata: Record<string, string>;
-}
-
-/**
- * The PyTorch modules a model config maps to (as `python/charrnn_model.py` describes them).
- *
- * @param config The model config.
- * @returns E.g. `nn.LSTM(65, 128, num_layers=2) + nn.Linear(128, 65)`.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(
- *   describeTorchModules({ kind: "gru", vocabSize: 5, hiddenSize: 8 }),
- *   "nn.GRU(5, 8, num_layers=1) + nn.Linear(8, 5)",
- * );
- * assert.equal(
- *   describeTorchModules({ kind: "gru", vocabSize: 5, hiddenSize: 8, norm: "layer" }),
- *   "Recurrent(gru, 5, 8, num_layers=1, norm=layer) + nn.Linear(8, 5)",
- * );
- * ```
- */
-export function describeTorchModules(config: ModelConfig): string {
-  const c = resolveModelConfig(config), { kind, vocabSize: V, hiddenSize: H } = c;
-  let extra = c.dropout > 0 ? `, dropout=${c.dropout}` : "";
-  const custom = { norm: "none", zoneout: 0, dropout_mask: "position", weight_drop: 0 } as const;
-  const odd = Object.entries(custom).filter(([key, none]) => torchConfig(c)[key] !== none);
-  for (const [key] of odd) extra += `, ${key}=${torchConfig(c)[key]}`;
-  const head = odd.length > 0 ? `Recurrent(${kind}, ` : `nn.${TORCH_CLASS[kind]}(`;
-  return `${head}${V}, ${H}, num_layers=${c.numLayers}${extra}) + nn.Linear(${H}, ${V})`;
-}
-
-/** The metadata `config` of a model config. */
-function torchConfig(config: Required<ModelConfig>): Record<string, string | number> {
-  return Object.fromEntries(
-    Object.entries(CONFIG_KEYS).map(([key, field]) => [key, config[field]]),
-  );
 }
 
 /**
@@ -204,7 +150,7 @@ export function encodeTorchFile(
     ...metadata,
     format: TORCH_FORMAT,
     version: VERSION,
-    config: JSON.stringify(torchConfig(config)),
+    config: JSON.stringify(torchConfigOf(config)),
     vocab: JSON.stringify(vocab.chars),
     module: describeTorchModules(config),
   });
@@ -229,8 +175,8 @@ export function decodeTorchFile(bytes: Uint8Array): TorchFile {
       `unsupported version "${metadata.version}" (this reader knows ${READABLE_VERSIONS})`,
     );
   }
-  const config = modelConfig(metadata);
-  const vocab = readVocab(metadata, config.vocabSize);
+  const config = readTorchConfig(metadata);
+  const vocab = readTorchVocab(metadata, config.vocabSize);
   type Group = keyof typeof GROUPS;
   const groups: Record<Group | "model", Record<string, SafeTensor>> = {
     model: {},
@@ -256,7 +202,7 @@ export function decodeTorchFile(bytes: Uint8Array): TorchFile {
   const dtype = Object.values(tensors).some((t) => t.dtype === "F64") ? "F64" : "F32";
   const file: TorchFile = { config, vocab, params: params("model", ""), dtype, metadata };
   if (metadata.optimizer !== undefined) {
-    const adam = adamRecord(metadata.optimizer);
+    const adam = readAdamRecord(metadata.optimizer);
     file.optimizer = {
       ...adam,
       m: params("m", "Adam's exp_avg: "),
@@ -264,7 +210,7 @@ export function decodeTorchFile(bytes: Uint8Array): TorchFile {
     };
   }
   if (metadata.average !== undefined) {
-    const average = averageRecord(metadata.average);
+    const average = readAverageRecord(metadata.average);
     file.average = { ...average, trained: params("trained", "trained weights: ") };
   }
   for (
@@ -275,85 +221,6 @@ export function decodeTorchFile(bytes: Uint8Array): TorchFile {
     }
   }
   return file;
-}
-
-/** The model config of the metadata `config`. */
-function modelConfig(metadata: Record<string, string>): Required<ModelConfig> {
-  const raw = parseJson(metadata.config, "config");
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw invalid(`metadata "config" is not an object`);
-  }
-  const config: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    const field = CONFIG_KEYS[key as keyof typeof CONFIG_KEYS];
-    if (!field) {
-      throw invalid(
-        `metadata "config" has unknown key "${key}" (expected ${Object.keys(CONFIG_KEYS)})`,
-      );
-    }
-    config[field] = value;
-  }
-  try {
-    return resolveModelConfig(config as unknown as ModelConfig);
-  } catch (e) {
-    throw invalid(`metadata "config": ${(e as Error).message}`);
-  }
-}
-
-/** The vocabulary of the metadata `vocab`, of `V` characters. */
-function readVocab(metadata: Record<string, string>, V: number): Vocab {
-  const chars = parseJson(metadata.vocab, "vocab");
-  if (!Array.isArray(chars) || !chars.every((c) => typeof c === "string")) {
-    throw invalid(`metadata "vocab" is not a list of characters`);
-  }
-  let vocab: Vocab;
-  try {
-    vocab = vocabFromChars(chars);
-  } catch (e) {
-    throw invalid(`metadata "vocab": ${(e as Error).message}`);
-  }
-  if (vocab.chars.length !== V) {
-    throw invalid(
-      `metadata "vocab" has ${vocab.chars.length} characters, config "vocab_size" is ${V}`,
-    );
-  }
-  return vocab;
-}
-
-/** The metadata `optimizer`, checked: Adam with a step count and sound settings. */
-function adamRecord(text: string): Omit<TorchAdamState, "m" | "v"> {
-  const r = parseJson(text, "optimizer") as Record<string, unknown> | null;
-  const betas = r?.betas as number[] | undefined;
-  const ok = r?.name === "adam" && Number.isSafeInteger(r.step) && (r.step as number) >= 0 &&
-    positive(r.lr) && Array.isArray(betas) && betas.length === 2 &&
-    betas.every((b) => typeof b === "number" && b >= 0 && b < 1) && positive(r.eps) &&
-    typeof r.weight_decay === "number" && r.weight_decay >= 0;
-  if (!ok) {
-    throw invalid(
-      `metadata "optimizer" is not an Adam record ({"name": "adam", "step", "lr", ` +
-        `"betas": [b1, b2], "eps", "weight_decay"})`,
-    );
-  }
-  const [beta1, beta2] = betas as [number, number];
-  const { step: steps, lr, eps, weight_decay: weightDecay } = r as Record<string, number>;
-  return { steps: steps!, lr: lr!, beta1, beta2, eps: eps!, weightDecay: weightDecay! };
-}
-
-/** The metadata `average`, checked. */
-function averageRecord(text: string): Omit<TorchAverage, "trained"> {
-  const r = parseJson(text, "average") as Record<string, unknown> | null;
-  const decay = r?.decay, updates = r?.updates;
-  if (
-    !(typeof decay === "number" && decay > 0 && decay < 1) ||
-    !(Number.isSafeInteger(updates) && (updates as number) >= 0)
-  ) {
-    throw invalid(`metadata "average" is not {"decay" in (0, 1), "updates" >= 0}`);
-  }
-  return { decay, updates: updates as number };
-}
-
-function positive(v: unknown): boolean {
-  return typeof v === "number" && Number.isFinite(v) && v > 0;
 }
 
 /**
@@ -393,13 +260,4 @@ export async function loadTorchFile(path: string): Promise<TorchFile> {
 
 function invalid(detail: string): Error {
   return new Error(`Invalid PyTorch file: ${detail}`);
-}
-
-function parseJson(text: string | undefined, key: string): unknown {
-  if (text === undefined) throw invalid(`metadata "${key}" is missing`);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw invalid(`metadata "${key}" is not valid JSON`);
-  }
 }

@@ -127,7 +127,8 @@ Deno.test("torch file: a run's Adam state, average, config and progress, exactly
       1.75,
       elapsedMs,
     ]);
-    assertEquals([back.position, back.corpus], [0, "ada.txt"]); // the data stream starts over
+    assertEquals([back.position, back.corpus], [5, "ada.txt"]);
+    assertEquals(back.state, ckpt.model.initialState(2)); // the carried state starts at zero
     assertEquals(back.model.params, ckpt.model.params);
     assertEquals(back.optimizer.state, ckpt.optimizer.state);
     assertEquals(back.average, ckpt.average);

@@ -33,11 +33,13 @@ def restore_adam(model, opt, step, exp_avg, exp_avg_sq, what):
 
 
 def adam_step(model, opt):
+    """Adam's update count t (0 before the first update)."""
     states = [opt.state.get(p) for p in model.file_tensors().values()]
     return max((int(s["step"]) for s in states if s), default=0)
 
 
 def adam_tensors(model, opt):
+    """The moments as file tensors: optim.exp_avg.<name>, optim.exp_avg_sq.<name> (float32)."""
     out = {}
     for name, p in model.file_tensors().items():
         s = opt.state.get(p) or dict(exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p))

@@ -10,7 +10,8 @@
  * N(0, 0.01^2), output layer padded to V = 100 symbols (the peers' vocabulary size).
  * FLOPs per character: `6*G*H^2 + 6*V*H` for one layer of G gate blocks (rnn 1, GRU 3, LSTM 4:
  * `24*H^2 + 6*V*H`, like the PyTorch LSTM anchor), plus `12*G*H^2` per layer above it. `GRULN`
- * is the `5m` and `20m` recipes' model, `GRU` the same without layer norm.
+ * is the `5m` and `20m` recipes' model, `GRU` the same without layer norm, `RNNLN` and `LSTMLN`
+ * the other cells in its shape.
  *
  * @module
  */
@@ -40,6 +41,8 @@ export const BENCH_CONFIGS: Readonly<
   LSTM: { H: 512, T: 50, B: 64, cell: "lstm" }, // the PyTorch LSTM anchor (1 layer)
   GRU: { H: 384, T: 100, B: 32, cell: "gru", L: 2 }, // the recipes' model without layer norm
   GRULN: { H: 384, T: 100, B: 32, cell: "gru", L: 2, norm: "layer" }, // the 5m and 20m recipes'
+  RNNLN: { H: 384, T: 100, B: 32, cell: "rnn", L: 2, norm: "layer" }, // the same shape, other cells
+  LSTMLN: { H: 384, T: 100, B: 32, cell: "lstm", L: 2, norm: "layer" },
 };
 
 /** Every flag of `deno task bench`, in help order. */
@@ -71,7 +74,8 @@ export const BENCH_FLAGS = {
     valueName: "LIST",
     default: "A,B,C",
     description: "Comma-separated configs: A (H100 T25 B1), B (H512 T50 B1), C (H512 T50 B64), " +
-      "LSTM (1-layer LSTM H512 T50 B64), GRU (2x384 T100 B32), GRULN (the same, layer norm); " +
+      "LSTM (1-layer LSTM H512 T50 B64), GRU (2x384 T100 B32), GRULN (the same, layer norm), " +
+      "RNNLN and LSTMLN (the same shape and layer norm); " +
       "GEN for generation (RNN 512, LSTM 2x512, B 1 and 64)",
   },
   optimizer: {

@@ -21,7 +21,7 @@ import type { TrainConfig } from "./config.ts";
 import { type Batch, BatchStream, type Split } from "../text/data.ts";
 import type { CharModel, State } from "../model/char_model.ts";
 import type { Optimizer } from "./optim.ts";
-import { learningRateAt } from "./schedule.ts";
+import { runLearningRate, runProgress } from "./schedule.ts";
 import { mixSeed, Rng } from "../core/rng.ts";
 import { sample } from "../generate/sample.ts";
 import type { Vocab } from "../text/vocab.ts";
@@ -247,19 +247,8 @@ export class Trainer {
    * @returns The rate.
    */
   learningRate(): number {
-    const { config } = this;
-    const scheduled = learningRateAt(
-      {
-        lr: config.learningRate,
-        kind: config.lrSchedule,
-        decay: config.lrDecay,
-        decayEvery: config.lrDecayEvery,
-        warmupSteps: config.warmupSteps,
-      },
-      this.step,
-      this.progress(),
-    );
-    return scheduled * this.guard.lrScale;
+    const { step, elapsedMs } = this;
+    return runLearningRate(this.config, { step, elapsedMs }) * this.guard.lrScale;
   }
 
   /**
@@ -269,9 +258,7 @@ export class Trainer {
    * @returns A number in `[0, 1]`.
    */
   progress(): number {
-    const budgetMs = this.#budgetMs;
-    const byTime = budgetMs > 0 ? this.elapsedMs / budgetMs : 0;
-    return Math.min(1, Math.max(this.step / this.config.steps, byTime));
+    return runProgress(this.config, { step: this.step, elapsedMs: this.elapsedMs });
   }
 
   /** The time budget in milliseconds; 0 for none. */

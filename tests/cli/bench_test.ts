@@ -41,7 +41,7 @@ Deno.test("bench: bad flags are one-line usage errors", {
   assertEquals(r.code, 2);
   assertEquals(
     r.stderr.trim(),
-    'error: Unknown config "D" in --configs: expected a list of A, B, C, LSTM, GRU, GRULN, GEN, ' +
+    'error: Unknown config "D" in --configs: expected a list of A, B, C, LSTM, GRU, GRULN, RNNLN, LSTMLN, GEN, ' +
       "GEN-RNN, GEN-RNN64, GEN-LSTM, GEN-LSTM64",
   );
   for (const flag of ["--backend", "--engine"]) { // --engine: the former name

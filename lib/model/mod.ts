@@ -1,7 +1,8 @@
 /**
  * The character models: the one stacked RNN / LSTM / GRU ({@linkcode StackedRnn}: recurrent
  * layers and an output head written once against a backend), the seed's vanilla RNN as a
- * float64 oracle, dropout and zoneout masks and the model factory.
+ * float64 oracle, the model config (one table of its fields' ranges), dropout and zoneout masks
+ * and the model factory.
  *
  * @module
  */

@@ -1,6 +1,7 @@
 /**
- * Training: the validated config and its recipes (presets), the training loop and its divergence
- * guard, optimizers, learning-rate schedules, clipping, weight averaging and gradient checks.
+ * Training: the validated config, its recipes (presets) and its former field names, the training
+ * loop and its divergence guard, optimizers, learning-rate schedules, clipping, the weight average
+ * and gradient checks.
  *
  * @module
  */

@@ -144,7 +144,7 @@ const MODEL_DEFAULTS: Readonly<Partial<ModelFields>> = Object.freeze({
 export function resolveModelConfig(config: ModelConfig): Required<ModelConfig> {
   const fields: Record<string, unknown> = {};
   for (const key of Object.keys(MODEL_FIELDS) as (keyof ModelFields)[]) {
-    const value = config[key] ?? MODEL_DEFAULTS[key];
+    const value = config[key] === undefined ? MODEL_DEFAULTS[key] : config[key];
     checkField(key, MODEL_FIELDS[key], value);
     fields[key] = value;
   }

@@ -38,7 +38,8 @@ export function sampleZoneoutMask(mask: FloatArray, options: { rate: number; rng
  *
  * @param s `(B, H)` the new state, overwritten with the zoned-out one.
  * @param prev `(B, H)` the previous state.
- * @param m `(B, H)` a mask from {@linkcode sampleZoneoutMask}, or the rate z (evaluation).
+ * @param m `(B, H)` a mask from {@linkcode sampleZoneoutMask}, or the rate z (evaluation);
+ *   `undefined` (no zoneout) leaves `s` as it is.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -47,7 +48,12 @@ export function sampleZoneoutMask(mask: FloatArray, options: { rate: number; rng
  * assert.deepEqual([...s], [0.5, 2]);
  * ```
  */
-export function zoneoutMix(s: FloatArray, prev: FloatArray, m: FloatArray | number): void {
+export function zoneoutMix(
+  s: FloatArray,
+  prev: FloatArray,
+  m: FloatArray | number | undefined,
+): void {
+  if (m === undefined) return;
   if (typeof m === "number") {
     for (let k = 0; k < s.length; k++) s[k] = s[k]! + m * (prev[k]! - s[k]!);
   } else {
@@ -60,7 +66,7 @@ export function zoneoutMix(s: FloatArray, prev: FloatArray, m: FloatArray | numb
  *
  * @param ds `(B, H)` dL/ds_t on entry, dL/ds~_t (the cell's output) on return.
  * @param dPrev `(B, H)` accumulator of dL/ds_{t-1}.
- * @param m The mask or rate of the forward.
+ * @param m The mask or rate of the forward (`undefined`: none, nothing to do).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -69,7 +75,12 @@ export function zoneoutMix(s: FloatArray, prev: FloatArray, m: FloatArray | numb
  * assert.deepEqual([[...ds], [...dPrev]], [[0, 4], [3, 1]]);
  * ```
  */
-export function zoneoutBackward(ds: FloatArray, dPrev: FloatArray, m: FloatArray | number): void {
+export function zoneoutBackward(
+  ds: FloatArray,
+  dPrev: FloatArray,
+  m: FloatArray | number | undefined,
+): void {
+  if (m === undefined) return;
   for (let k = 0; k < ds.length; k++) {
     const keep = typeof m === "number" ? m : m[k]!;
     dPrev[k] = dPrev[k]! + keep * ds[k]!;

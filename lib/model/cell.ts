@@ -1,10 +1,10 @@
 /**
  * One time step of a recurrent cell for B streams: what {@linkcode RecurrentLayer} repeats at
- * every step. Each cell is a forward/backward pair in its own file (`rnn_cell.ts`,
- * `lstm_cell.ts`, `gru_cell.ts`), outputs first as llm.c writes them:
+ * every step. Each cell is a {@linkcode Cell}, a forward/backward pair in its own file
+ * (`rnn_cell.ts`, `lstm_cell.ts`, `gru_cell.ts`), outputs first as llm.c writes them:
  *
- *   xStepForward(next, cache, prev, weights)
- *   xStepBackward(dPrev, dGates, dNext, cache, prev, weights)
+ *   forward(next, cache, prev, weights)                      state_t from state_{t-1}
+ *   backward(dPrev, dGates, dNext, cache, prev, weights)     their gradients, backwards
  *
  * This file holds the records they read and write and the half every cell shares, the hidden
  * side of the gate pre-activations:
@@ -23,6 +23,7 @@
 import type { GemmKernel } from "../backend/gemm.ts";
 import type { Backend } from "../backend/types.ts";
 import type { FloatArray } from "../core/tensor.ts";
+import type { Zoneout } from "./zoneout.ts";
 
 /** A cell's state at one step: `(B, H)` views of h and, for an LSTM, c (else empty). */
 export interface CellState {
@@ -47,9 +48,9 @@ export interface StepCache {
   /** `(B G)` layer norm: its `1 / sqrt(var + eps)` per gate block. */
   rstdH: FloatArray;
   /** Zoneout of h: a `(B, H)` mask, or the rate z; `undefined` without zoneout. */
-  zh: FloatArray | number | undefined;
+  zh: Zoneout;
   /** Zoneout of c (LSTM), likewise. */
-  zc: FloatArray | number | undefined;
+  zc: Zoneout;
 }
 
 /** The gradients of step t's two sides of the gate pre-activations. */
@@ -84,6 +85,39 @@ export interface CellWeights {
   dcSkip: FloatArray;
   /** A dh_{t-1} nobody reads (h_0's when its gradient is not asked for): its product is skipped. */
   unread: FloatArray | null;
+}
+
+/** A cell: one time step forward and backward for B streams (see the module doc). */
+export interface Cell {
+  /**
+   * One step forward: the state after step t from the state before it.
+   *
+   * @param next `(B, H)` h_t (and c_t), written.
+   * @param cache `gates` holds the input side AX_t on entry; what backward needs is kept.
+   * @param prev `(B, H)` h_{t-1} (and c_{t-1}).
+   * @param w The chunk's weights.
+   */
+  forward(next: CellState, cache: StepCache, prev: CellState, w: CellWeights): void;
+  /**
+   * One step backward. `dNext.h` must hold the whole dL/dh_t (the step after has added its
+   * part); it is used as scratch. An LSTM carries dL/dc in place: `dNext.c` and `dPrev.c` are
+   * one array, dL/dc_t on entry and dL/dc_{t-1} on return.
+   *
+   * @param dPrev `(B, H)` dL/dh_{t-1}, added to (and dL/dc_{t-1}).
+   * @param dGates `(B, R)` gradients of the input and hidden sides, written.
+   * @param dNext `(B, H)` dL/dh_t (and dL/dc_t).
+   * @param cache The forward's cache.
+   * @param prev `(B, H)` h_{t-1} (and c_{t-1}).
+   * @param w The chunk's weights; parameter gradients (`dbhn`, `dgh`) are added to.
+   */
+  backward(
+    dPrev: CellState,
+    dGates: GateGrads,
+    dNext: CellState,
+    cache: StepCache,
+    prev: CellState,
+    w: CellWeights,
+  ): void;
 }
 
 /**

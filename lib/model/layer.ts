@@ -31,34 +31,17 @@ import {
   type Params,
   type Tensor,
 } from "../core/tensor.ts";
-import type { CellState, CellWeights, GateGrads, StepCache } from "./cell.ts";
+import type { Cell, CellWeights } from "./cell.ts";
 import type { ModelKind } from "./char_model.ts";
 import { type ChunkBuffers, createChunkBuffers } from "./chunk_buffers.ts";
-import { gruStepBackward, gruStepForward } from "./gru_cell.ts";
-import { lstmStepBackward, lstmStepForward } from "./lstm_cell.ts";
-import { rnnStepBackward, rnnStepForward } from "./rnn_cell.ts";
+import { GRU_CELL } from "./gru_cell.ts";
+import { LSTM_CELL } from "./lstm_cell.ts";
+import { RNN_CELL } from "./rnn_cell.ts";
 
 /** Gate blocks G per cell kind: rnn 1, lstm 4 (i, f, o, g), gru 3 (r, z, n). */
 export const CELL_GATES: Readonly<Record<ModelKind, number>> = { rnn: 1, lstm: 4, gru: 3 };
 
-/** A cell's step pair. */
-interface CellSteps {
-  forward(next: CellState, cache: StepCache, prev: CellState, w: CellWeights): void;
-  backward(
-    dPrev: CellState,
-    dGates: GateGrads,
-    dNext: CellState,
-    cache: StepCache,
-    prev: CellState,
-    w: CellWeights,
-  ): void;
-}
-
-const CELL_STEPS: Readonly<Record<ModelKind, CellSteps>> = {
-  rnn: { forward: rnnStepForward, backward: rnnStepBackward },
-  lstm: { forward: lstmStepForward, backward: lstmStepBackward },
-  gru: { forward: gruStepForward, backward: gruStepBackward },
-};
+const CELLS: Readonly<Record<ModelKind, Cell>> = { rnn: RNN_CELL, lstm: LSTM_CELL, gru: GRU_CELL };
 
 const EMPTY = new Float64Array(0);
 
@@ -210,7 +193,7 @@ export class RecurrentLayer {
   backward(options: { dInput?: FloatArray; dState?: FloatArray[] } = {}): void {
     const c = this.#chunk;
     if (!c) throw new Error("Cannot run backward: call forward first");
-    const { dInput, dState } = options, cell = CELL_STEPS[this.kind], w = c.weights;
+    const { dInput, dState } = options, cell = CELLS[this.kind], w = c.weights;
     this.#setWeights(w);
     const dh0 = c.dStates[0]!;
     w.unread = dState ? null : dh0.h; // h_0's gradient only when asked for
@@ -249,7 +232,7 @@ export class RecurrentLayer {
     state: FloatArray[],
     zoneoutMasks?: FloatArray[],
   ): void {
-    const cell = CELL_STEPS[this.kind], w = c.weights, T = c.T;
+    const cell = CELLS[this.kind], w = c.weights, T = c.T;
     this.#setWeights(w);
     this.#setZoneout(c, zoneoutMasks);
     c.input = input;

@@ -14,6 +14,12 @@ import type { Rng } from "../core/rng.ts";
 import type { FloatArray } from "../core/tensor.ts";
 
 /**
+ * Zoneout at one step: a `(B, H)` mask from {@linkcode sampleZoneoutMask} (training), the
+ * rate z (evaluation, sampling), or `undefined` for none.
+ */
+export type Zoneout = FloatArray | number | undefined;
+
+/**
  * Fills `mask` with a fresh zoneout mask: each entry is 1 (keep the previous value) with
  * probability `rate`, else 0.
  *
@@ -38,8 +44,7 @@ export function sampleZoneoutMask(mask: FloatArray, options: { rate: number; rng
  *
  * @param s `(B, H)` the new state, overwritten with the zoned-out one.
  * @param prev `(B, H)` the previous state.
- * @param m `(B, H)` a mask from {@linkcode sampleZoneoutMask}, or the rate z (evaluation);
- *   `undefined` (no zoneout) leaves `s` as it is.
+ * @param m The step's mask or rate; `undefined` (no zoneout) leaves `s` as it is.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -48,11 +53,7 @@ export function sampleZoneoutMask(mask: FloatArray, options: { rate: number; rng
  * assert.deepEqual([...s], [0.5, 2]);
  * ```
  */
-export function zoneoutMix(
-  s: FloatArray,
-  prev: FloatArray,
-  m: FloatArray | number | undefined,
-): void {
+export function zoneoutMix(s: FloatArray, prev: FloatArray, m: Zoneout): void {
   if (m === undefined) return;
   if (typeof m === "number") {
     for (let k = 0; k < s.length; k++) s[k] = s[k]! + m * (prev[k]! - s[k]!);
@@ -75,11 +76,7 @@ export function zoneoutMix(
  * assert.deepEqual([[...ds], [...dPrev]], [[0, 4], [3, 1]]);
  * ```
  */
-export function zoneoutBackward(
-  ds: FloatArray,
-  dPrev: FloatArray,
-  m: FloatArray | number | undefined,
-): void {
+export function zoneoutBackward(ds: FloatArray, dPrev: FloatArray, m: Zoneout): void {
   if (m === undefined) return;
   for (let k = 0; k < ds.length; k++) {
     const keep = typeof m === "number" ? m : m[k]!;

@@ -110,7 +110,7 @@ export function lstmGatesBackward(
   dGates: FloatArray,
   H: number,
 ): void {
-  const B = dc.length / H, R = 4 * H;
+  const R = 4 * H, B = dGates.length / R; // B = rows of dGates
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < H; j++) {
       const a = b * R + j, n = b * H + j;
@@ -199,7 +199,7 @@ export function gruGatesBackward(
   dbhn: FloatArray,
   dhPrev: FloatArray,
 ): void {
-  const H = dbhn.length, B = dh.length / H, R = 3 * H;
+  const H = dbhn.length, R = 3 * H, B = dax.length / R; // B = rows of dax
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < H; j++) {
       const a = b * R + j, n = b * H + j;

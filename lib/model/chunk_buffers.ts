@@ -89,54 +89,16 @@ export interface ChunkShape {
  * @returns The buffers.
  */
 export function createChunkBuffers(backend: Backend, shape: ChunkShape): ChunkBuffers {
-  const { T, B, kind, hiddenSize: H, inputSize: I, layerNorm: ln } = shape;
-  const G = shape.gates, R = G * H, N = T * B, BH = B * H, lstm = kind === "lstm";
-  const apart = kind === "gru" || ln; // the hidden side has its own buffer
-  const owned: FloatArray[] = [];
-  const alloc = (n: number) => {
-    const a = backend.alloc(n);
-    owned.push(a);
-    return a;
-  };
-  const none = new Float64Array(0);
-  const hs = alloc((T + 1) * BH), dOut = alloc(N * H);
-  const gates = kind === "rnn" && !shape.zoneout ? hs.subarray(BH) : alloc(N * R);
-  const dGates = kind === "rnn" ? dOut : alloc(N * R);
-  const dAh = apart ? alloc(N * R) : dGates;
-  const cs = lstm ? alloc((T + 1) * BH) : none, tanhC = lstm ? alloc(N * H) : none;
-  const hn = kind === "gru" ? alloc(N * H) : none, ah = apart ? alloc(B * R) : none;
-  const xhatX = ln ? alloc(N * R) : none, rstdX = ln ? alloc(N * G) : none;
-  const xhatH = ln ? alloc(N * R) : none, rstdH = ln ? alloc(N * G) : none;
-  const dc = lstm ? alloc(BH) : none, dcSkip = lstm && shape.zoneout ? alloc(BH) : none;
-  const dh0 = alloc(BH);
-  const at = (a: FloatArray, t: number, size: number) =>
-    a.length ? a.subarray(t * size, (t + 1) * size) : a;
-  const steps = Array.from({ length: T }, (_, t) => t);
+  const { T, B, hiddenSize: H, inputSize: I } = shape, R = shape.gates * H, N = T * B;
+  const { chunk, step } = allocate(backend, shape), none = new Float64Array(0);
+  const apart = step.ah.length > 0; // the hidden side has its own buffer (GRU, layer norm)
   return {
     T,
     B,
     input: new Int32Array(0),
     WhMask: null,
-    hs,
-    gates,
-    xhatX,
-    rstdX,
-    dOut,
-    dGates,
-    dAh,
-    states: [...steps, T].map((t) => ({ h: at(hs, t, BH), c: at(cs, t, BH) })),
-    caches: steps.map((t) => ({
-      gates: at(gates, t, B * R),
-      ah,
-      tanhC: at(tanhC, t, BH),
-      hn: at(hn, t, BH),
-      xhatH: at(xhatH, t, B * R),
-      rstdH: at(rstdH, t, B * G),
-      zh: undefined,
-      zc: undefined,
-    })),
-    dStates: [dh0, ...steps.map((t) => at(dOut, t, BH))].map((h) => ({ h, c: dc })),
-    dGatesAt: steps.map((t) => ({ x: at(dGates, t, B * R), h: at(dAh, t, B * R) })),
+    ...chunk,
+    ...stepViews(chunk, step, shape),
     weights: {
       backend,
       hiddenSize: H,
@@ -147,13 +109,81 @@ export function createChunkBuffers(backend: Backend, shape: ChunkShape): ChunkBu
       dbhn: none,
       gh: null,
       dgh: null,
-      dcSkip,
+      dcSkip: step.dcSkip,
       unread: null,
     },
-    owned,
     recurGradW: backend.gemm({ m: R, n: H, k: N, transA: true, beta: 1 }),
     inProj: backend.gemm({ m: N, n: R, k: I, transB: true, beta: 1 }),
     inGradW: backend.gemm({ m: R, n: I, k: N, transA: true, beta: 1 }),
     inGradX: backend.gemm({ m: N, n: I, k: R }),
+  };
+}
+
+/** The arrays a chunk allocates: those that span it, and those its steps see through views. */
+interface ChunkArrays {
+  chunk: Pick<
+    ChunkBuffers,
+    "hs" | "gates" | "xhatX" | "rstdX" | "dOut" | "dGates" | "dAh" | "owned"
+  >;
+  step: Record<
+    "cs" | "tanhC" | "hn" | "ah" | "xhatH" | "rstdH" | "dc" | "dcSkip" | "dh0",
+    FloatArray
+  >;
+}
+
+// Allocates in a fixed order (the order of the buffers in memory); empty where the cell or
+// its regularisers have no use for an array.
+function allocate(backend: Backend, shape: ChunkShape): ChunkArrays {
+  const { T, B, kind, hiddenSize: H, layerNorm: ln, zoneout } = shape;
+  const G = shape.gates, R = G * H, N = T * B, BH = B * H, lstm = kind === "lstm";
+  const apart = kind === "gru" || ln; // the hidden side has its own buffer
+  const owned: FloatArray[] = [];
+  const alloc = (n: number) => {
+    const a = backend.alloc(n);
+    owned.push(a);
+    return a;
+  };
+  const none = new Float64Array(0);
+  const hs = alloc((T + 1) * BH), dOut = alloc(N * H);
+  const gates = kind === "rnn" && !zoneout ? hs.subarray(BH) : alloc(N * R); // rnn: h_t's memory
+  const dGates = kind === "rnn" ? dOut : alloc(N * R);
+  const dAh = apart ? alloc(N * R) : dGates;
+  const cs = lstm ? alloc((T + 1) * BH) : none, tanhC = lstm ? alloc(N * H) : none;
+  const hn = kind === "gru" ? alloc(N * H) : none, ah = apart ? alloc(B * R) : none;
+  const xhatX = ln ? alloc(N * R) : none, rstdX = ln ? alloc(N * G) : none;
+  const xhatH = ln ? alloc(N * R) : none, rstdH = ln ? alloc(N * G) : none;
+  const dc = lstm ? alloc(BH) : none, dcSkip = lstm && zoneout ? alloc(BH) : none;
+  const dh0 = alloc(BH);
+  return {
+    chunk: { hs, gates, xhatX, rstdX, dOut, dGates, dAh, owned },
+    step: { cs, tanhC, hn, ah, xhatH, rstdH, dc, dcSkip, dh0 },
+  };
+}
+
+// Per step t, the views of the chunk's arrays that its cell reads and writes.
+function stepViews(
+  chunk: ChunkArrays["chunk"],
+  step: ChunkArrays["step"],
+  shape: ChunkShape,
+): Pick<ChunkBuffers, "states" | "caches" | "dStates" | "dGatesAt"> {
+  const { T, B, hiddenSize: H } = shape, BH = B * H, BR = B * shape.gates * H;
+  const { hs, gates, dOut, dGates, dAh } = chunk, { cs, ah, dc } = step;
+  const at = (a: FloatArray, t: number, size: number) =>
+    a.length ? a.subarray(t * size, (t + 1) * size) : a;
+  const steps = Array.from({ length: T }, (_, t) => t);
+  return {
+    states: [...steps, T].map((t) => ({ h: at(hs, t, BH), c: at(cs, t, BH) })),
+    caches: steps.map((t) => ({
+      gates: at(gates, t, BR),
+      ah,
+      tanhC: at(step.tanhC, t, BH),
+      hn: at(step.hn, t, BH),
+      xhatH: at(step.xhatH, t, BR),
+      rstdH: at(step.rstdH, t, B * shape.gates),
+      zh: undefined,
+      zc: undefined,
+    })),
+    dStates: [step.dh0, ...steps.map((t) => at(dOut, t, BH))].map((h) => ({ h, c: dc })),
+    dGatesAt: steps.map((t) => ({ x: at(dGates, t, BR), h: at(dAh, t, BR) })),
   };
 }

@@ -1,14 +1,15 @@
 /**
  * One recurrent layer (tanh RNN, LSTM or GRU) of {@linkcode StackedRnn}, written once against
  * the {@linkcode Backend} interface, computed the way a minibatched BLAS program does it. This
- * file holds what spans a chunk of T steps; each step is its cell's (`rnn_cell.ts`,
- * `lstm_cell.ts`, `gru_cell.ts`, sharing `cell.ts`):
+ * file holds what spans a chunk of T steps; each step is its {@linkcode Cell}'s
+ * (`rnn_cell.ts`, `lstm_cell.ts`, `gru_cell.ts`, sharing `cell.ts`):
  *
- *   AX = X Wx^T + b            one product over all N positions (one-hot X: a gather of Wx)
- *   for t = 1 .. T:  h_t (, c_t) = cellStepForward(AX_t, h_{t-1} (, c_{t-1}))
- *                               a_t = AX_t + h_{t-1} Wh^T, one (B,H) x (H,R) product, then gates
- *   backward: for t = T .. 1:  cellStepBackward (dh_{t-1} += dA_t Wh, a (B,R) x (R,H) product)
- *   then dWh, dWx, db and the input gradient as single products over all positions.
+ *   AX = X Wx^T + b         one product over all N positions (one-hot X: a gather of Wx)
+ *   t = 1 .. T:  cell.forward: a_t = AX_t + h_{t-1} Wh^T (a (B,H) x (H,R) product), the
+ *                gates, h_t (and c_t)
+ *   t = T .. 1:  cell.backward: dA_t through the gates, dh_{t-1} += dA_t Wh (a (B,R) x (R,H)
+ *                product)
+ *   dWh, dWx, db and the input gradient: single products over all positions
  *
  * Regularisers that span the chunk are here: with a DropConnect mask M (training only) the
  * chunk runs on `Wh' = M * Wh`, and `dWh += M * dWh'`; with layer norm (Ba et al. 2016) the
@@ -198,7 +199,7 @@ export class RecurrentLayer {
     const dh0 = c.dStates[0]!;
     w.unread = dState ? null : dh0.h; // h_0's gradient only when asked for
     dh0.h.fill(0);
-    dh0.c.fill(0); // dL/dc_T: the chunk's loss does not read c_T
+    dh0.c.fill(0); // LSTM: dL/dc, carried back in place, is 0 at c_T (the loss does not read it)
     for (let t = c.T - 1; t >= 0; t--) { // dStates[t + 1] is complete: step t + 1 added its part
       const dNext = c.dStates[t + 1]!, dPrev = c.dStates[t]!;
       cell.backward(dPrev, c.dGatesAt[t]!, dNext, c.caches[t]!, c.states[t]!, w);

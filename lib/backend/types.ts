@@ -248,7 +248,7 @@ export interface Backend {
   gruForward(...args: Parameters<typeof gruGatesForward>): void;
   /** One GRU step's backward: {@linkcode gruGatesBackward}'s arguments and equations. */
   gruBackward(...args: Parameters<typeof gruGatesBackward>): void;
-  /** Layer normalisation of blocks: {@linkcode layerNormBlocksForward}'s arguments and equations. */
+  /** Layer norm of blocks: {@linkcode layerNormBlocksForward}'s arguments and equations. */
   layerNorm(...args: Parameters<typeof layerNormBlocksForward>): void;
   /** Its backward: {@linkcode layerNormBlocksBackward}'s arguments and equations. */
   layerNormBackward(...args: Parameters<typeof layerNormBlocksBackward>): void;

@@ -12,7 +12,6 @@ import { Rng } from "../core/rng.ts";
 import type { CharModel } from "../model/char_model.ts";
 import type { Vocab } from "../text/vocab.ts";
 import { Picker, type PickOptions } from "./pick.ts";
-import { logSumExp } from "../core/softmax.ts";
 import { broadcastState, primeModel, type PrimeOptions } from "./stream_state.ts";
 
 /** Options of {@linkcode generate}. */
@@ -116,7 +115,7 @@ export function generate(model: CharModel, vocab: Vocab, options: GenerateOption
       const g = out[b]!;
       if (g.stopped) continue;
       const id = picker.pick(logits, rngs[b]!, b * V);
-      g.logProb += logits[b * V + id]! - logSumExp(logits, { offset: b * V, n: V }); // log p
+      g.logProb += picker.logProb; // log p of the picked character, at temperature 1
       g.text += vocab.chars[id]!;
       g.chars++;
       g.last = x[b] = id;

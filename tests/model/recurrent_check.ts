@@ -3,7 +3,7 @@
  * checks of small models over every entry of every tensor, a training run, a
  * sampling run, a step-versus-forward comparison and a checkpoint round trip.
  *
- * On the gradient-check bound: `lib/gradcheck.ts` reports the worst relative
+ * On the gradient-check bound: `lib/train/gradcheck.ts` reports the worst relative
  * error `|num - ana| / (|num| + |ana|)` per tensor. Centred differences with
  * h = 1e-5 on a loss of ~2 nats resolve a slope only to ~1e-11 (a few float64
  * ulps of the loss over 2h), so an entry whose gradient is below ~1e-5 cannot
@@ -47,7 +47,7 @@ export const BOUND = 1e-6;
 export interface CheckResult {
   /** e.g. `lstm L=2 dropout=0.3`. */
   label: string;
-  /** `lib/gradcheck.ts` table, one line per tensor. */
+  /** `lib/train/gradcheck.ts` table, one line per tensor. */
   table: string;
   /** Worst relative error reported by `gradCheck` (all entries). */
   gradCheckWorst: number;

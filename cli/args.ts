@@ -149,7 +149,8 @@ export function parseFlags<T extends FlagTable>(
  * path, that it is not empty.
  */
 function checkString(given: string, name: string, spec: StringFlag): string {
-  const text = spec.valueAliases?.[given] ?? given;
+  const former = spec.valueAliases ?? {};
+  const text = Object.hasOwn(former, given) ? former[given]! : given;
   if (spec.choices && !spec.choices.includes(text)) {
     throw new UsageError(
       `Invalid --${name} ${JSON.stringify(text)}: expected one of ${spec.choices.join(", ")}`,

@@ -16,6 +16,7 @@ import { sample } from "../generate/sample.ts";
 import { scoreIds, type TextScore } from "../generate/score.ts";
 import type { Precision } from "../io/quantize.ts";
 import type { CharModel } from "../model/char_model.ts";
+import type { TokenIds } from "../text/data.ts";
 import { encode, type Vocab } from "../text/vocab.ts";
 import { JUPYTER_DISPLAY } from "./plot_bundle.ts";
 import { WIDGET_SCRIPT } from "./widget/bundle.ts";
@@ -49,7 +50,7 @@ export interface GeneratorWidgetOptions extends Partial<WidgetSettings> {
   /** How the weights travel: `"int8"` (default), `"f16"` or `"f32"` (exact). */
   precision?: Precision;
   /** Held-out text (or its indices) to measure what the packing costs in bits per character. */
-  heldOut?: string | Int32Array;
+  heldOut?: string | TokenIds;
   /** Most symbols of `heldOut` scored (default 20000). */
   heldOutLimit?: number;
   /** Heading of the widget (default "Generate in this page"). */
@@ -106,7 +107,7 @@ export class GeneratorWidget {
     this.#options = options;
     const heldOut = options.heldOut;
     this.cost = heldOut === undefined ? undefined : measure(model, vocab, this.payload, {
-      ids: typeof heldOut === "string" ? encode(vocab, heldOut) : heldOut,
+      ids: heldOutIds(vocab, heldOut),
       limit: options.heldOutLimit ?? 20_000,
       bytes: utf8Length(this.#json),
     });
@@ -265,11 +266,11 @@ export function generatorWidget(
 export function packingCosts(
   model: CharModel,
   vocab: Vocab,
-  heldOut: string | Int32Array,
+  heldOut: string | TokenIds,
   options: { precisions?: readonly Precision[]; limit?: number } = {},
 ): PackingCost[] {
   const { precisions = ["f32", "f16", "int8"], limit = 20_000 } = options;
-  const ids = typeof heldOut === "string" ? encode(vocab, heldOut) : heldOut;
+  const ids = heldOutIds(vocab, heldOut);
   return precisions.map((precision) => {
     const payload = packModel(model, vocab, precision);
     return measure(model, vocab, payload, {
@@ -278,6 +279,12 @@ export function packingCosts(
       bytes: utf8Length(JSON.stringify(payload)),
     });
   });
+}
+
+/** Held-out text or ids (of any width) as the Int32Array ids the scorer reads. */
+function heldOutIds(vocab: Vocab, heldOut: string | TokenIds): Int32Array {
+  if (typeof heldOut === "string") return encode(vocab, heldOut);
+  return heldOut instanceof Int32Array ? heldOut : Int32Array.from(heldOut);
 }
 
 function measure(

@@ -225,10 +225,13 @@ for (const path of notebooks) {
           const total = log.split("\n").filter((l) => /Invalid Signature/i.test(l)).length;
           const garbled = total - garbledBefore;
           garbledBefore = total;
-          console.log(
-            `  ${name} run ${run}: ${reference.length} code cells, ${problems.length} wrong, ` +
-              `${garbled} Invalid Signature lines in the server log, ${seconds.toFixed(1)} s`,
-          );
+          const line = `${name} run ${run}: ${reference.length} code cells, ${problems.length} ` +
+            `wrong, ${garbled} Invalid Signature lines in the server log, ${seconds.toFixed(1)} s`;
+          console.log(`  ${line}`);
+          // as it happens, for long sessions (RUN_ALL=foundation:20): deno prints at the end
+          await Deno.writeTextFile(`${WORK}/runs.log`, `${line}\n${problems.join("\n")}\n`, {
+            append: true,
+          });
           for (const problem of problems) failures.push(`run ${run}: ${problem}`);
           if (garbled > 0) failures.push(`run ${run}: the server log has Invalid Signature`);
           await shutdownKernels(server); // the next run starts a fresh kernel on a clean copy

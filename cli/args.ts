@@ -10,7 +10,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { describeRange, fitsRange } from "../lib/train/ranges.ts";
+import { describeRange, fitsRange } from "../lib/core/ranges.ts";
 import {
   type FlagTable,
   type FlagValues,
@@ -86,7 +86,8 @@ function numberProblem(text: string, spec: NumberFlag): string | undefined {
  * Parses `argv` against a flag table (kebab-case `--name value` or `--name=value`;
  * positional arguments only up to `options.positionals`). Numbers are checked strictly,
  * choices against their list, and every absent flag with a default gets it; a `multiple` flag
- * may be repeated and gives a list.
+ * may be repeated and gives a list. A flag's former names (`aliases`) and former values
+ * (`valueAliases`) are read as its current ones.
  *
  * @param argv Command-line arguments (`Deno.args`).
  * @param table The command's flags.
@@ -102,6 +103,10 @@ function numberProblem(text: string, spec: NumberFlag): string | undefined {
  *   seed: { type: "int", description: "Seed" },
  * } as const;
  * assertEquals(parseFlags(["--seed", "3"], table).values, { steps: 9, seed: 3 });
+ * const renamed = {
+ *   backend: { type: "string", description: "", choices: ["f64"], valueAliases: { plain: "f64" }, aliases: ["engine"] },
+ * } as const;
+ * assertEquals(parseFlags(["--engine=plain"], renamed).values, { backend: "f64" });
  * ```
  */
 export function parseFlags<T extends FlagTable>(
@@ -139,8 +144,13 @@ export function parseFlags<T extends FlagTable>(
   return { values: values as FlagValues<T>, given, positionals };
 }
 
-/** Checks a text flag against its choices and, for a path, that it is not empty. */
-function checkString(text: string, name: string, spec: StringFlag): string {
+/**
+ * Checks a text flag against its choices (a former value gives the choice it means) and, for a
+ * path, that it is not empty.
+ */
+function checkString(given: string, name: string, spec: StringFlag): string {
+  const former = spec.valueAliases ?? {};
+  const text = Object.hasOwn(former, given) ? former[given]! : given;
   if (spec.choices && !spec.choices.includes(text)) {
     throw new UsageError(
       `Invalid --${name} ${JSON.stringify(text)}: expected one of ${spec.choices.join(", ")}`,
@@ -158,8 +168,9 @@ function readArgs(
 ): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
   // `--steps -5` would be "ambiguous" to parseArgs; join it so the range check names the problem.
   const args: string[] = [];
+  const renamed = formerNames(flags);
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!, next = argv[i + 1];
+    const arg = currentName(argv[i]!, renamed), next = argv[i + 1];
     const flag = arg.startsWith("--") ? byName.get(arg.slice(2)) : undefined;
     if (flag && flag.spec.type !== "boolean" && next !== undefined && /^-[\d.]/.test(next)) {
       args.push(`${arg}=${next}`);
@@ -189,6 +200,19 @@ function readArgs(
   } catch (error) {
     throw translateParseError(error, flags);
   }
+}
+
+/** Each former flag name (see `FlagSpec.aliases`) with the current one. */
+function formerNames(flags: readonly NamedFlag[]): ReadonlyMap<string, string> {
+  return new Map(flags.flatMap(({ name, spec }) => (spec.aliases ?? []).map((a) => [a, name])));
+}
+
+/** `--former` or `--former=value` under the flag's current name; other arguments unchanged. */
+function currentName(arg: string, renamed: ReadonlyMap<string, string>): string {
+  if (!arg.startsWith("--")) return arg;
+  const eq = arg.indexOf("="), end = eq < 0 ? arg.length : eq;
+  const name = renamed.get(arg.slice(2, end));
+  return name === undefined ? arg : `--${name}${arg.slice(end)}`;
 }
 
 /** Turns a node:util parseArgs error into a one-line UsageError. */

@@ -10,21 +10,22 @@
  * N(0, 0.01^2), output layer padded to V = 100 symbols (the peers' vocabulary size).
  * FLOPs per character: `6*G*H^2 + 6*V*H` for one layer of G gate blocks (rnn 1, GRU 3, LSTM 4:
  * `24*H^2 + 6*V*H`, like the PyTorch LSTM anchor), plus `12*G*H^2` per layer above it. `GRULN`
- * is the `5m` and `20m` recipes' model, `GRU` the same without layer norm.
+ * is the `5m` and `20m` recipes' model, `GRU` the same without layer norm, `RNNLN` and `LSTMLN`
+ * the other cells in its shape.
  *
  * @module
  */
 import { makeConfig, type TrainConfig } from "../lib/train/config.ts";
 import { loadCorpus } from "../lib/text/corpus.ts";
 import { type Split, splitData } from "../lib/text/data.ts";
-import type { ModelKind, ModelNorm } from "../lib/model/char_model.ts";
+import type { CellKind, ModelNorm } from "../lib/model/model_config.ts";
 import { CELL_GATES } from "../lib/model/layer.ts";
 import { createOptimizer, type OptimizerName } from "../lib/train/optim.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { Trainer } from "../lib/train/trainer.ts";
 import { buildVocab, encode, type Vocab } from "../lib/text/vocab.ts";
 import { parseFlags, UsageError } from "./args.ts";
-import { buildModel, ENGINE_FLAGS, openBackend } from "./engine.ts";
+import { BACKEND_FLAGS, buildModel, openBackend } from "./backend.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
 import { formatHelp } from "./help.ts";
 import { runMain } from "./main_error.ts";
@@ -32,14 +33,16 @@ import { benchGeneration, GEN_CONFIGS } from "./bench_gen.ts";
 
 /** The benchmark configurations of the training-speed issue. */
 export const BENCH_CONFIGS: Readonly<
-  Record<string, { H: number; T: number; B: number; kind: ModelKind; L?: number; norm?: ModelNorm }>
+  Record<string, { H: number; T: number; B: number; cell: CellKind; L?: number; norm?: ModelNorm }>
 > = {
-  A: { H: 100, T: 25, B: 1, kind: "rnn" }, // min-char-rnn
-  B: { H: 512, T: 50, B: 1, kind: "rnn" }, // the seed notebook
-  C: { H: 512, T: 50, B: 64, kind: "rnn" }, // minibatched
-  LSTM: { H: 512, T: 50, B: 64, kind: "lstm" }, // the PyTorch LSTM anchor (1 layer)
-  GRU: { H: 384, T: 100, B: 32, kind: "gru", L: 2 }, // the recipes' model without layer norm
-  GRULN: { H: 384, T: 100, B: 32, kind: "gru", L: 2, norm: "layer" }, // the 5m and 20m recipes'
+  A: { H: 100, T: 25, B: 1, cell: "rnn" }, // min-char-rnn
+  B: { H: 512, T: 50, B: 1, cell: "rnn" }, // the seed notebook
+  C: { H: 512, T: 50, B: 64, cell: "rnn" }, // minibatched
+  LSTM: { H: 512, T: 50, B: 64, cell: "lstm" }, // the PyTorch LSTM anchor (1 layer)
+  GRU: { H: 384, T: 100, B: 32, cell: "gru", L: 2 }, // the recipes' model without layer norm
+  GRULN: { H: 384, T: 100, B: 32, cell: "gru", L: 2, norm: "layer" }, // the 5m and 20m recipes'
+  RNNLN: { H: 384, T: 100, B: 32, cell: "rnn", L: 2, norm: "layer" }, // the same shape, other cells
+  LSTMLN: { H: 384, T: 100, B: 32, cell: "lstm", L: 2, norm: "layer" },
 };
 
 /** Every flag of `deno task bench`, in help order. */
@@ -61,9 +64,9 @@ export const BENCH_FLAGS = {
     default: 1,
     description: "Warm-up seconds per config before measuring",
   },
-  engine: ENGINE_FLAGS.engine,
+  backend: BACKEND_FLAGS.backend,
   threads: {
-    ...ENGINE_FLAGS.threads,
+    ...BACKEND_FLAGS.threads,
     description: "OpenBLAS threads for large products (B = 1 configs use 1)",
   },
   configs: {
@@ -71,7 +74,8 @@ export const BENCH_FLAGS = {
     valueName: "LIST",
     default: "A,B,C",
     description: "Comma-separated configs: A (H100 T25 B1), B (H512 T50 B1), C (H512 T50 B64), " +
-      "LSTM (1-layer LSTM H512 T50 B64), GRU (2x384 T100 B32), GRULN (the same, layer norm); " +
+      "LSTM (1-layer LSTM H512 T50 B64), GRU (2x384 T100 B32), GRULN (the same, layer norm), " +
+      "RNNLN and LSTMLN (the same shape and layer norm); " +
       "GEN for generation (RNN 512, LSTM 2x512, B 1 and 64)",
   },
   optimizer: {
@@ -111,7 +115,7 @@ export interface BenchResult {
   /** The optimizer. */
   optimizer: OptimizerName;
   /** What ran, e.g. `openblas (Cooperlake, ...), up to 2 threads, wasm relaxed-SIMD elementwise`. */
-  engine: string;
+  backend: string;
   /** Resident set size before the warm-up and after the measurement, MiB. */
   rss_mib: [number, number];
 }
@@ -130,7 +134,7 @@ export async function benchMain(argv: string[]): Promise<number> {
   }
   const all = configNames(flags.configs);
   for (const n of all.filter((n) => GEN_CONFIGS[n])) {
-    const backend = openBackend(flags.engine, flags.threads);
+    const backend = openBackend(flags.backend, flags.threads);
     console.log(JSON.stringify(benchGeneration(n, backend, flags)));
   }
   const names = all.filter((n) => BENCH_CONFIGS[n]);
@@ -171,10 +175,10 @@ function benchTraining(
   options: { flags: FlagValues<typeof BENCH_FLAGS>; vocab: Vocab; data: Split; V: number },
 ): BenchResult {
   const { flags, vocab, data, V } = options;
-  const { H, T, B, kind: cell, L = 1, norm = "none" } = BENCH_CONFIGS[name]!;
+  const { H, T, B, cell, L = 1, norm = "none" } = BENCH_CONFIGS[name]!;
   const { optimizer } = flags;
   const config = benchConfig(name, optimizer);
-  const backend = openBackend(flags.engine, B === 1 ? 1 : flags.threads);
+  const backend = openBackend(flags.backend, B === 1 ? 1 : flags.threads);
   const rng = new Rng(1);
   const model = buildModel(config, V, rng, backend);
   const trainer = new Trainer(model, {
@@ -198,16 +202,16 @@ function benchTraining(
     segments: segments.map((r) => round(r, 1)),
     loss_per_char: round(trainer.smoothLoss, 3),
     optimizer,
-    engine: detail,
+    backend: detail,
     rss_mib: [mib(rssBefore), mib(Deno.memoryUsage().rss)],
   };
 }
 
 /** The training config of a bench config: the peers' settings (see the module doc). */
 function benchConfig(name: string, optimizer: OptimizerName): TrainConfig {
-  const { H, T, B, kind: cell, L = 1, norm = "none" } = BENCH_CONFIGS[name]!;
+  const { H, T, B, cell, L = 1, norm = "none" } = BENCH_CONFIGS[name]!;
   return makeConfig({
-    model: cell,
+    cell,
     hiddenSize: H,
     numLayers: L,
     norm,
@@ -266,11 +270,11 @@ export function formatTable(results: readonly BenchResult[], names: readonly str
   const head = ["config", "shape", "chars/s", "GFLOP/s", "loss", "RSS MiB"];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const line = (cells: string[]) => cells.map((x, c) => x.padStart(widths[c]!)).join("  ");
-  const engines = [...new Set(results.map((r) => r.engine))];
+  const backends = [...new Set(results.map((r) => r.backend))];
   return [
     line(head),
     ...rows.map(line),
-    `engine: ${engines.join(" | ")}; optimizer: ${results[0]?.optimizer ?? "-"}`,
+    `backend: ${backends.join(" | ")}; optimizer: ${results[0]?.optimizer ?? "-"}`,
   ].join("\n");
 }
 

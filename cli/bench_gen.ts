@@ -8,19 +8,19 @@
  */
 import type { Backend } from "../lib/backend/types.ts";
 import { generate, streamRngs } from "../lib/generate/sample.ts";
-import type { ModelKind } from "../lib/model/char_model.ts";
+import type { CellKind } from "../lib/model/model_config.ts";
 import { createModel } from "../lib/model/create.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { vocabFromChars } from "../lib/text/vocab.ts";
 
 /** The generation configs: RNN 512 and LSTM 2 x 512, one stream and 64. */
 export const GEN_CONFIGS: Readonly<
-  Record<string, { kind: ModelKind; H: number; L: number; B: number }>
+  Record<string, { cell: CellKind; H: number; L: number; B: number }>
 > = {
-  "GEN-RNN": { kind: "rnn", H: 512, L: 1, B: 1 },
-  "GEN-RNN64": { kind: "rnn", H: 512, L: 1, B: 64 },
-  "GEN-LSTM": { kind: "lstm", H: 512, L: 2, B: 1 },
-  "GEN-LSTM64": { kind: "lstm", H: 512, L: 2, B: 64 },
+  "GEN-RNN": { cell: "rnn", H: 512, L: 1, B: 1 },
+  "GEN-RNN64": { cell: "rnn", H: 512, L: 1, B: 64 },
+  "GEN-LSTM": { cell: "lstm", H: 512, L: 2, B: 1 },
+  "GEN-LSTM64": { cell: "lstm", H: 512, L: 2, B: 64 },
 };
 
 /** One measured generation config, as printed on a JSON line. */
@@ -34,7 +34,7 @@ export interface GenResult {
   /** Each segment's rate, ascending. */
   segments: number[];
   /** What ran. */
-  engine: string;
+  backend: string;
 }
 
 /**
@@ -50,12 +50,12 @@ export function benchGeneration(
   backend: Backend,
   options: { warmup: number; seconds: number },
 ): GenResult {
-  const { kind, H, L, B } = GEN_CONFIGS[name]!;
+  const { cell, H, L, B } = GEN_CONFIGS[name]!;
   const V = 100;
   const vocab = vocabFromChars(
     Array.from({ length: V }, (_, i) => String.fromCodePoint(0x100 + i)),
   );
-  const model = createModel({ kind, vocabSize: V, hiddenSize: H, numLayers: L }, new Rng(1), {
+  const model = createModel({ cell, vocabSize: V, hiddenSize: H, numLayers: L }, new Rng(1), {
     backend,
   });
   let seed = 0;
@@ -72,10 +72,10 @@ export function benchGeneration(
   }
   segments.sort((a, b) => a - b);
   return {
-    name: `deno-sample-${kind}-${backend.kind}`,
+    name: `deno-sample-${cell}-${backend.kind}`,
     config: `H${H}_L${L}_B${B}_V${V}`,
     chars_per_s: Math.round(segments[1]! * 10) / 10,
     segments: segments.map((r) => Math.round(r * 10) / 10),
-    engine: backend.detail,
+    backend: backend.detail,
   };
 }

@@ -1,7 +1,8 @@
 /**
- * `deno task export`: writes a checkpoint's weights in PyTorch's layout (`nn.RNN`/`nn.LSTM`/
- * `nn.GRU` + `nn.Linear` names, shapes and gate order; see `lib/io/torch_format.ts`) with the
- * vocabulary and model config in the metadata, for `python/charrnn_torch.py`.
+ * `deno task export`: writes a checkpoint in PyTorch's layout (`nn.RNN`/`nn.LSTM`/`nn.GRU` +
+ * `nn.Linear` names, shapes and gate order, layer-norm gains and biases; see
+ * `lib/io/torch_format.ts`) with Adam's moments and step, the weight average, the vocabulary
+ * and the configs (`lib/io/torch_checkpoint.ts`), for `python/charrnn_torch.py`.
  *
  * @module
  */
@@ -9,7 +10,9 @@ import { basename } from "node:path";
 import { createBackend } from "../lib/backend/create.ts";
 import { countParams } from "../lib/core/tensor.ts";
 import { loadCheckpoint } from "../lib/io/checkpoint.ts";
-import { describeTorchModules, saveTorchFile } from "../lib/io/torch_file.ts";
+import { torchSourceOf } from "../lib/io/torch_checkpoint.ts";
+import { saveTorchFile } from "../lib/io/torch_file.ts";
+import { describeTorchModules } from "../lib/io/torch_metadata.ts";
 import { formatCount, shellQuote } from "../lib/report/progress.ts";
 import { parseFlags, UsageError } from "./args.ts";
 import type { FlagTable } from "./flags.ts";
@@ -32,7 +35,7 @@ export const EXPORT_FLAGS = {
     valueName: "NAME",
     choices: EXPORT_FORMATS,
     default: "torch",
-    description: "torch: PyTorch nn.RNN/nn.LSTM/nn.GRU + nn.Linear names, float32 safetensors",
+    description: "torch: PyTorch names (nn.RNN/nn.LSTM/nn.GRU, layer norms), float32 safetensors",
   },
   out: {
     type: "string",
@@ -54,9 +57,12 @@ export function exportHelp(): string {
       "Usage: deno task export --checkpoint PATH --format torch --out PATH",
       "",
       "Writes the weights under PyTorch's names (weight_ih_l0, weight_hh_l0, bias_ih_l0,",
-      "bias_hh_l0, ..., decoder.weight, decoder.bias), LSTM gates reordered to i, f, g, o,",
-      "our one bias as bias_ih (bias_hh zero; a GRU's bhn as the n part of bias_hh), and the",
-      "vocabulary and model config as metadata. python/charrnn_torch.py loads it.",
+      "bias_hh_l0 or, with layer norm, ln_ih_l0.weight, ln_ih_l0.bias, ln_hh_l0.weight,",
+      "ln_hh_l0.bias, ..., decoder.weight, decoder.bias), LSTM gates reordered to i, f, g, o,",
+      "our one bias as the input side's (the hidden side's zero; a GRU's bhn as its n part),",
+      "Adam's moments and step (optim.exp_avg.*, optim.exp_avg_sq.*), with a weight average",
+      "the average as the model and the trained weights as trained.*, and the vocabulary and",
+      "configs as metadata. python/charrnn_torch.py samples it and trains on from it.",
     ].join("\n"),
     EXPORT_FLAGS,
     [
@@ -93,17 +99,18 @@ export async function exportMain(argv: string[]): Promise<number> {
   }
   // float64 reading: the weights reach the float32 file rounded once, whatever they were saved in
   const ckpt = await loadCheckpoint(path, { backend: createBackend({ kind: "f64" }) });
-  const { model } = ckpt;
-  await saveTorchFile(out, ckpt, {
-    metadata: {
-      source: `deno task export of ${basename(path)}`,
-      step: String(ckpt.step),
-      corpus: ckpt.corpus,
-    },
-  });
+  const { source, metadata } = torchSourceOf(ckpt);
+  metadata.source = `deno task export of ${basename(path)}`;
+  await saveTorchFile(out, source, { metadata });
+  const { model, optimizer: adam } = source;
+  const state = adam
+    ? `Adam at step ${adam.steps} (next lr ${adam.lr.toPrecision(3)})`
+    : `no optimizer state (${ckpt.optimizer.name} has no PyTorch counterpart here)`;
+  const average = source.average ? `, the weight average (beta ${source.average.beta})` : "";
   console.log(
     `wrote ${out}: ${describeTorchModules(model.config)}, ` +
-      `${formatCount(countParams(model.params))} parameters (float32), step ${ckpt.step}`,
+      `${formatCount(countParams(model.params))} parameters (float32), step ${ckpt.step}, ` +
+      `${state}${average}`,
   );
   console.log(
     `sample it in PyTorch: python3 python/charrnn_torch.py sample --checkpoint ${shellQuote(out)}`,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { NumberRange } from "../lib/train/ranges.ts";
+import type { NumberRange } from "../lib/core/ranges.ts";
 
 /** What every flag has. */
 interface FlagBase {
@@ -18,6 +18,8 @@ interface FlagBase {
   readonly defaultText?: string;
   /** One-letter alias, e.g. `"h"`. */
   readonly short?: string;
+  /** Former names, still accepted (kebab-case, without the dashes), e.g. `["engine"]`. */
+  readonly aliases?: readonly string[];
 }
 
 /** A number flag (`int` or `number`), parsed strictly and checked against its range. */
@@ -32,6 +34,8 @@ export interface StringFlag extends FlagBase {
   readonly type: "string";
   /** Accepted values. */
   readonly choices?: readonly string[];
+  /** Former values, still accepted, each with the choice it means, e.g. `{ plain: "f64" }`. */
+  readonly valueAliases?: Readonly<Record<string, string>>;
   /** The value when the flag is absent (also shown in `--help`). */
   readonly default?: string;
   /** A file or folder path: an empty value is a usage error. */

@@ -7,7 +7,8 @@
 import { type FlagSpec, type FlagTable, listFlags, valueNameOf } from "./flags.ts";
 
 /**
- * `--help` text: a usage line, then one line per flag with its description and default.
+ * `--help` text: a usage line, then one line per flag with its description, default and former
+ * names.
  *
  * @param usage The usage line and any paragraphs shown before the flags.
  * @param table The flags.
@@ -30,7 +31,9 @@ export function formatHelp(usage: string, table: FlagTable, footer = ""): string
   const lines = flags.map(({ spec }, i) => {
     const shown = defaultOf(spec);
     const dflt = shown === undefined ? "" : ` (default: ${shown})`;
-    return `${heads[i]!.padEnd(width)}${spec.description}${dflt}`;
+    const former = spec.aliases?.map((a) => `--${a}`).join(", ");
+    const also = former ? ` (formerly ${former})` : "";
+    return `${heads[i]!.padEnd(width)}${spec.description}${dflt}${also}`;
   });
   return [usage, "", "Options:", ...lines, ...(footer ? ["", footer] : [])].join("\n");
 }

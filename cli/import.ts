@@ -1,15 +1,18 @@
 /**
  * `deno task import --from torch IN --out CKPT`: turns a PyTorch-layout file (saved by
  * `python/charrnn_torch.py` or `deno task export`) into a checkpoint that `deno task sample`,
- * the notebooks and `--resume` read. The weights are validated as strictly as a checkpoint's;
- * the optimizer starts fresh (PyTorch's Adam moments are not in the file).
+ * the notebooks and `--resume` read. The file is validated as strictly as a checkpoint; Adam's
+ * moments and step, the weight average and the run's config come back with it
+ * (`lib/io/torch_checkpoint.ts`).
  *
  * @module
  */
 import { createBackend } from "../lib/backend/create.ts";
 import { countParams } from "../lib/core/tensor.ts";
 import { saveCheckpoint } from "../lib/io/checkpoint.ts";
-import { describeTorchModules, loadTorchFile, torchFileCheckpoint } from "../lib/io/torch_file.ts";
+import { torchFileCheckpoint } from "../lib/io/torch_checkpoint.ts";
+import { loadTorchFile } from "../lib/io/torch_file.ts";
+import { describeTorchModules } from "../lib/io/torch_metadata.ts";
 import { formatCount, shellQuote } from "../lib/report/progress.ts";
 import { parseFlags, UsageError } from "./args.ts";
 import type { FlagTable } from "./flags.ts";
@@ -48,9 +51,10 @@ export function importHelp(): string {
       "Usage: deno task import --from torch IN.safetensors --out PATH",
       "",
       "Reads a model in PyTorch's layout (python/charrnn_torch.py train, or deno task export),",
-      "folds bias_hh into our bias (a GRU keeps the n part apart), puts the LSTM gates back in",
-      "our order, and writes a checkpoint. Its optimizer is fresh (Adam, step 0): PyTorch's",
-      "optimizer moments are not carried over.",
+      "folds the hidden-side bias into ours (a GRU keeps the n part apart), puts the LSTM gates",
+      "back in our order, and writes a checkpoint with Adam's moments and step, the weight",
+      "average and the run's config from the file: deno task train --resume goes on from it.",
+      "A file without optimizer state gets a fresh Adam at step 0.",
     ].join("\n"),
     IMPORT_FLAGS,
     [
@@ -96,11 +100,16 @@ export async function importMain(argv: string[]): Promise<number> {
     `read ${input}: ${describeTorchModules(file.config)}, ` +
       `${formatCount(countParams(ckpt.model.params))} parameters (${file.dtype}${trained})`,
   );
+  const out = shellQuote(flags.out);
   console.log(
-    `wrote ${flags.out}: a checkpoint with a fresh ${ckpt.optimizer.name} optimizer at step 0 ` +
-      `(the file has no optimizer state)`,
+    file.optimizer
+      ? `wrote ${flags.out}: a checkpoint at step ${ckpt.step} with Adam's moments (step ` +
+        `${ckpt.optimizer.steps})${ckpt.average ? " and the weight average" : ""}`
+      : `wrote ${flags.out}: a checkpoint with a fresh ${ckpt.optimizer.name} optimizer at ` +
+        `step 0 (the file has no optimizer state)`,
   );
-  console.log(`sample it: deno task sample --checkpoint ${shellQuote(flags.out)}`);
+  console.log(`sample it: deno task sample --checkpoint ${out}`);
+  console.log(`train on: deno task train --resume ${out}`);
   return 0;
 }
 

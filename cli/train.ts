@@ -13,11 +13,11 @@ import { acquireRunLock, type RunLock } from "../lib/io/run_lock.ts";
 import { corpusTitle } from "../lib/text/encoded_corpus.ts";
 import { countParams } from "../lib/core/tensor.ts";
 import { TrainingDivergedError } from "../lib/train/divergence.ts";
-import type { RunResult, TrainEvent } from "../lib/train/events.ts";
+import type { TrainEvent, TrainResult } from "../lib/train/events.ts";
 import type { CharModel } from "../lib/model/char_model.ts";
 import type { TrainConfig } from "../lib/train/config.ts";
 import { UsageError } from "./args.ts";
-import { openBackend } from "./engine.ts";
+import { openBackend } from "./backend.ts";
 import { runMain } from "./main_error.ts";
 import {
   formatCount,
@@ -59,7 +59,7 @@ export async function trainMain(argv: string[]): Promise<number> {
     );
   }
   const out = new Output();
-  const backend = openBackend(args.engine, args.threads);
+  const backend = openBackend(args.backend, args.threads);
   const ckpt = args.resume === undefined
     ? undefined
     : await loadResumable(args, args.resume, backend);
@@ -82,7 +82,7 @@ export async function trainMain(argv: string[]): Promise<number> {
     const run = ckpt
       ? await prepareResume(ckpt.ckpt, ckpt.config, { args, choice, outDir, backend, out })
       : await prepareFresh(args, { choice, outDir, backend, out });
-    return await train(run, { args, out, lock, engineLine: `Engine: ${backend.detail}` });
+    return await train(run, { args, out, lock, backendLine: `Backend: ${backend.detail}` });
   } finally {
     lock.release();
   }
@@ -91,9 +91,9 @@ export async function trainMain(argv: string[]): Promise<number> {
 /** Trains with progress output, checkpoints and Ctrl-C handling; returns the exit code. */
 async function train(
   run: Run,
-  options: { args: TrainArgs; out: Output; lock: RunLock; engineLine: string },
+  options: { args: TrainArgs; out: Output; lock: RunLock; backendLine: string },
 ): Promise<number> {
-  const { args, out, lock, engineLine } = options;
+  const { args, out, lock, backendLine } = options;
   const { trainer, outDir } = run, { config } = trainer;
   // the events, for plots of the run later (lib/io/run_folder.ts); a resumed run keeps its past
   const history = await HistoryWriter.open(join(outDir, HISTORY_FILE), {
@@ -101,7 +101,7 @@ async function train(
   });
   const saveEvery = args.saveEvery ?? config.sampleEvery;
   const saves = new RunSaves(run, { history, out, saveEvery });
-  await printHeader(run, { out, engineLine, latest: saves.latest });
+  await printHeader(run, { out, backendLine, latest: saves.latest });
   const onEvent = eventPrinter(run, { args, out, saves, history });
   // latest is saved after all of a save step's events, so a resumed run repeats this one
   const afterStep = (step: number) => saves.afterStep(step);
@@ -121,7 +121,7 @@ async function train(
   try {
     let result;
     try {
-      result = await trainer.run({ onEvent, afterStep, signal: controller.signal });
+      result = await trainer.train({ onEvent, afterStep, signal: controller.signal });
     } catch (error) {
       if (!(error instanceof TrainingDivergedError)) throw error;
       const hint = config.onDivergence === "stop" ? ", or pass --on-divergence rollback" : "";
@@ -137,15 +137,15 @@ async function train(
   }
 }
 
-/** The lines before the first step: corpus, engine, model, notes, and what the run does. */
+/** The lines before the first step: corpus, backend, model, notes, and what the run does. */
 async function printHeader(
   run: Run,
-  options: { out: Output; engineLine: string; latest: string },
+  options: { out: Output; backendLine: string; latest: string },
 ): Promise<void> {
-  const { out, engineLine, latest } = options;
+  const { out, backendLine, latest } = options;
   const { trainer, outDir } = run, { config } = trainer;
   out.log(run.corpusLine);
-  out.log(engineLine);
+  out.log(backendLine);
   out.log(modelLine(trainer.model, config));
   if (!run.resumedFrom && (await isFile(latest))) {
     out.log(
@@ -167,7 +167,7 @@ async function printHeader(
 
 /** "Model gru: hidden size 256, ..., 1,234 parameters; adam, learning rate ...". */
 function modelLine(model: CharModel, config: TrainConfig): string {
-  return `Model ${model.config.kind}: hidden size ${model.config.hiddenSize}` +
+  return `Model ${model.config.cell}: hidden size ${model.config.hiddenSize}` +
     `${config.numLayers > 1 ? `, ${config.numLayers} layers, dropout ${config.dropout}` : ""}` +
     `${config.weightDrop > 0 ? `, weight drop ${config.weightDrop}` : ""}` +
     `${config.norm === "layer" ? ", layer norm" : ""}` +
@@ -176,7 +176,7 @@ function modelLine(model: CharModel, config: TrainConfig): string {
     `${config.learningRate}` +
     `${config.weightDecay > 0 ? `, weight decay ${config.weightDecay}` : ""}` +
     `, clip ${config.clipMode} ${config.clip}` +
-    `${config.ema > 0 ? `, weights averaged (EMA ${config.ema})` : ""}; ` +
+    `${config.weightAverage > 0 ? `, weight average ${config.weightAverage}` : ""}; ` +
     `${config.batchSize} x ${config.seqLength} characters per step` +
     (config.stride > 0 && config.stride !== config.seqLength
       ? `, streams move ${config.stride} per step`
@@ -214,7 +214,7 @@ function eventPrinter(
 /** After the last step: saves `latest` (when sound) and prints the summary; the exit code. */
 async function finish(
   run: Run,
-  result: RunResult,
+  result: TrainResult,
   options: { saves: RunSaves; out: Output; start: number },
 ): Promise<number> {
   const { saves, out } = options;

@@ -14,9 +14,9 @@ import {
   type PresetName,
   PRESETS,
 } from "../lib/train/presets.ts";
-import type { Choices, NumberRange } from "../lib/train/ranges.ts";
+import type { Choices, NumberRange } from "../lib/core/ranges.ts";
 import { parseFlags, UsageError } from "./args.ts";
-import { ENGINE_FLAGS } from "./engine.ts";
+import { BACKEND_FLAGS } from "./backend.ts";
 import {
   type FlagSpec,
   type FlagTable,
@@ -66,7 +66,7 @@ export const TRAIN_FLAGS = {
     description: "A separate validation text (file or folder); all of --corpus then trains",
   },
   tokens: configFlag("tokens", { fixed: true, valueName: "MODE" }),
-  model: configFlag("model", { fixed: true, valueName: "KIND" }),
+  cell: configFlag("cell", { fixed: true, valueName: "KIND", aliases: ["model"] }),
   hiddenSize: configFlag("hiddenSize", { fixed: true }),
   numLayers: configFlag("numLayers", { fixed: true }),
   dropout: configFlag("dropout", { fixed: true, valueName: "P" }),
@@ -86,7 +86,7 @@ export const TRAIN_FLAGS = {
   warmupSteps: configFlag("warmupSteps"),
   optimizer: configFlag("optimizer", { fixed: true, valueName: "NAME" }),
   weightDecay: configFlag("weightDecay", { valueName: "WD" }),
-  ema: configFlag("ema", { fixed: true, valueName: "B" }),
+  weightAverage: configFlag("weightAverage", { fixed: true, valueName: "B", aliases: ["ema"] }),
   clip: configFlag("clip"),
   clipMode: configFlag("clipMode", { valueName: "MODE" }),
   onDivergence: configFlag("onDivergence", { valueName: "ACTION" }),
@@ -123,14 +123,14 @@ export const TRAIN_FLAGS = {
     description: "Continue a run from its checkpoint (config, optimizer, data position, RNG, " +
       "time spent)",
   },
-  ...ENGINE_FLAGS,
+  ...BACKEND_FLAGS,
   help: { type: "boolean", short: "h", description: "Show this help and exit" },
 } as const satisfies FlagTable;
 
 /** The flag of a config field: range, choices and description from `CONFIG_FIELDS`. */
 function configFlag<K extends keyof TrainConfig>(
   key: K,
-  options: { fixed?: boolean; valueName?: string; name?: string } = {},
+  options: { fixed?: boolean; valueName?: string; name?: string; aliases?: readonly string[] } = {},
 ): ConfigFlag<K> {
   const rule: (NumberRange | Choices) & { description: string } = CONFIG_FIELDS[key];
   const spec: FlagSpec = rule.type === "choice"
@@ -178,7 +178,7 @@ export type TrainArgs = FlagValues<typeof TRAIN_FLAGS> & {
  * ```ts
  * import { assertEquals } from "../tests/assert.ts";
  * const args = parseTrainArgs(["--preset", "none", "--hidden-size", "16"]);
- * assertEquals([args.overrides, args.printEvery, args.engine], [{ hiddenSize: 16 }, 100, "auto"]);
+ * assertEquals([args.overrides, args.printEvery, args.backend], [{ hiddenSize: 16 }, 100, "auto"]);
  * assertEquals(parseTrainArgs(["--hidden-size", "16"]).overrides.maxMinutes, 1); // preset 1m
  * assertEquals(parseTrainArgs(["--steps", "500"]).overrides.maxMinutes, 0); // steps, not time
  * assertEquals(parseTrainArgs(["--steps", "500", "--max-minutes", "2"]).overrides.maxMinutes, 2);
@@ -211,7 +211,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
  * @param overrides Config flags given on the command line.
  * @param checkpointPath For messages.
  * @returns The merged config (not yet validated).
- * @throws {UsageError} when a fixed setting (model, sizes, layers, dropout, sequence length,
+ * @throws {UsageError} when a fixed setting (cell, sizes, layers, dropout, sequence length,
  * batch size, optimizer, validation fraction, init scale, seed) is given with a different value.
  * @example
  * ```ts
@@ -269,7 +269,7 @@ export function trainHelp(): string {
       "  deno task train",
       "  deno task train --preset 20m --corpus data/tinyshakespeare.txt",
       "  deno task train --preset none             # the seed's vanilla RNN, 3000 steps",
-      "  deno task train --model rnn               # the vanilla RNN on the 1m recipe",
+      "  deno task train --cell rnn                # the vanilla RNN on the 1m recipe",
       "  deno task train --corpus notes.txt --hidden-size 64 --steps 300 --out runs/notes",
       "  deno task train --corpus books/ --corpus extra.txt --val-corpus held-out.txt",
       "  deno task train --resume runs/brown/latest.safetensors --steps 2000",

@@ -12,7 +12,7 @@ import { makeConfig, type TrainConfig } from "../lib/train/config.ts";
 import { createOptimizer } from "../lib/train/optim.ts";
 import { Trainer } from "../lib/train/trainer.ts";
 import { UsageError } from "./args.ts";
-import { buildModel } from "./engine.ts";
+import { buildModel } from "./backend.ts";
 import type { Output } from "./terminal.ts";
 import { type CorpusChoice, formatCorpusRef, splitCorpus } from "../lib/text/corpus_ref.ts";
 import { checkLength, checkVocab, describeCorpus, readWithProgress } from "./train_data.ts";

@@ -8,7 +8,7 @@
  * import assert from "node:assert/strict";
  * import { buildVocab, createModel, Rng, sample } from "./mod.ts";
  * const vocab = buildVocab("to be or not to be");
- * const model = createModel({ kind: "rnn", vocabSize: vocab.chars.length, hiddenSize: 16 }, new Rng(1));
+ * const model = createModel({ cell: "rnn", vocabSize: vocab.chars.length, hiddenSize: 16 }, new Rng(1));
  * assert.deepEqual([...sample(model, vocab, { length: 10, rng: new Rng(2), prime: "to " })].length, 10);
  * ```
  *
@@ -21,4 +21,5 @@ export * from "./backend/mod.ts";
 export * from "./train/mod.ts";
 export * from "./io/mod.ts";
 export * from "./generate/mod.ts";
+export * from "./names/mod.ts";
 export * from "./report/mod.ts";

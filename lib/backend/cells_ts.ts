@@ -1,9 +1,10 @@
 /**
- * The gate math of the LSTM and GRU cells for one time step of B streams: the TypeScript
- * kernels behind {@linkcode Backend.lstmForward} and friends, generic over the float array
- * type (float32 on the `ts` backend, float64 on the `f64` reference). The WebAssembly kernels
- * (`wasm/kernels.as`) are the same equations; the matrix products around them are the
- * caller's (`model/layer.ts`).
+ * The elementwise gate math of the LSTM and GRU cells for one time step of B streams: the
+ * TypeScript kernels behind {@linkcode Backend.lstmForward} and friends, generic over the
+ * float array type (float32 on the `ts` backend, float64 on the `f64` reference). The
+ * WebAssembly kernels (`wasm/kernels.as`) are the same equations; the step around them (the
+ * hidden side's matrix product, layer norm, zoneout) is the model's (`model/lstm_cell.ts`,
+ * `model/gru_cell.ts`).
  *
  *   LSTM (gates i, f, o, g):  c_t = f c_{t-1} + i g,  h_t = o tanh(c_t)
  *   GRU (gates r, z, n, PyTorch's variant):
@@ -48,11 +49,11 @@ export function sigmoid(x: number): number {
  * import assert from "node:assert/strict";
  * const gates = new Float64Array(4), c = new Float64Array(1), tc = new Float64Array(1);
  * const h = new Float64Array(1);
- * lstmStepForward(gates, Float64Array.from([1]), c, tc, h, 1); // every gate at 0: i = f = o = 1/2
+ * lstmGatesForward(gates, Float64Array.from([1]), c, tc, h, 1); // every gate at 0: i = f = o = 1/2
  * assert.equal(c[0]!, 0.5);
  * ```
  */
-export function lstmStepForward(
+export function lstmGatesForward(
   gates: FloatArray,
   cPrev: FloatArray,
   c: FloatArray,
@@ -95,12 +96,12 @@ export function lstmStepForward(
  * import assert from "node:assert/strict";
  * const gates = Float64Array.from([0.5, 0.5, 0.5, 0]), d = new Float64Array(4);
  * const dc = Float64Array.from([1]);
- * lstmStepBackward(gates, Float64Array.from([2]), new Float64Array(1), new Float64Array(1), dc, d, 1);
+ * lstmGatesBackward(gates, Float64Array.from([2]), new Float64Array(1), new Float64Array(1), dc, d, 1);
  * assert.equal(d[1]!, 0.5); // df = dc c_{t-1} f (1 - f)
  * assert.equal(dc[0]!, 0.5); // dc_{t-1} = dc f
  * ```
  */
-export function lstmStepBackward(
+export function lstmGatesBackward(
   gates: FloatArray,
   cPrev: FloatArray,
   tanhC: FloatArray,
@@ -109,7 +110,7 @@ export function lstmStepBackward(
   dGates: FloatArray,
   H: number,
 ): void {
-  const B = dc.length / H, R = 4 * H;
+  const R = 4 * H, B = dGates.length / R; // B = rows of dGates
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < H; j++) {
       const a = b * R + j, n = b * H + j;
@@ -126,7 +127,7 @@ export function lstmStepBackward(
 }
 
 /**
- * GRU forward of one step (the PyTorch variant of `gru.ts`).
+ * GRU forward of one step (PyTorch's variant: see the module doc).
  *
  * @param gates `(B, 3H)` input side `Wx x + b`, replaced by the activations r, z, n.
  * @param ah `(B, 3H)` hidden side `Wh h_{t-1}`.
@@ -138,11 +139,11 @@ export function lstmStepBackward(
  * ```ts
  * import assert from "node:assert/strict";
  * const h = new Float64Array(1), hn = new Float64Array(1);
- * gruStepForward(new Float64Array(3), new Float64Array(3), new Float64Array(1), Float64Array.from([1]), h, hn);
+ * gruGatesForward(new Float64Array(3), new Float64Array(3), new Float64Array(1), Float64Array.from([1]), h, hn);
  * assert.equal(h[0]!, 0.5); // z = 1/2, n = 0
  * ```
  */
-export function gruStepForward(
+export function gruGatesForward(
   gates: FloatArray,
   ah: FloatArray,
   bhn: FloatArray,
@@ -183,12 +184,12 @@ export function gruStepForward(
  * import assert from "node:assert/strict";
  * const gates = Float64Array.from([0.5, 0.5, 0]), dhPrev = new Float64Array(1);
  * const dax = new Float64Array(3), dah = new Float64Array(3);
- * gruStepBackward(gates, new Float64Array(1), new Float64Array(1), Float64Array.from([1]), dax, dah, new Float64Array(1), dhPrev);
+ * gruGatesBackward(gates, new Float64Array(1), new Float64Array(1), Float64Array.from([1]), dax, dah, new Float64Array(1), dhPrev);
  * assert.equal(dax[2]!, 0.5); // dn = dh (1 - z)
  * assert.equal(dhPrev[0]!, 0.5); // z dh
  * ```
  */
-export function gruStepBackward(
+export function gruGatesBackward(
   gates: FloatArray,
   hn: FloatArray,
   hPrev: FloatArray,
@@ -198,7 +199,7 @@ export function gruStepBackward(
   dbhn: FloatArray,
   dhPrev: FloatArray,
 ): void {
-  const H = dbhn.length, B = dh.length / H, R = 3 * H;
+  const H = dbhn.length, R = 3 * H, B = dax.length / R; // B = rows of dax
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < H; j++) {
       const a = b * R + j, n = b * H + j;

@@ -34,11 +34,11 @@ export const LAYER_NORM_EPS = 1e-5;
  * ```ts
  * import assert from "node:assert/strict";
  * const y = new Float64Array(2), xhat = new Float64Array(2), rstd = new Float64Array(1);
- * layerNormStepForward(Float64Array.from([1, 3]), Float64Array.from([2, 2]), null, y, xhat, rstd, false);
+ * layerNormBlocksForward(Float64Array.from([1, 3]), Float64Array.from([2, 2]), null, y, xhat, rstd, false);
  * assert.ok(Math.abs(y[0]! + 2) < 1e-4 && Math.abs(y[1]! - 2) < 1e-4); // xhat = [-1, 1]
  * ```
  */
-export function layerNormStepForward(
+export function layerNormBlocksForward(
   x: FloatArray,
   gain: FloatArray,
   bias: FloatArray | null,
@@ -81,11 +81,11 @@ export function layerNormStepForward(
  * import assert from "node:assert/strict";
  * const dgain = new Float64Array(2), dx = new Float64Array(2);
  * const xhat = Float64Array.from([-1, 1]), rstd = Float64Array.from([1]), gain = Float64Array.from([1, 1]);
- * layerNormStepBackward(Float64Array.from([1, 1]), xhat, rstd, gain, dgain, null, dx);
+ * layerNormBlocksBackward(Float64Array.from([1, 1]), xhat, rstd, gain, dgain, null, dx);
  * assert.deepEqual([...dx], [0, 0]); // a shift of the input does not move xhat
  * ```
  */
-export function layerNormStepBackward(
+export function layerNormBlocksBackward(
   dy: FloatArray,
   xhat: FloatArray,
   rstd: FloatArray,

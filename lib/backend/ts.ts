@@ -7,9 +7,14 @@
  * @module
  */
 import type { FloatArray } from "../core/tensor.ts";
-import { gruStepBackward, gruStepForward, lstmStepBackward, lstmStepForward } from "./cells_ts.ts";
+import {
+  gruGatesBackward,
+  gruGatesForward,
+  lstmGatesBackward,
+  lstmGatesForward,
+} from "./cells_ts.ts";
 import { tsGemm } from "./gemm.ts";
-import { layerNormStepBackward, layerNormStepForward } from "./norm_ts.ts";
+import { layerNormBlocksBackward, layerNormBlocksForward } from "./norm_ts.ts";
 import { BackendBase, type BackendSetup } from "./base.ts";
 import type { AdamStep, Backend, RmsPropStep } from "./types.ts";
 
@@ -258,32 +263,15 @@ export class TsBackend extends BackendBase implements Backend {
   }
 
   /** See {@linkcode Backend.lstmForward}. */
-  lstmForward(...args: Parameters<Backend["lstmForward"]>): void {
-    lstmStepForward(...args);
-  }
-
+  readonly lstmForward: Backend["lstmForward"] = lstmGatesForward;
   /** See {@linkcode Backend.lstmBackward}. */
-  lstmBackward(...args: Parameters<Backend["lstmBackward"]>): void {
-    lstmStepBackward(...args);
-  }
-
+  readonly lstmBackward: Backend["lstmBackward"] = lstmGatesBackward;
   /** See {@linkcode Backend.gruForward}. */
-  gruForward(...args: Parameters<Backend["gruForward"]>): void {
-    gruStepForward(...args);
-  }
-
+  readonly gruForward: Backend["gruForward"] = gruGatesForward;
   /** See {@linkcode Backend.gruBackward}. */
-  gruBackward(...args: Parameters<Backend["gruBackward"]>): void {
-    gruStepBackward(...args);
-  }
-
+  readonly gruBackward: Backend["gruBackward"] = gruGatesBackward;
   /** See {@linkcode Backend.layerNorm}. */
-  layerNorm(...args: Parameters<Backend["layerNorm"]>): void {
-    layerNormStepForward(...args);
-  }
-
+  readonly layerNorm: Backend["layerNorm"] = layerNormBlocksForward;
   /** See {@linkcode Backend.layerNormBackward}. */
-  layerNormBackward(...args: Parameters<Backend["layerNormBackward"]>): void {
-    layerNormStepBackward(...args);
-  }
+  readonly layerNormBackward: Backend["layerNormBackward"] = layerNormBlocksBackward;
 }

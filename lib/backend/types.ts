@@ -13,13 +13,13 @@
  */
 import type { FloatArray } from "../core/tensor.ts";
 import type {
-  gruStepBackward,
-  gruStepForward,
-  lstmStepBackward,
-  lstmStepForward,
+  gruGatesBackward,
+  gruGatesForward,
+  lstmGatesBackward,
+  lstmGatesForward,
 } from "./cells_ts.ts";
 import type { GemmKernel, GemmPlan } from "./gemm.ts";
-import type { layerNormStepBackward, layerNormStepForward } from "./norm_ts.ts";
+import type { layerNormBlocksBackward, layerNormBlocksForward } from "./norm_ts.ts";
 
 /** The backends, fastest first; `f64` is the float64 reference. */
 export type BackendKind = "openblas" | "wasm" | "ts" | "f64";
@@ -240,16 +240,16 @@ export interface Backend {
    * @param b Factors.
    */
   multiply(dst: FloatArray, a: FloatArray, b: FloatArray): void;
-  /** One LSTM step's gates and states: {@linkcode lstmStepForward}'s arguments and equations. */
-  lstmForward(...args: Parameters<typeof lstmStepForward>): void;
-  /** One LSTM step's backward: {@linkcode lstmStepBackward}'s arguments and equations. */
-  lstmBackward(...args: Parameters<typeof lstmStepBackward>): void;
-  /** One GRU step: {@linkcode gruStepForward}'s arguments and equations. */
-  gruForward(...args: Parameters<typeof gruStepForward>): void;
-  /** One GRU step's backward: {@linkcode gruStepBackward}'s arguments and equations. */
-  gruBackward(...args: Parameters<typeof gruStepBackward>): void;
-  /** Layer normalisation of blocks: {@linkcode layerNormStepForward}'s arguments and equations. */
-  layerNorm(...args: Parameters<typeof layerNormStepForward>): void;
-  /** Its backward: {@linkcode layerNormStepBackward}'s arguments and equations. */
-  layerNormBackward(...args: Parameters<typeof layerNormStepBackward>): void;
+  /** One LSTM step's gates and states: {@linkcode lstmGatesForward}'s arguments and equations. */
+  lstmForward(...args: Parameters<typeof lstmGatesForward>): void;
+  /** One LSTM step's backward: {@linkcode lstmGatesBackward}'s arguments and equations. */
+  lstmBackward(...args: Parameters<typeof lstmGatesBackward>): void;
+  /** One GRU step: {@linkcode gruGatesForward}'s arguments and equations. */
+  gruForward(...args: Parameters<typeof gruGatesForward>): void;
+  /** One GRU step's backward: {@linkcode gruGatesBackward}'s arguments and equations. */
+  gruBackward(...args: Parameters<typeof gruGatesBackward>): void;
+  /** Layer norm of blocks: {@linkcode layerNormBlocksForward}'s arguments and equations. */
+  layerNorm(...args: Parameters<typeof layerNormBlocksForward>): void;
+  /** Its backward: {@linkcode layerNormBlocksBackward}'s arguments and equations. */
+  layerNormBackward(...args: Parameters<typeof layerNormBlocksBackward>): void;
 }

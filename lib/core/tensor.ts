@@ -165,3 +165,20 @@ export function countParams(params: Params): number {
   for (const p of Object.values(params)) n += p.data.length;
   return n;
 }
+
+/**
+ * `acc += d`, elementwise.
+ *
+ * @param acc Accumulator, updated in place.
+ * @param d Values to add, same length.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const acc = Float64Array.of(1, 2);
+ * addInto(acc, Float64Array.of(3, 4));
+ * assert.deepEqual([...acc], [4, 6]);
+ * ```
+ */
+export function addInto(acc: FloatArray, d: FloatArray): void {
+  for (let k = 0; k < acc.length; k++) acc[k] = acc[k]! + d[k]!;
+}

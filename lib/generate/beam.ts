@@ -60,7 +60,7 @@ interface Hypothesis {
  * import { buildVocab } from "../text/vocab.ts";
  * import { sample } from "./sample.ts";
  * const vocab = buildVocab("abc");
- * const model = createModel({ kind: "gru", vocabSize: 3, hiddenSize: 6 }, new Rng(3), {
+ * const model = createModel({ cell: "gru", vocabSize: 3, hiddenSize: 6 }, new Rng(3), {
  *   backend: createBackend({ kind: "f64" }),
  * });
  * const greedy = sample(model, vocab, { length: 8, rng: new Rng(1), temperature: 0 });

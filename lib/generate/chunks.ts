@@ -35,7 +35,7 @@ export interface SampleChunksOptions extends Omit<SampleOptions, "stop"> {
  * import { buildVocab } from "../text/vocab.ts";
  * import { sample } from "./sample.ts";
  * const vocab = buildVocab("hello world\n");
- * const model = createModel({ kind: "gru", vocabSize: vocab.chars.length, hiddenSize: 8 }, new Rng(1), {
+ * const model = createModel({ cell: "gru", vocabSize: vocab.chars.length, hiddenSize: 8 }, new Rng(1), {
  *   backend: createBackend({ kind: "f64" }),
  * });
  * const options = { prime: "he", length: 30, temperature: 0.9 };

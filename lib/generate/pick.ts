@@ -3,13 +3,14 @@
  * nucleus (top-p) filtering, then a draw from a seeded generator. A {@linkcode Picker} keeps
  * its scratch buffers, so picking allocates nothing per character.
  *
- *   p = softmax(logits / temperature)
+ *   p = softmax(logits / temperature)                      (`core/softmax.ts`)
  *   top-k: keep the k most likely (ties at the k-th kept);  top-p: keep the smallest set of the
  *   most likely whose mass reaches P;  then draw from what is kept, renormalised.
  *
  * @module
  */
 import type { Rng } from "../core/rng.ts";
+import { logSumExp, softmax, type SoftmaxRow } from "../core/softmax.ts";
 
 /** How to pick the next character from the logits. */
 export interface PickOptions {
@@ -54,6 +55,8 @@ export class Picker {
   readonly options: Required<PickOptions>;
   #p: Float64Array; // (V) probabilities of the current row
   #order: Int32Array; // (V) indices sorted by probability, for top-k / top-p
+  #row: Required<SoftmaxRow>; // the row's place, reused: picking allocates nothing
+  #logProb = NaN;
 
   /**
    * Creates a picker for rows of `vocabSize` logits.
@@ -67,16 +70,27 @@ export class Picker {
    * import { Rng } from "../core/rng.ts";
    * const picker = new Picker(3, { temperature: 0 });
    * assert.equal(picker.pick(Float64Array.of(0, 3, 1), new Rng(1)), 1);
+   * assert.ok(picker.logProb < 0 && picker.logProb > Math.log(0.5)); // 3 is the likeliest logit
    * ```
    */
   constructor(vocabSize: number, options: PickOptions = {}) {
     this.options = resolvePickOptions(options);
     this.#p = new Float64Array(vocabSize);
     this.#order = new Int32Array(vocabSize);
+    const { temperature } = this.options;
+    this.#row = { offset: 0, n: vocabSize, temperature: temperature || 1, outOffset: 0 };
   }
 
   /**
-   * Picks one index from a row of logits.
+   * The model's log-probability (nats, at temperature 1, before top-k and top-p) of the
+   * index the last {@linkcode Picker.pick} returned; NaN before the first pick.
+   */
+  get logProb(): number {
+    return this.#logProb;
+  }
+
+  /**
+   * Picks one index from a row of logits, and keeps its {@linkcode Picker.logProb}.
    *
    * @param logits Row(s) of logits (not modified).
    * @param rng Random source (unused for argmax).
@@ -85,15 +99,18 @@ export class Picker {
    */
   pick(logits: ArrayLike<number>, rng: Rng, offset = 0): number {
     const { temperature, topK, topP } = this.options;
-    const p = this.#p, V = p.length;
-    if (temperature === 0) return argmax(logits, offset, V);
-    let max = -Infinity;
-    for (let v = 0; v < V; v++) max = Math.max(max, logits[offset + v]!);
-    let sum = 0;
-    for (let v = 0; v < V; v++) sum += p[v] = Math.exp((logits[offset + v]! - max) / temperature);
-    for (let v = 0; v < V; v++) p[v] = p[v]! / sum;
-    if ((topK > 0 && topK < V) || topP < 1) this.#filter(topK, topP);
-    return rng.categorical(p);
+    const p = this.#p, V = p.length, row = this.#row;
+    row.offset = offset;
+    let index: number, logZ = NaN; // log Z of the tempered softmax
+    if (temperature === 0) index = argmax(logits, offset, V);
+    else {
+      logZ = softmax(logits, p, row); // p = softmax(y / T)
+      if ((topK > 0 && topK < V) || topP < 1) this.#filter(topK, topP);
+      index = rng.categorical(p);
+    }
+    if (temperature !== 1) logZ = logSumExp(logits, row); // the model's own log Z, at T = 1
+    this.#logProb = logits[offset + index]! - logZ; // log p = y - log Z
+    return index;
   }
 
   /** Zeroes what top-k and top-p drop (the categorical draw renormalises). */

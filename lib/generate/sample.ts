@@ -12,7 +12,6 @@ import { Rng } from "../core/rng.ts";
 import type { CharModel } from "../model/char_model.ts";
 import type { Vocab } from "../text/vocab.ts";
 import { Picker, type PickOptions } from "./pick.ts";
-import { logSumExp } from "../core/softmax.ts";
 import { broadcastState, primeModel, type PrimeOptions } from "./stream_state.ts";
 
 /** Options of {@linkcode generate}. */
@@ -80,7 +79,7 @@ export function streamRngs(seed: number, count: number): Rng[] {
  * import { createModel } from "../model/create.ts";
  * import { buildVocab } from "../text/vocab.ts";
  * const vocab = buildVocab("ab ba\n");
- * const model = createModel({ kind: "lstm", vocabSize: 4, hiddenSize: 8 }, new Rng(1), {
+ * const model = createModel({ cell: "lstm", vocabSize: 4, hiddenSize: 8 }, new Rng(1), {
  *   backend: createBackend({ kind: "f64" }),
  * });
  * const [a, b, c] = generate(model, vocab, { length: 12, rngs: streamRngs(5, 3), stop: "\n" });
@@ -116,7 +115,7 @@ export function generate(model: CharModel, vocab: Vocab, options: GenerateOption
       const g = out[b]!;
       if (g.stopped) continue;
       const id = picker.pick(logits, rngs[b]!, b * V);
-      g.logProb += logits[b * V + id]! - logSumExp(logits, { offset: b * V, n: V }); // log p
+      g.logProb += picker.logProb; // log p of the picked character, at temperature 1
       g.text += vocab.chars[id]!;
       g.chars++;
       g.last = x[b] = id;

@@ -44,7 +44,7 @@ export interface TextScore {
  * import { createModel } from "../model/create.ts";
  * import { buildVocab, encode } from "../text/vocab.ts";
  * const vocab = buildVocab("abcd");
- * const model = createModel({ kind: "rnn", vocabSize: 4, hiddenSize: 5 }, new Rng(1), {
+ * const model = createModel({ cell: "rnn", vocabSize: 4, hiddenSize: 5 }, new Rng(1), {
  *   backend: createBackend({ kind: "f64" }),
  * });
  * const ids = encode(vocab, "abcdabca");
@@ -81,7 +81,7 @@ export function scoreText(
  * import { createModel } from "../model/create.ts";
  * import { buildVocab, encode } from "../text/vocab.ts";
  * const vocab = buildVocab("सीता राम", { tokens: "graphemes" }); // सी ता ␣ रा म: 2 + 2 + 1 + 2 + 1
- * const model = createModel({ kind: "rnn", vocabSize: vocab.chars.length, hiddenSize: 5 }, new Rng(1), {
+ * const model = createModel({ cell: "rnn", vocabSize: vocab.chars.length, hiddenSize: 5 }, new Rng(1), {
  *   backend: createBackend({ kind: "f64" }),
  * });
  * const score = scoreIds(model, vocab, encode(vocab, "सीता राम"));

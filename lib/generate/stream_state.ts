@@ -41,7 +41,7 @@ export interface PrimeOptions {
  * import { createModel } from "../model/create.ts";
  * import { buildVocab } from "../text/vocab.ts";
  * const vocab = buildVocab("ab\n");
- * const model = createModel({ kind: "rnn", vocabSize: 3, hiddenSize: 4 }, new Rng(1), {
+ * const model = createModel({ cell: "rnn", vocabSize: 3, hiddenSize: 4 }, new Rng(1), {
  *   backend: createBackend({ kind: "f64" }),
  * });
  * const { logits } = primeModel(model, vocab, { prime: "ab" });

@@ -11,19 +11,19 @@
  *
  * Version 2 names a one-layer `rnn` like every stacked model (`l0.Wx`, ...,
  * state `h.0`); files with the seed's names for it (`Wxh`, `Whh`, `bh`, state
- * `h`: version 1, or a saved {@linkcode VanillaRnn}) load too.
+ * `h`: version 1, or a saved {@linkcode VanillaRnn}) load too. Version 3 stores the config and
+ * model-config fields under their current names (`cell`, formerly `model` and `kind`;
+ * `weightAverage`, formerly `ema`); files of
+ * earlier versions load under their former names (`train/former_names.ts`).
  *
  * @module
  */
 import { writeFileAtomic } from "./atomic_write.ts";
 import { readUserFile } from "./read_file.ts";
 import { makeConfig, modelConfigOf, type TrainConfig } from "../train/config.ts";
-import {
-  type CharModel,
-  type ModelConfig,
-  resolveModelConfig,
-  type State,
-} from "../model/char_model.ts";
+import { currentConfig, currentModelConfig } from "../train/former_names.ts";
+import type { CharModel, State } from "../model/char_model.ts";
+import { type ModelConfig, resolveModelConfig } from "../model/model_config.ts";
 import type { Backend } from "../backend/types.ts";
 import { createModel } from "../model/create.ts";
 import { VANILLA_TO_STACKED } from "../model/vanilla_rnn.ts";
@@ -43,8 +43,8 @@ import {
 } from "./checkpoint_checks.ts";
 
 const FORMAT = "charrnn-workbench-checkpoint";
-const VERSION = "2";
-const READABLE_VERSIONS = ["1", "2"];
+const VERSION = "3";
+const READABLE_VERSIONS = ["1", "2", "3"];
 
 /** Everything needed to sample from a model or resume its training. */
 export interface Checkpoint {
@@ -74,7 +74,7 @@ export interface Checkpoint {
   divergence?: DivergenceState;
   /** Milliseconds of training spent, for a time budget (absent in earlier files: 0). */
   elapsedMs?: number;
-  /** With weight averaging (`config.ema`): the raw weights being trained, and the updates. */
+  /** With a weight average (`config.weightAverage`): the raw weights being trained, and the updates. */
   average?: AveragedWeights;
 }
 
@@ -167,7 +167,7 @@ export function decodeCheckpoint(
   const { rng, smoothLoss, bestValLoss, divergence } = decodeProgress(meta, { metadata, model });
   const elapsedMs = integer(Number(metadata.elapsed_ms ?? 0), "elapsed_ms");
   let average: AveragedWeights | undefined;
-  if (config.ema > 0) { // the model holds the average; the trained weights come apart
+  if (config.weightAverage > 0) { // the model holds the average; the trained weights come apart
     const trained = zerosLike(model.params);
     fill("train", trained, tensors);
     average = { trained, updates: integer(Number(meta("average_updates")), "average_updates") };
@@ -210,12 +210,12 @@ function requiredMetadata(metadata: Record<string, string>): (key: string) => st
 function decodeSettings(
   meta: (key: string) => string,
 ): { modelConfig: ModelConfig; vocab: Vocab; config: TrainConfig } {
-  const modelConfig = parseJson<ModelConfig>(meta("model"), "model");
+  const modelConfig = currentModelConfig(parseJson(meta("model"), "model"));
   const chars = parseJson<unknown>(meta("vocab"), "vocab");
   if (!Array.isArray(chars) || !chars.every((c) => typeof c === "string")) {
     throw new Error(`Invalid checkpoint: metadata "vocab" is not a list of characters`);
   }
-  const config = makeConfig(parseJson<Partial<TrainConfig>>(meta("config"), "config"));
+  const config = makeConfig(currentConfig(parseJson(meta("config"), "config")));
   const vocab = vocabFromChars(chars, { tokens: config.tokens }); // older files: code points
   if (modelConfig.vocabSize !== vocab.chars.length) {
     throw new Error(

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Params } from "../core/tensor.ts";
-import type { ModelConfig } from "../model/char_model.ts";
+import type { ModelConfig } from "../model/model_config.ts";
 import type { DivergenceState } from "../train/divergence.ts";
 import type { SafeTensor } from "./safetensors.ts";
 
@@ -42,7 +42,7 @@ export function fill(prefix: string, record: Params, tensors: Record<string, Saf
  * @param key Its name, for the message.
  * @returns The parsed value (not checked further).
  */
-export function parseJson<T>(text: string, key: string): T {
+export function parseJson<T = Record<string, unknown>>(text: string, key: string): T {
   try {
     return JSON.parse(text) as T;
   } catch {
@@ -93,7 +93,7 @@ export function divergenceState(value: unknown): DivergenceState {
  * @param expected The one its training config resolves to.
  */
 export function checkModelConfig(actual: ModelConfig, expected: ModelConfig): void {
-  for (const key of ["kind", "hiddenSize", "numLayers", "dropout"] as const) {
+  for (const key of ["cell", "hiddenSize", "numLayers", "dropout"] as const) {
     if ((actual[key] ?? expected[key]) !== expected[key]) {
       throw new Error(
         `Invalid checkpoint: the model's ${key} ${actual[key]} differs from the config's ` +

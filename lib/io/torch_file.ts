@@ -1,89 +1,103 @@
 /**
- * PyTorch-layout files: a safetensors file with the tensors of `nn.RNN`/`nn.LSTM`/`nn.GRU` +
- * `nn.Linear` (see `torch_format.ts` for the names, the gate order and the bias mapping) and
- * what PyTorch needs to rebuild and use the model in the metadata:
+ * PyTorch-layout files: a safetensors file with a model's tensors in PyTorch's layout (see
+ * `torch_format.ts` for the names, the gate order and the bias mapping), optionally Adam's
+ * state and a weight average, and what PyTorch needs to rebuild and use the model in the
+ * metadata:
  *
- *   format   "charrnn-torch"
- *   version  "1"
- *   config   {"cell": "lstm", "vocab_size": V, "hidden_size": H, "num_layers": L, "dropout": p}
- *   vocab    the characters in index order, as a JSON list
- *   module   a readable description, e.g. `nn.LSTM(65, 128, num_layers=2) + nn.Linear(128, 65)`
+ *   format     "charrnn-torch"
+ *   version    "2" (version "1" files, plain models without optimizer state, read too)
+ *   config     {"cell": "gru", "vocab_size": V, "hidden_size": H, "num_layers": L, "dropout": p,
+ *               "dropout_mask": "position", "weight_drop": w, "norm": "layer", "zoneout": z}
+ *   vocab      the characters in index order, as a JSON list
+ *   module     a readable description, e.g. `nn.LSTM(65, 128, num_layers=2) + nn.Linear(128, 65)`
+ *   optimizer  (with Adam's state) {"name": "adam", "step": t, "lr", "betas": [b1, b2], "eps",
+ *               "weight_decay"}, and the tensors `optim.exp_avg.<name>`,
+ *               `optim.exp_avg_sq.<name>`: the moments m, v under the model's tensor names
+ *   average    (with a weight average) {"decay", "updates"}; the model's tensors are then the
+ *               average and `trained.<name>` the weights the optimizer trains
  *
- * Other metadata (`source`, `corpus`, `step`, ...) is kept as it is. `python/charrnn_torch.py`
- * reads and writes the same files. Reading validates as strictly as a checkpoint: format,
- * version, config, vocabulary, then every tensor (missing, extra, dtype, shape, non-finite);
- * an imported model becomes a checkpoint with a fresh optimizer at step 0.
+ * Other metadata (`source`, `corpus`, `step`, `workbench`, ...) is kept as it is.
+ * `python/charrnn_torch.py` reads and writes the same files. Reading validates as strictly as a
+ * checkpoint: format, version, config, vocabulary, then every tensor of every group (missing,
+ * extra, dtype, shape, non-finite) and the optimizer and average records.
  *
  * @module
  */
-import { createBackend } from "../backend/create.ts";
-import type { Backend } from "../backend/types.ts";
-import { Rng } from "../core/rng.ts";
 import type { Params } from "../core/tensor.ts";
-import { type ModelConfig, type ModelKind, resolveModelConfig } from "../model/char_model.ts";
-import { createModel } from "../model/create.ts";
-import { type Vocab, vocabFromChars } from "../text/vocab.ts";
-import { makeConfig, modelConfigOf } from "../train/config.ts";
-import { createOptimizer } from "../train/optim.ts";
+import { type ModelConfig, resolveModelConfig } from "../model/model_config.ts";
+import type { Vocab } from "../text/vocab.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { readUserFile } from "./read_file.ts";
-import type { Checkpoint } from "./checkpoint.ts";
-import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
+import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "./safetensors.ts";
 import { fromTorchTensors, type TorchDtype, toTorchTensors } from "./torch_format.ts";
+import {
+  describeTorchModules,
+  readAdamRecord,
+  readAverageRecord,
+  readTorchConfig,
+  readTorchVocab,
+  type TorchAdamRecord,
+  type TorchAverageRecord,
+  torchConfigOf,
+} from "./torch_metadata.ts";
 
 /** The metadata `format` of a PyTorch-layout file. */
 export const TORCH_FORMAT = "charrnn-torch";
-const VERSION = "1";
-const CONFIG_KEYS = ["cell", "vocab_size", "hidden_size", "num_layers", "dropout"];
-const TORCH_CLASS: Readonly<Record<ModelKind, string>> = { rnn: "RNN", lstm: "LSTM", gru: "GRU" };
+const VERSION = "2";
+const READABLE_VERSIONS = ["1", "2"];
+/** The tensor name prefixes of the groups besides the model's. */
+const GROUPS = { m: "optim.exp_avg.", v: "optim.exp_avg_sq.", trained: "trained." } as const;
 
-/** A validated PyTorch-layout file, with its weights under our names. */
+/** Adam's state in a file: its step count, settings and moments (our parameter names). */
+export interface TorchAdamState extends TorchAdamRecord {
+  /** First moments, by parameter name. */
+  m: Params;
+  /** Second moments, by parameter name. */
+  v: Params;
+}
+
+/** A weight average in a file: the model holds the average; these are the trained weights. */
+export interface TorchAverage extends TorchAverageRecord {
+  /** The trained (raw) weights, by parameter name. */
+  trained: Params;
+}
+
+/** What a file holds, under our names: what an export writes and an import reads. */
+export interface TorchSource {
+  /** The model (any `CharModel` with our parameter names): the average, when averaged. */
+  model: { config: ModelConfig; params: Params };
+  /** Its vocabulary. */
+  vocab: Vocab;
+  /** Adam's state, when the file carries it. */
+  optimizer?: TorchAdamState;
+  /** The weight average, when the run keeps one. */
+  average?: TorchAverage;
+}
+
+/** A validated PyTorch-layout file, with its tensors under our names (float64, biases folded). */
 export interface TorchFile {
   /** The model config (from the metadata, checked against the tensors). */
   config: Required<ModelConfig>;
   /** The vocabulary. */
   vocab: Vocab;
-  /** Our parameters (`l<k>.Wx`, ..., `Why`, `by`) in float64, biases folded. */
+  /** The model's parameters (`l<k>.Wx`, ..., `Why`, `by`): the average, when averaged. */
   params: Params;
+  /** Adam's state, when the file carries it. */
+  optimizer?: TorchAdamState;
+  /** The weight average, when the file carries one. */
+  average?: TorchAverage;
   /** `"F64"` when any tensor was float64, else `"F32"`. */
   dtype: TorchDtype;
   /** All metadata of the file. */
   metadata: Record<string, string>;
 }
 
-/** What an export needs: the model's config and parameters, and its vocabulary. */
-export interface TorchSource {
-  /** The model (any `CharModel` with our parameter names). */
-  model: { config: ModelConfig; params: Params };
-  /** Its vocabulary. */
-  vocab: Vocab;
-}
-
 /**
- * The PyTorch modules a model config maps to, for messages and the file's metadata.
+ * Serialises a model (and Adam's state and the weight average, when given) in the PyTorch
+ * layout.
  *
- * @param config The model config.
- * @returns E.g. `nn.LSTM(65, 128, num_layers=2) + nn.Linear(128, 65)`.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(
- *   describeTorchModules({ kind: "gru", vocabSize: 5, hiddenSize: 8 }),
- *   "nn.GRU(5, 8, num_layers=1) + nn.Linear(8, 5)",
- * );
- * ```
- */
-export function describeTorchModules(config: ModelConfig): string {
-  const { kind, vocabSize: V, hiddenSize: H, numLayers: L, dropout } = resolveModelConfig(config);
-  const drop = dropout > 0 ? `, dropout=${dropout}` : "";
-  return `nn.${TORCH_CLASS[kind]}(${V}, ${H}, num_layers=${L}${drop}) + nn.Linear(${H}, ${V})`;
-}
-
-/**
- * Serialises a model in the PyTorch layout.
- *
- * @param source The model (its config and parameters, our names) and its vocabulary: a
- *   {@linkcode Checkpoint} will do.
+ * @param source The model (its config and parameters, our names), its vocabulary, and the
+ *   optional optimizer state and average.
  * @param options `dtype` of the tensors (default `"F32"`); extra `metadata` strings.
  * @returns The file contents.
  * @example
@@ -93,7 +107,7 @@ export function describeTorchModules(config: ModelConfig): string {
  * import { Rng } from "../core/rng.ts";
  * import { buildVocab } from "../text/vocab.ts";
  * const vocab = buildVocab("ab");
- * const config = { kind: "lstm" as const, vocabSize: 2, hiddenSize: 3, numLayers: 2 };
+ * const config = { cell: "lstm" as const, vocabSize: 2, hiddenSize: 3, numLayers: 2 };
  * const model = createModel(config, new Rng(1));
  * const file = decodeTorchFile(encodeTorchFile({ model, vocab }, { dtype: "F64" }));
  * const Wh = model.params["l1.Wh"]!;
@@ -105,21 +119,38 @@ export function encodeTorchFile(
   source: TorchSource,
   options: { dtype?: TorchDtype; metadata?: Record<string, string> } = {},
 ): Uint8Array {
-  const { model, vocab } = source;
+  const { model, vocab, optimizer: adam, average } = source;
   const config = resolveModelConfig(model.config);
-  const { kind, vocabSize: V, hiddenSize, numLayers, dropout } = config;
-  if (vocab.chars.length !== V) {
+  if (vocab.chars.length !== config.vocabSize) {
     throw new RangeError(
-      `Cannot export: the vocabulary has ${vocab.chars.length} characters, the model ${V}`,
+      `Cannot export: the vocabulary has ${vocab.chars.length} characters, ` +
+        `the model ${config.vocabSize}`,
     );
   }
-  const tensors = toTorchTensors(config, model.params, { dtype: options.dtype });
-  const torchConfig = { cell: kind, vocab_size: V, hidden_size: hiddenSize, num_layers: numLayers };
+  const dtype = options.dtype;
+  const tensors = toTorchTensors(config, model.params, { dtype });
+  const group = (prefix: string, record: Params) => {
+    for (const [name, t] of Object.entries(toTorchTensors(config, record, { dtype }))) {
+      tensors[prefix + name] = t;
+    }
+  };
+  const metadata: Record<string, string> = { ...options.metadata };
+  if (adam) {
+    group(GROUPS.m, adam.m);
+    group(GROUPS.v, adam.v);
+    const { steps: step, lr, beta1, beta2, eps, weightDecay: weight_decay } = adam;
+    const record = { name: "adam", step, lr, betas: [beta1, beta2], eps, weight_decay };
+    metadata.optimizer = JSON.stringify(record);
+  }
+  if (average) {
+    group(GROUPS.trained, average.trained);
+    metadata.average = JSON.stringify({ decay: average.beta, updates: average.updates });
+  }
   return encodeSafetensors(tensors, {
-    ...options.metadata,
+    ...metadata,
     format: TORCH_FORMAT,
     version: VERSION,
-    config: JSON.stringify({ ...torchConfig, dropout }),
+    config: JSON.stringify(torchConfigOf(config)),
     vocab: JSON.stringify(vocab.chars),
     module: describeTorchModules(config),
   });
@@ -129,7 +160,8 @@ export function encodeTorchFile(
  * Parses and validates a PyTorch-layout file.
  *
  * @param bytes File contents.
- * @returns The config, vocabulary, our parameters and the metadata.
+ * @returns The config, vocabulary, our parameters, the optimizer state and average when
+ *   present, and the metadata.
  * @throws {Error} one line starting `Invalid PyTorch file:` naming the first problem.
  */
 export function decodeTorchFile(bytes: Uint8Array): TorchFile {
@@ -138,108 +170,57 @@ export function decodeTorchFile(bytes: Uint8Array): TorchFile {
     const found = metadata.format === undefined ? "missing" : `"${metadata.format}"`;
     throw invalid(`metadata "format" is ${found}, expected "${TORCH_FORMAT}"`);
   }
-  if (metadata.version !== VERSION) {
-    throw invalid(`unsupported version "${metadata.version}" (this reader knows "${VERSION}")`);
-  }
-  const raw = parseJson(metadata.config, "config");
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw invalid(`metadata "config" is not an object`);
-  }
-  const fields = raw as Record<string, unknown>;
-  for (const key of Object.keys(fields)) {
-    if (!CONFIG_KEYS.includes(key)) {
-      throw invalid(`metadata "config" has unknown key "${key}" (expected ${CONFIG_KEYS})`);
-    }
-  }
-  let config: Required<ModelConfig>;
-  try {
-    config = resolveModelConfig({
-      kind: fields.cell as ModelKind,
-      vocabSize: fields.vocab_size as number,
-      hiddenSize: fields.hidden_size as number,
-      numLayers: fields.num_layers as number,
-      dropout: (fields.dropout ?? 0) as number,
-    });
-  } catch (e) {
-    throw invalid(`metadata "config": ${(e as Error).message}`);
-  }
-  const chars = parseJson(metadata.vocab, "vocab");
-  if (!Array.isArray(chars) || !chars.every((c) => typeof c === "string")) {
-    throw invalid(`metadata "vocab" is not a list of characters`);
-  }
-  let vocab: Vocab;
-  try {
-    vocab = vocabFromChars(chars);
-  } catch (e) {
-    throw invalid(`metadata "vocab": ${(e as Error).message}`);
-  }
-  if (vocab.chars.length !== config.vocabSize) {
+  if (!READABLE_VERSIONS.includes(metadata.version ?? "")) {
     throw invalid(
-      `metadata "vocab" has ${vocab.chars.length} characters, config "vocab_size" is ` +
-        `${config.vocabSize}`,
+      `unsupported version "${metadata.version}" (this reader knows ${READABLE_VERSIONS})`,
     );
   }
-  let params: Params;
-  try {
-    params = fromTorchTensors(config, tensors);
-  } catch (e) {
-    throw invalid((e as Error).message.replace(/^Invalid PyTorch tensors: /, ""));
-  }
-  const dtype = Object.values(tensors).some((t) => t.dtype === "F64") ? "F64" : "F32";
-  return { config, vocab, params, dtype, metadata };
-}
-
-/**
- * A checkpoint of an imported model: its weights, a fresh optimizer (Adam, no moments) at step
- * 0, a zero state and the default training config for its sizes, so `deno task sample`, the
- * notebooks and `--resume` take it like any other.
- *
- * @param file From {@linkcode decodeTorchFile}.
- * @param options `backend`: where the model runs (default `createBackend()`).
- * @returns The checkpoint.
- * @throws {Error} when the model's sizes are outside what training accepts (`makeConfig`).
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { createBackend } from "../backend/create.ts";
- * import { createModel } from "../model/create.ts";
- * import { Rng } from "../core/rng.ts";
- * import { buildVocab } from "../text/vocab.ts";
- * const vocab = buildVocab("xyz");
- * const model = createModel({ kind: "gru", vocabSize: 3, hiddenSize: 4 }, new Rng(1));
- * const file = decodeTorchFile(encodeTorchFile({ model, vocab }));
- * const ckpt = torchFileCheckpoint(file, { backend: createBackend({ kind: "ts" }) });
- * assert.deepEqual([ckpt.step, ckpt.optimizer.name, ckpt.config.model], [0, "adam", "gru"]);
- * assert.deepEqual(ckpt.model.params["l0.Wh"], model.params["l0.Wh"]); // float32 both ways
- * ```
- */
-export function torchFileCheckpoint(
-  file: TorchFile,
-  options: { backend?: Backend } = {},
-): Checkpoint {
-  const { kind: model, vocabSize: V, hiddenSize, numLayers, dropout } = file.config;
-  let config;
-  try {
-    config = makeConfig({ model, hiddenSize, numLayers, dropout });
-  } catch (e) {
-    throw new Error(`Cannot import the model: ${(e as Error).message}`);
-  }
-  const backend = options.backend ?? createBackend();
-  const net = createModel(modelConfigOf(config, V), null, { backend });
-  for (const [name, p] of Object.entries(net.params)) p.data.set(file.params[name]!.data);
-  return {
-    model: net,
-    vocab: file.vocab,
-    config,
-    optimizer: createOptimizer(config.optimizer, net.params, { backend }),
-    step: 0,
-    position: 0,
-    state: net.initialState(config.batchSize),
-    smoothLoss: Math.log(V), // the loss of a uniform guess, as a new run starts
-    rng: new Rng(config.seed).getState(),
-    corpus: file.metadata.corpus ?? "",
-    bestValLoss: null,
+  const config = readTorchConfig(metadata);
+  const vocab = readTorchVocab(metadata, config.vocabSize);
+  type Group = keyof typeof GROUPS;
+  const groups: Record<Group | "model", Record<string, SafeTensor>> = {
+    model: {},
+    m: {},
+    v: {},
+    trained: {},
   };
+  for (const [name, t] of Object.entries(tensors)) {
+    const group = (Object.keys(GROUPS) as Group[]).find((g) => name.startsWith(GROUPS[g]));
+    if (group) groups[group][name.slice(GROUPS[group].length)] = t;
+    else groups.model[name] = t;
+  }
+  const params = (group: Group | "model", what: string): Params => {
+    if (group !== "model" && Object.keys(groups[group]).length === 0) {
+      throw invalid(`${what}the tensors ${GROUPS[group]}* are missing`);
+    }
+    try {
+      return fromTorchTensors(config, groups[group]);
+    } catch (e) {
+      throw invalid(what + (e as Error).message.replace(/^Invalid PyTorch tensors: /, ""));
+    }
+  };
+  const dtype = Object.values(tensors).some((t) => t.dtype === "F64") ? "F64" : "F32";
+  const file: TorchFile = { config, vocab, params: params("model", ""), dtype, metadata };
+  if (metadata.optimizer !== undefined) {
+    const adam = readAdamRecord(metadata.optimizer);
+    file.optimizer = {
+      ...adam,
+      m: params("m", "Adam's exp_avg: "),
+      v: params("v", "Adam's exp_avg_sq: "),
+    };
+  }
+  if (metadata.average !== undefined) {
+    const average = readAverageRecord(metadata.average);
+    file.average = { ...average, trained: params("trained", "trained weights: ") };
+  }
+  for (
+    const [group, key] of [["m", "optimizer"], ["v", "optimizer"], ["trained", "average"]] as const
+  ) {
+    if (Object.keys(groups[group]).length > 0 && metadata[key] === undefined) {
+      throw invalid(`tensors ${GROUPS[group]}* without metadata "${key}"`);
+    }
+  }
+  return file;
 }
 
 /**
@@ -279,13 +260,4 @@ export async function loadTorchFile(path: string): Promise<TorchFile> {
 
 function invalid(detail: string): Error {
   return new Error(`Invalid PyTorch file: ${detail}`);
-}
-
-function parseJson(text: string | undefined, key: string): unknown {
-  if (text === undefined) throw invalid(`metadata "${key}" is missing`);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw invalid(`metadata "${key}" is not valid JSON`);
-  }
 }

@@ -1,27 +1,35 @@
 /**
- * The weights of a model under PyTorch's names, shapes and gate order: `nn.RNN` / `nn.LSTM` /
- * `nn.GRU` (`batch_first=False`, input size V: our one-hot input is a first layer of input size
- * V, as in PyTorch) followed by an `nn.Linear(H, V)` decoder.
+ * The weights of a model under PyTorch's names, shapes and gate order. A plain model maps onto
+ * `nn.RNN` / `nn.LSTM` / `nn.GRU` (`batch_first=False`, input size V: our one-hot input is a
+ * first layer of input size V, as in PyTorch) followed by an `nn.Linear(H, V)` decoder; a
+ * layer-normalised one onto `python/charrnn_model.py`'s `Recurrent`, whose per-side norms
+ * `ln_ih_l<k>`, `ln_hh_l<k>` take the place of the two biases (the same names either way for
+ * the weights, and for a model with zoneout but no layer norm):
  *
  *   ours                         PyTorch
  *   l<k>.Wx  (G*H, I)            weight_ih_l<k>  (G*H, I)     I = V for k = 0, else H
  *   l<k>.Wh  (G*H, H)            weight_hh_l<k>  (G*H, H)
- *   l<k>.b   (G*H)               bias_ih_l<k>    (G*H)
- *   (GRU: l<k>.bhn (H))          bias_hh_l<k>    (G*H)
+ *   l<k>.b   (G*H)               bias_ih_l<k>    (G*H)        layer norm: ln_ih_l<k>.bias
+ *   (GRU: l<k>.bhn (H))          bias_hh_l<k>    (G*H)        layer norm: ln_hh_l<k>.bias
+ *   l<k>.gx  (G*H), layer norm   ln_ih_l<k>.weight (G*H)
+ *   l<k>.gh  (G*H), layer norm   ln_hh_l<k>.weight (G*H)
  *   Why (V, H), by (V)           decoder.weight (V, H), decoder.bias (V)
  *
  * Gate order: our LSTM rows are i, f, o, g and PyTorch's are i, f, g, o, so the last two
- * blocks of H rows swap (in `Wx`, `Wh` and `b`); the GRU's r, z, n is PyTorch's order.
+ * blocks of H rows swap (in every `(G*H, ...)` tensor: weights, biases, gains); the GRU's
+ * r, z, n is PyTorch's order.
  *
- * Biases: PyTorch adds two biases, `b_ih` and `b_hh`, where we add one, `b`:
- *   rnn, lstm   a = Wx x + b + Wh h                  = W_ih x + b_ih + W_hh h + b_hh
- *               export: b_ih = b, b_hh = 0;   import: b = b_ih + b_hh
- *   gru         r, z = sigma(Wx x + b + Wh h)        (PyTorch: + b_ih + b_hh)
- *               n = tanh(Wx_n x + b_n + r (Wh_n h + bhn))   (PyTorch: b_in, r (W_hn h + b_hn))
- *               export: b_ih = b, b_hh = [0 (r), 0 (z), bhn (n)]
- *               import: b = b_ih + [b_hh_r, b_hh_z, 0], bhn = b_hh_n
- * (the n part of `b_hh` is multiplied by r, so it stays apart: our `bhn`; see
- * `backend/cells_ts.ts`). Both directions give the same logits.
+ * Biases: PyTorch adds an input-side and a hidden-side bias where we add one, `b` (plain:
+ * after the products; layer norm: after each side's norm, `AX = LN(X Wx^T) gx + b`,
+ * `AH = LN(h Wh^T) gh` + the hidden bias):
+ *   rnn, lstm   a = AX + AH                        export: hidden bias 0
+ *                                                  import: b = input bias + hidden bias
+ *   gru         r, z = sigma(AX + AH)  n = tanh(AX_n + r (AH_n + bhn))
+ *               export: hidden bias = [0 (r), 0 (z), bhn (n)]
+ *               import: b = input bias + [hidden r, hidden z, 0], bhn = hidden n
+ * (the n part of the hidden bias is multiplied by r, so it stays apart: our `bhn`; see
+ * `backend/cells_ts.ts`). Both directions give the same logits. The same mapping carries
+ * Adam's moments (a record with the parameters' names and shapes).
  *
  * Legend: V = vocabulary size, H = hidden size, L = layers, G = gate blocks (rnn 1, lstm 4,
  * gru 3), I = input size of a layer.
@@ -29,7 +37,7 @@
  * @module
  */
 import type { FloatArray, Params } from "../core/tensor.ts";
-import { type ModelConfig, type ModelKind, resolveModelConfig } from "../model/char_model.ts";
+import { type CellKind, type ModelConfig, resolveModelConfig } from "../model/model_config.ts";
 import { CELL_GATES } from "../model/layer.ts";
 import type { SafeTensor } from "./safetensors.ts";
 
@@ -47,55 +55,70 @@ export interface TorchTensorSpec {
 /** Where the blocks of PyTorch's LSTM rows come from: i, f, g, o from our i, f, o, g. */
 const LSTM_BLOCKS = [0, 1, 3, 2]; // swapping two blocks is its own inverse
 
+/** PyTorch's names of layer k's tensors (the biases: the norms' with layer norm). */
+function layerNames(k: number, layerNorm: boolean) {
+  return {
+    Wx: `weight_ih_l${k}`,
+    Wh: `weight_hh_l${k}`,
+    inBias: layerNorm ? `ln_ih_l${k}.bias` : `bias_ih_l${k}`,
+    hiddenBias: layerNorm ? `ln_hh_l${k}.bias` : `bias_hh_l${k}`,
+    gx: `ln_ih_l${k}.weight`,
+    gh: `ln_hh_l${k}.weight`,
+  };
+}
+
 /**
- * The tensors PyTorch's `nn.RNN`/`nn.LSTM`/`nn.GRU` + `nn.Linear` hold for a model config, in
- * PyTorch's `state_dict` order (layer by layer, then the decoder).
+ * The tensors a model config has in the PyTorch layout, layer by layer, then the decoder:
+ * `nn.RNN`/`nn.LSTM`/`nn.GRU` + `nn.Linear`'s, or with layer norm `Recurrent`'s.
  *
  * @param config The model config.
  * @returns Names and shapes.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const specs = torchTensorSpecs({ kind: "lstm", vocabSize: 5, hiddenSize: 3 });
+ * const specs = torchTensorSpecs({ cell: "lstm", vocabSize: 5, hiddenSize: 3 });
  * assert.deepEqual(specs.map((s) => s.name), [
  *   "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "decoder.weight", "decoder.bias",
  * ]);
  * assert.deepEqual(specs[0]!.shape, [12, 5]);
+ * const norm = torchTensorSpecs({ cell: "gru", vocabSize: 5, hiddenSize: 3, norm: "layer" });
+ * assert.deepEqual(norm.map((s) => s.name).slice(2, 6), [
+ *   "ln_ih_l0.weight", "ln_ih_l0.bias", "ln_hh_l0.weight", "ln_hh_l0.bias",
+ * ]);
  * ```
  */
 export function torchTensorSpecs(config: ModelConfig): TorchTensorSpec[] {
-  const { kind, vocabSize: V, hiddenSize: H, numLayers: L } = resolveModelConfig(config);
-  const R = CELL_GATES[kind] * H;
+  const { cell, vocabSize: V, hiddenSize: H, numLayers: L, norm } = resolveModelConfig(config);
+  const R = CELL_GATES[cell] * H, layerNorm = norm === "layer";
   const specs: TorchTensorSpec[] = [];
   for (let k = 0; k < L; k++) {
-    specs.push(
-      { name: `weight_ih_l${k}`, shape: [R, k === 0 ? V : H] },
-      { name: `weight_hh_l${k}`, shape: [R, H] },
-      { name: `bias_ih_l${k}`, shape: [R] },
-      { name: `bias_hh_l${k}`, shape: [R] },
-    );
+    const n = layerNames(k, layerNorm);
+    specs.push({ name: n.Wx, shape: [R, k === 0 ? V : H] }, { name: n.Wh, shape: [R, H] });
+    if (layerNorm) specs.push({ name: n.gx, shape: [R] });
+    specs.push({ name: n.inBias, shape: [R] });
+    if (layerNorm) specs.push({ name: n.gh, shape: [R] });
+    specs.push({ name: n.hiddenBias, shape: [R] });
   }
   specs.push({ name: "decoder.weight", shape: [V, H] }, { name: "decoder.bias", shape: [V] });
   return specs;
 }
 
 /**
- * Our parameters as PyTorch tensors (names, LSTM gate order, the bias mapping of the module
- * doc).
+ * Our parameters (or a record of the same names and shapes, such as Adam's moments) as
+ * PyTorch tensors: names, LSTM gate order, the bias mapping of the module doc.
  *
  * @param config The model config.
- * @param params Our parameters `l<k>.Wx`, `l<k>.Wh`, `l<k>.b` (GRU: `l<k>.bhn`), `Why`, `by`.
+ * @param params Our parameters `l<k>.Wx`, `l<k>.Wh`, `l<k>.b` (GRU: `l<k>.bhn`; layer norm:
+ *   `l<k>.gx`, `l<k>.gh`), `Why`, `by`.
  * @param options `dtype` of the result; default `"F32"` (PyTorch's default).
  * @returns The tensors by PyTorch name.
  * @throws {TypeError} when a parameter is missing or has another shape.
- * @throws {RangeError} for a layer-normalised model or one with zoneout (PyTorch's recurrent
- *   modules have neither).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { createModel } from "../model/create.ts";
  * import { Rng } from "../core/rng.ts";
- * const model = createModel({ kind: "gru", vocabSize: 4, hiddenSize: 2 }, new Rng(1));
+ * const model = createModel({ cell: "gru", vocabSize: 4, hiddenSize: 2 }, new Rng(1));
  * model.params["l0.bhn"]!.data.set([0.5, -0.25]);
  * const torch = toTorchTensors(model.config, model.params);
  * assert.deepEqual([...torch["bias_hh_l0"]!.data], [0, 0, 0, 0, 0.5, -0.25]); // [0 (r), 0 (z), bhn]
@@ -106,22 +129,7 @@ export function toTorchTensors(
   params: Params,
   options: { dtype?: TorchDtype } = {},
 ): Record<string, SafeTensor> {
-  const { kind, vocabSize: V, hiddenSize: H, numLayers: L, norm, zoneout } = resolveModelConfig(
-    config,
-  );
-  if (norm !== "none") {
-    throw new RangeError(
-      `Cannot convert a layer-normalised ${kind} to the PyTorch layout: nn.${kind.toUpperCase()} ` +
-        `has no layer norm; train with --norm none to move a model to PyTorch`,
-    );
-  }
-  if (zoneout > 0) {
-    throw new RangeError(
-      `Cannot convert a ${kind} with zoneout ${zoneout} to the PyTorch layout: ` +
-        `nn.${kind.toUpperCase()} has no zoneout; ` +
-        `train with --zoneout 0 to move a model to PyTorch`,
-    );
-  }
+  const { cell, vocabSize: V, hiddenSize: H, numLayers: L, norm } = resolveModelConfig(config);
   const dtype = options.dtype ?? "F32";
   const array = dtype === "F32" ? Float32Array : Float64Array;
   const take = (name: string, shape: number[]): FloatArray => {
@@ -129,7 +137,7 @@ export function toTorchTensors(
     if (!p || p.shape.join(",") !== shape.join(",")) {
       throw new TypeError(
         `Cannot convert to the PyTorch layout: parameter "${name}" is ` +
-          `${p ? `of shape [${p.shape}]` : "missing"}, expected [${shape}] for this ${kind}`,
+          `${p ? `of shape [${p.shape}]` : "missing"}, expected [${shape}] for this ${cell}`,
       );
     }
     return p.data;
@@ -138,16 +146,21 @@ export function toTorchTensors(
   const put = (name: string, shape: number[], data: ArrayLike<number>) => {
     out[name] = { dtype, shape, data: array.from(data) };
   };
-  const R = CELL_GATES[kind] * H;
+  const R = CELL_GATES[cell] * H, layerNorm = norm === "layer";
+  const vector = (name: string) => gateRows(cell, take(name, [R]), H, 1);
   for (let k = 0; k < L; k++) {
-    const I = k === 0 ? V : H;
-    const rows = (name: string, cols: number) => gateRows(kind, take(name, [R, cols]), H, cols);
-    put(`weight_ih_l${k}`, [R, I], rows(`l${k}.Wx`, I));
-    put(`weight_hh_l${k}`, [R, H], rows(`l${k}.Wh`, H));
-    put(`bias_ih_l${k}`, [R], gateRows(kind, take(`l${k}.b`, [R]), H, 1));
-    const bhh = new Float64Array(R); // rnn, lstm: zero
-    if (kind === "gru") bhh.set(take(`l${k}.bhn`, [H]), 2 * H); // [0 (r), 0 (z), bhn (n)]
-    put(`bias_hh_l${k}`, [R], bhh);
+    const I = k === 0 ? V : H, n = layerNames(k, layerNorm);
+    const rows = (name: string, cols: number) => gateRows(cell, take(name, [R, cols]), H, cols);
+    put(n.Wx, [R, I], rows(`l${k}.Wx`, I));
+    put(n.Wh, [R, H], rows(`l${k}.Wh`, H));
+    put(n.inBias, [R], vector(`l${k}.b`));
+    const hidden = new Float64Array(R); // rnn, lstm: zero
+    if (cell === "gru") hidden.set(take(`l${k}.bhn`, [H]), 2 * H); // [0 (r), 0 (z), bhn (n)]
+    put(n.hiddenBias, [R], hidden);
+    if (layerNorm) {
+      put(n.gx, [R], vector(`l${k}.gx`));
+      put(n.gh, [R], vector(`l${k}.gh`));
+    }
   }
   put("decoder.weight", [V, H], take("Why", [V, H]));
   put("decoder.bias", [V], take("by", [V]));
@@ -167,7 +180,7 @@ export function toTorchTensors(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const config = { kind: "rnn" as const, vocabSize: 2, hiddenSize: 1 };
+ * const config = { cell: "rnn" as const, vocabSize: 2, hiddenSize: 1 };
  * const f = (...v: number[]) =>
  *   ({ dtype: "F32" as const, shape: [v.length], data: Float32Array.from(v) });
  * const params = fromTorchTensors(config, {
@@ -183,14 +196,46 @@ export function fromTorchTensors(
   tensors: Record<string, SafeTensor>,
 ): Params {
   const resolved = resolveModelConfig(config);
-  const { kind, hiddenSize: H, numLayers: L } = resolved;
-  const specs = torchTensorSpecs(resolved);
+  const { cell, vocabSize: V, hiddenSize: H, numLayers: L, norm } = resolved;
+  const data = checkedTensors(resolved, tensors);
+  const params: Params = {};
+  const put = (name: string, shape: number[], values: ArrayLike<number>) => {
+    params[name] = { shape, data: Float64Array.from(values) };
+  };
+  const R = CELL_GATES[cell] * H, layerNorm = norm === "layer";
+  for (let k = 0; k < L; k++) {
+    const I = k === 0 ? V : H, n = layerNames(k, layerNorm);
+    put(`l${k}.Wx`, [R, I], gateRows(cell, data[n.Wx]!, H, I));
+    put(`l${k}.Wh`, [R, H], gateRows(cell, data[n.Wh]!, H, H));
+    const bin = data[n.inBias]!, bhid = data[n.hiddenBias]!;
+    const b = Float64Array.from(bin, (v, j) => v + bhid[j]!); // b = input bias + hidden bias
+    if (cell === "gru") {
+      b.set(bin.subarray(2 * H), 2 * H); // n: the input bias only; the hidden one is times r
+      put(`l${k}.bhn`, [H], bhid.subarray(2 * H));
+    }
+    put(`l${k}.b`, [R], gateRows(cell, b, H, 1));
+    if (layerNorm) {
+      put(`l${k}.gx`, [R], gateRows(cell, data[n.gx]!, H, 1));
+      put(`l${k}.gh`, [R], gateRows(cell, data[n.gh]!, H, 1));
+    }
+  }
+  put("Why", [V, H], data["decoder.weight"]!);
+  put("by", [V], data["decoder.bias"]!);
+  return params;
+}
+
+/** The tensors' data by name, once every one of {@linkcode torchTensorSpecs} is checked. */
+function checkedTensors(
+  config: Required<ModelConfig>,
+  tensors: Record<string, SafeTensor>,
+): Record<string, FloatArray> {
+  const specs = torchTensorSpecs(config);
   const expected = new Set(specs.map((s) => s.name));
-  const what = `${L}-layer ${kind}`;
-  const names = `weight_ih/weight_hh/bias_ih/bias_hh_l0..l${L - 1}, decoder.weight, decoder.bias`;
+  const what = `${config.numLayers}-layer ${config.norm === "layer" ? "layer-normalised " : ""}` +
+    config.cell;
   for (const name of Object.keys(tensors)) {
     if (!expected.has(name)) {
-      throw invalid(`unexpected tensor "${name}" (a ${what} has only ${names})`);
+      throw invalid(`unexpected tensor "${name}" (a ${what} has only ${[...expected]})`);
     }
   }
   const data: Record<string, FloatArray> = {};
@@ -208,26 +253,7 @@ export function fromTorchTensors(
     }
     data[name] = t.data as FloatArray;
   }
-  const params: Params = {};
-  const put = (name: string, shape: number[], values: ArrayLike<number>) => {
-    params[name] = { shape, data: Float64Array.from(values) };
-  };
-  const R = CELL_GATES[kind] * H;
-  for (let k = 0; k < L; k++) {
-    const spec = specs[4 * k]!, I = spec.shape[1]!;
-    put(`l${k}.Wx`, [R, I], gateRows(kind, data[`weight_ih_l${k}`]!, H, I));
-    put(`l${k}.Wh`, [R, H], gateRows(kind, data[`weight_hh_l${k}`]!, H, H));
-    const bih = data[`bias_ih_l${k}`]!, bhh = data[`bias_hh_l${k}`]!;
-    const b = Float64Array.from(bih, (v, j) => v + bhh[j]!); // b = b_ih + b_hh
-    if (kind === "gru") {
-      b.set(bih.subarray(2 * H), 2 * H); // n: b_in only; b_hn is multiplied by r
-      put(`l${k}.bhn`, [H], bhh.subarray(2 * H));
-    }
-    put(`l${k}.b`, [R], gateRows(kind, b, H, 1));
-  }
-  put("Why", [resolved.vocabSize, H], data["decoder.weight"]!);
-  put("by", [resolved.vocabSize], data["decoder.bias"]!);
-  return params;
+  return data;
 }
 
 function invalid(detail: string): TypeError {
@@ -238,8 +264,8 @@ function invalid(detail: string): TypeError {
  * Rows of a `(G*H, cols)` gate matrix in the other framework's block order: the LSTM's blocks
  * 2 and 3 swap (o, g <-> g, o); rnn and gru rows are the same in both.
  */
-function gateRows(kind: ModelKind, src: FloatArray, H: number, cols: number): FloatArray {
-  if (kind !== "lstm") return src;
+function gateRows(cell: CellKind, src: FloatArray, H: number, cols: number): FloatArray {
+  if (cell !== "lstm") return src;
   const out = new Float64Array(src.length), block = H * cols;
   LSTM_BLOCKS.forEach((from, to) => {
     out.set(src.subarray(from * block, (from + 1) * block), to * block);

@@ -1,7 +1,8 @@
 /**
  * The interface every character model implements (the stacked RNN/LSTM/GRU that trains, and
  * the seed's vanilla RNN kept as a float64 oracle), so training, sampling, checkpoints and
- * plots work with any of them; the model config and the checks of its inputs.
+ * plots work with any of them, and the checks of its inputs (the model config is
+ * `model_config.ts`).
  *
  * Legend: V = vocabulary size, H = hidden size, B = batch size, T = sequence length,
  * L = number of stacked layers.
@@ -10,58 +11,7 @@
  */
 import type { Backend } from "../backend/types.ts";
 import type { Params } from "../core/tensor.ts";
-import { DROPOUT_MASKS, type DropoutMask } from "./dropout.ts";
-
-/** Which recurrent cell a model uses. */
-export type ModelKind = "rnn" | "lstm" | "gru";
-
-/** The model kinds {@linkcode ModelKind} accepts, for CLI validation. */
-export const MODEL_KINDS: readonly ModelKind[] = ["rnn", "lstm", "gru"];
-
-/** Normalisation of the cells' gate pre-activations: none, or layer norm (Ba et al. 2016). */
-export type ModelNorm = "none" | "layer";
-
-/** The values {@linkcode ModelNorm} accepts, for CLI validation. */
-export const MODEL_NORMS: readonly ModelNorm[] = ["none", "layer"];
-
-/** Everything needed to rebuild a model's shapes. */
-export interface ModelConfig {
-  /** The recurrent cell. */
-  kind: ModelKind;
-  /** Vocabulary size V (inputs are one-hot, outputs are V logits). */
-  vocabSize: number;
-  /** Hidden size H. */
-  hiddenSize: number;
-  /** Stacked recurrent layers L; default 1. */
-  numLayers?: number;
-  /**
-   * Dropout rate in `[0, 1)` on the outputs of every layer (between layers and
-   * before the output projection), in training only; needs `numLayers >= 2`; default 0.
-   */
-  dropout?: number;
-  /**
-   * `"position"` (default): a fresh dropout mask at every time step; `"sequence"`: one mask per
-   * stream and chunk, the same at every step (variational dropout, Gal and Ghahramani 2016).
-   */
-  dropoutMask?: DropoutMask;
-  /**
-   * DropConnect rate in `[0, 1)` on every layer's recurrent weights `Wh`, in training only: one
-   * inverted mask per layer and chunk, shared by the B streams (the weight-dropped LSTM of
-   * Merity et al. 2017); default 0.
-   */
-  weightDrop?: number;
-  /**
-   * `"layer"`: every layer normalises the input and hidden sides of its gate pre-activations,
-   * per gate block, with a learned gain each (see `model/layer.ts`); default `"none"`.
-   */
-  norm?: ModelNorm;
-  /**
-   * Zoneout rate in `[0, 1)` of every layer's state (`h`, and an LSTM's `c`): in training each
-   * unit keeps its previous value with this probability at each step; evaluation and sampling
-   * mix in that fraction of it (Krueger et al. 2016; see `model/zoneout.ts`); default 0.
-   */
-  zoneout?: number;
-}
+import type { ModelConfig } from "./model_config.ts";
 
 /** Options of {@linkcode CharModel.forward}. */
 export interface ForwardOptions {
@@ -78,7 +28,7 @@ export type State = Params;
 
 /** A trainable character-level language model. */
 export interface CharModel {
-  /** Shapes and kind. */
+  /** Cell and shapes. */
   readonly config: ModelConfig;
   /** Named parameters. */
   readonly params: Params;
@@ -119,71 +69,6 @@ export interface CharModel {
    * @param logits Output, `(B, V)`.
    */
   step(x: Int32Array, state: State, logits: Float64Array): void;
-}
-
-/**
- * Validates a model config and fills in the defaults (`numLayers` 1, `dropout` 0,
- * `dropoutMask` `"position"`, `weightDrop` 0, `norm` `"none"`, `zoneout` 0).
- *
- * @param config The config to check.
- * @returns A complete copy.
- * @throws {RangeError} naming the bad field and what is expected.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * const c = resolveModelConfig({ kind: "lstm", vocabSize: 5, hiddenSize: 8 });
- * assert.deepEqual([c.numLayers, c.dropout], [1, 0]);
- * assert.throws(() => resolveModelConfig({ ...c, dropout: 0.5 }), /2 or more layers/);
- * ```
- */
-export function resolveModelConfig(config: ModelConfig): Required<ModelConfig> {
-  const { kind, vocabSize, hiddenSize, numLayers = 1, dropout = 0 } = config;
-  const { dropoutMask = "position", weightDrop = 0, norm = "none", zoneout = 0 } = config;
-  if (!MODEL_KINDS.includes(kind)) {
-    throw new RangeError(`Unknown model kind "${kind}": expected one of ${MODEL_KINDS.join(", ")}`);
-  }
-  for (const [name, v] of [["vocabSize", vocabSize], ["hiddenSize", hiddenSize]] as const) {
-    if (!Number.isSafeInteger(v) || v < 1) {
-      throw new RangeError(`Invalid ${name} ${v}: expected a positive integer`);
-    }
-  }
-  if (!Number.isSafeInteger(numLayers) || numLayers < 1) {
-    throw new RangeError(`Invalid numLayers ${numLayers}: expected an integer >= 1`);
-  }
-  if (!(dropout >= 0 && dropout < 1)) {
-    throw new RangeError(`Invalid dropout ${dropout}: expected a number >= 0 and < 1`);
-  }
-  if (dropout > 0 && numLayers < 2) {
-    throw new RangeError(
-      `Invalid dropout ${dropout} with 1 layer: dropout acts between stacked layers, so it ` +
-        `needs 2 or more layers; raise numLayers (--num-layers) or set dropout to 0`,
-    );
-  }
-  if (!DROPOUT_MASKS.includes(dropoutMask)) {
-    throw new RangeError(
-      `Invalid dropoutMask "${dropoutMask}": expected one of ${DROPOUT_MASKS.join(", ")}`,
-    );
-  }
-  if (!(weightDrop >= 0 && weightDrop < 1)) {
-    throw new RangeError(`Invalid weightDrop ${weightDrop}: expected a number >= 0 and < 1`);
-  }
-  if (!MODEL_NORMS.includes(norm)) {
-    throw new RangeError(`Invalid norm "${norm}": expected one of ${MODEL_NORMS.join(", ")}`);
-  }
-  if (!(zoneout >= 0 && zoneout < 1)) {
-    throw new RangeError(`Invalid zoneout ${zoneout}: expected a number >= 0 and < 1`);
-  }
-  return {
-    kind,
-    vocabSize,
-    hiddenSize,
-    numLayers,
-    dropout,
-    dropoutMask,
-    weightDrop,
-    norm,
-    zoneout,
-  };
 }
 
 /**

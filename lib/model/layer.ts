@@ -1,98 +1,71 @@
 /**
  * One recurrent layer (tanh RNN, LSTM or GRU) of {@linkcode StackedRnn}, written once against
- * the {@linkcode Backend} interface, computed the way a minibatched BLAS program does it:
+ * the {@linkcode Backend} interface, computed the way a minibatched BLAS program does it. This
+ * file holds what spans a chunk of T steps; each step is its {@linkcode Cell}'s
+ * (`rnn_cell.ts`, `lstm_cell.ts`, `gru_cell.ts`, sharing `cell.ts`):
  *
- *   AX = X Wx^T + b          one product over all N positions (one-hot X: a gather of Wx)
- *   a_t = AX_t + h_{t-1} Wh^T   one (B,H) x (H,R) product per step, then the cell's gates:
- *     rnn   h_t = tanh(a_t)
- *     lstm  i, f, o, g = sigma, sigma, sigma, tanh of a_t;  c_t = f c_{t-1} + i g;
- *           h_t = o tanh(c_t)
- *     gru   r, z = sigma(AX_t + Wh h_{t-1});  n = tanh(AX_n + r (Wh_n h_{t-1} + bhn));
- *           h_t = (1 - z) n + z h_{t-1}
- *   (the gate math is the backend's: `backend/cells_ts.ts` and `backend/wasm/kernels.as`)
+ *   AX = X Wx^T + b         one product over all N positions (one-hot X: a gather of Wx)
+ *   t = 1 .. T:  cell.forward: a_t = AX_t + h_{t-1} Wh^T (a (B,H) x (H,R) product), the
+ *                gates, h_t (and c_t)
+ *   t = T .. 1:  cell.backward: dA_t through the gates, dh_{t-1} += dA_t Wh (a (B,R) x (R,H)
+ *                product)
+ *   dWh, dWx, db and the input gradient: single products over all positions
  *
- * Backward runs the cells step by step (`dh_{t-1} += dA_t Wh`, a (B,R) x (R,H) product), then
- * gets `dWh`, `dWx`, `db` and the input gradient as single products over all positions.
- * With a DropConnect mask M (training only) the chunk runs on `Wh' = M * Wh`, and
- * `dWh += M * dWh'`.
- *
- * With layer norm (Ba et al. 2016), each side of the pre-activations is normalised per gate
- * block of H (`backend/norm_ts.ts`), with gains `gx`, `gh` (R) and the input side's bias b:
- *   AX = LN(X Wx^T; gx, b),  a_t = AX_t + LN(h_{t-1} Wh^T; gh)    (rnn, lstm)
- *   gru: the hidden side Wh h_{t-1} is LN(h_{t-1} Wh^T; gh) above (bhn is added after it)
- * With zoneout rate z (Krueger et al. 2016; `zoneout.ts`), each state tensor then keeps its
- * previous value per unit: `h_t = m_t h_{t-1} + (1 - m_t) h~_t` (and `c_t` alike), m_t a
- * Bernoulli(z) mask per position in training, z itself otherwise.
- * Buffers are allocated once per chunk shape from the model's backend.
+ * Regularisers that span the chunk are here: with a DropConnect mask M (training only) the
+ * chunk runs on `Wh' = M * Wh`, and `dWh += M * dWh'`; with layer norm (Ba et al. 2016) the
+ * input side is normalised per gate block of H (`backend/norm_ts.ts`) with gain `gx` and the
+ * bias b, `AX = LN(X Wx^T; gx, b)` (the hidden side's norm, gain `gh`, is the cell step's);
+ * zoneout (Krueger et al. 2016; `zoneout.ts`) hands each step its masks, or its rate z.
+ * Buffers are allocated once per chunk shape from the model's backend (`chunk_buffers.ts`).
  *
  * Legend: B = batch size, T = sequence length, N = T*B positions (time-major: n = t*B + b),
  * H = hidden size, I = input size (V for the one-hot first layer), G = gate blocks, R = G*H.
  *
  * @module
  */
-import type { GemmKernel } from "../backend/gemm.ts";
 import type { Backend } from "../backend/types.ts";
 import type { Rng } from "../core/rng.ts";
-import { backendTensor, type FloatArray, type Params, type Tensor } from "../core/tensor.ts";
-import type { ModelKind } from "./char_model.ts";
-import { zoneoutBackward, zoneoutMix } from "./zoneout.ts";
+import {
+  addInto,
+  backendTensor,
+  type FloatArray,
+  type Params,
+  type Tensor,
+} from "../core/tensor.ts";
+import type { Cell, CellWeights } from "./cell.ts";
+import type { CellKind, ModelNorm } from "./model_config.ts";
+import { type ChunkBuffers, createChunkBuffers } from "./chunk_buffers.ts";
+import { GRU_CELL } from "./gru_cell.ts";
+import { LSTM_CELL } from "./lstm_cell.ts";
+import { RNN_CELL } from "./rnn_cell.ts";
 
-/** Gate blocks G per cell kind: rnn 1, lstm 4 (i, f, o, g), gru 3 (r, z, n). */
-export const CELL_GATES: Readonly<Record<ModelKind, number>> = { rnn: 1, lstm: 4, gru: 3 };
+/** Gate blocks G per cell: rnn 1, lstm 4 (i, f, o, g), gru 3 (r, z, n). */
+export const CELL_GATES: Readonly<Record<CellKind, number>> = { rnn: 1, lstm: 4, gru: 3 };
 
-/** The zoneout views of a layer without zoneout (shared: step() runs once per character). */
-const NO_ZONEOUT: readonly (FloatArray | number)[][] = Object.freeze([]);
+/** Each cell's step, forward and backward. */
+const CELL_STEPS: Readonly<Record<CellKind, Cell>> = {
+  rnn: RNN_CELL,
+  lstm: LSTM_CELL,
+  gru: GRU_CELL,
+};
 
-/** Buffers and planned products of one chunk shape `(T, B)`. */
-interface Run {
-  T: number;
-  B: number;
-  input: Int32Array | FloatArray; // (N) indices or (N, I) vectors, kept for backward
-  Wh: FloatArray; // (R, H) the recurrent weights the chunk ran on: Wh, or M * Wh
-  WhMask: FloatArray | null; // (R, H) the DropConnect mask M, if any
-  zoneAt: readonly (FloatArray | number)[][]; // zoneout: per state, (T) views (B, H) of m, or z
-  hs: FloatArray; // (T+1, B, H) h; hs[0] the initial state
-  hsAt: FloatArray[];
-  csAt: FloatArray[]; // LSTM: (T+1) views (B, H) of c
-  gates: FloatArray; // (N, R) pre-activations, then activations (rnn, no zoneout: h_1..h_T)
-  gatesAt: FloatArray[];
-  tanhCAt: FloatArray[]; // LSTM: (T) views of tanh(c_t)
-  hnAt: FloatArray[]; // GRU: (T) views of Wh_n h_{t-1} + bhn
-  ah: FloatArray; // GRU, layer norm: (B, R) hidden side Wh h_{t-1} of one step
-  xhatX: FloatArray; // layer norm: (N, R) the normalised input side
-  rstdX: FloatArray; // layer norm: (N G) its 1 / sqrt(var + eps) per gate block
-  xhatHAt: FloatArray[]; // layer norm: (T) views (B, R) of the normalised hidden side
-  rstdHAt: FloatArray[]; // layer norm: (T) views (B G) of its 1 / sqrt(var + eps)
-  dOut: FloatArray; // (N, H) dL/dh_t from above, then accumulated through time
-  dOutAt: FloatArray[];
-  dGates: FloatArray; // (N, R) gradient of the input-side pre-activations (rnn: dOut)
-  dGatesAt: FloatArray[];
-  dAh: FloatArray; // (N, R) gradient of the hidden-side products (= dGates except GRU, norm)
-  dAhAt: FloatArray[];
-  dc: FloatArray; // LSTM: (B, H) dL/dc carried back through time
-  dcPrev: FloatArray; // LSTM, zoneout: (B, H) the part of dL/dc_{t-1} that skips the cell
-  dh0: FloatArray; // (B, H) gradient w.r.t. the initial h
-  owned: (FloatArray | Int32Array)[]; // what to free on a shape change
-  recur: GemmKernel; // a_t (+)= h_{t-1} Wh^T            (B,H) x (R,H)^T
-  recurBack: GemmKernel; // dh_{t-1} += dA_t Wh          (B,R) x (R,H)
-  recurGradW: GemmKernel; // dWh += dAh^T H_prev         (N,R)^T x (N,H)
-  inProj: GemmKernel; // AX += X Wx^T                    (N,I) x (R,I)^T
-  inGradW: GemmKernel; // dWx += dGates^T X              (N,R)^T x (N,I)
-  inGradX: GemmKernel; // dX = dGates Wx                 (N,R) x (R,I)
-}
+const EMPTY = new Float64Array(0);
 
 /** Options of {@linkcode RecurrentLayer}. */
 export interface RecurrentLayerOptions {
   /** The cell. */
-  kind: ModelKind;
+  cell: CellKind;
   /** Input size I: V for the first layer (one-hot indices), H above it. */
   inputSize: number;
   /** Hidden size H. */
   hiddenSize: number;
   /** Standard deviation of the Gaussian initial weights; default `1 / sqrt(H)`. */
   initScale?: number;
-  /** Layer-normalise both sides of the gate pre-activations (see the module doc); default false. */
-  layerNorm?: boolean;
+  /**
+   * `"layer"`: layer-normalise both sides of the gate pre-activations (see the module doc);
+   * default `"none"`.
+   */
+  norm?: ModelNorm;
   /** Zoneout rate z in `[0, 1)` of every state tensor (see the module doc); default 0. */
   zoneout?: number;
 }
@@ -108,15 +81,15 @@ export interface LayerMasks {
 /** A recurrent layer on backend buffers; see the module doc. */
 export class RecurrentLayer {
   /** The cell. */
-  readonly kind: ModelKind;
+  readonly cell: CellKind;
   /** Input size I. */
   readonly inputSize: number;
   /** Hidden size H. */
   readonly hiddenSize: number;
   /** State tensor names, h first: `["h"]`, or `["h", "c"]` for an LSTM. */
   readonly stateNames: readonly string[];
-  /** Whether the gate pre-activations are layer-normalised. */
-  readonly layerNorm: boolean;
+  /** `"layer"` when the gate pre-activations are layer-normalised, else `"none"`. */
+  readonly norm: ModelNorm;
   /** Zoneout rate z of the state tensors (0: none). */
   readonly zoneout: number;
   /**
@@ -127,8 +100,8 @@ export class RecurrentLayer {
   /** Gradients, same names and shapes; `backward` adds into them. */
   readonly grads: Params;
   #backend: Backend;
-  #run: Run | null = null; // the last forward, for backward
-  #stepRun: Run | null = null; // step()'s buffers, T = 1
+  #chunk: ChunkBuffers | null = null; // the last forward, for backward
+  #stepChunk: ChunkBuffers | null = null; // step()'s buffers, T = 1
   #WxT: FloatArray | null = null; // (V, R) Wx transposed, for one-hot chunks longer than V
   #dWxT: FloatArray | null = null; // (V, R) its gradient
   #WhDropped: FloatArray | null = null; // (R, H) M * Wh
@@ -141,41 +114,41 @@ export class RecurrentLayer {
    *
    * @param backend The model's backend.
    * @param rng Source of the initial weights; `null` leaves them zero (to be loaded).
-   * @param options Cell kind, sizes, init scale and layer norm.
+   * @param options Cell, sizes, init scale, norm and zoneout.
    * @example
    * ```ts
    * import assert from "node:assert/strict";
    * import { createBackend } from "../backend/create.ts";
    * import { Rng } from "../core/rng.ts";
    * const backend = createBackend({ kind: "f64" });
-   * const layer = new RecurrentLayer(backend, new Rng(1), { kind: "gru", inputSize: 5, hiddenSize: 3 });
+   * const layer = new RecurrentLayer(backend, new Rng(1), { cell: "gru", inputSize: 5, hiddenSize: 3 });
    * assert.deepEqual([layer.params.Wx!.shape, layer.params.bhn!.shape], [[9, 5], [3]]);
    * const h = new Float64Array(3); // (B = 1, H)
    * layer.step(backend.allocInt32(1), [h]);
    * ```
    */
   constructor(backend: Backend, rng: Rng | null, options: RecurrentLayerOptions) {
-    const { kind, inputSize: I, hiddenSize: H } = options;
+    const { cell, inputSize: I, hiddenSize: H } = options;
     for (const [name, v] of [["inputSize", I], ["hiddenSize", H]] as const) {
       if (!Number.isInteger(v) || v < 1) {
         throw new RangeError(`Invalid ${name} ${v}: expected a positive integer`);
       }
     }
-    const R = CELL_GATES[kind] * H, scale = options.initScale ?? 1 / Math.sqrt(H);
+    const R = CELL_GATES[cell] * H, scale = options.initScale ?? 1 / Math.sqrt(H);
     this.#backend = backend;
-    this.kind = kind;
+    this.cell = cell;
     this.inputSize = I;
     this.hiddenSize = H;
-    this.stateNames = kind === "lstm" ? ["h", "c"] : ["h"];
-    this.layerNorm = options.layerNorm ?? false;
+    this.stateNames = cell === "lstm" ? ["h", "c"] : ["h"];
+    this.norm = options.norm ?? "none";
     this.zoneout = options.zoneout ?? 0;
     const tensor = (shape: number[]) => backendTensor(backend, shape);
     const gaussian = (shape: number[]) =>
       backendTensor(backend, shape, rng ? { scale, rng } : undefined);
     this.params = { Wx: gaussian([R, I]), Wh: gaussian([R, H]), b: tensor([R]) };
-    if (kind === "lstm") this.params.b!.data.fill(1, H, 2 * H); // forget-gate bias 1
-    if (kind === "gru") this.params.bhn = tensor([H]); // hidden-side bias of n
-    if (this.layerNorm) {
+    if (cell === "lstm") this.params.b!.data.fill(1, H, 2 * H); // forget-gate bias 1
+    if (cell === "gru") this.params.bhn = tensor([H]); // hidden-side bias of n
+    if (this.norm === "layer") {
       for (const name of ["gx", "gh"]) (this.params[name] = tensor([R])).data.fill(1);
     }
     this.grads = {};
@@ -197,17 +170,16 @@ export class RecurrentLayer {
     state: FloatArray[],
     masks: LayerMasks = {},
   ): FloatArray {
-    const r = this.#run = this.#runFor(this.#run, input, state);
-    const Wh = data(this.params.Wh), recurrentMask = masks.recurrent;
-    r.WhMask = recurrentMask ?? null;
-    r.zoneAt = this.#zoneViews(r, masks.zoneout);
-    r.Wh = Wh;
-    if (recurrentMask) {
-      r.Wh = this.#WhDropped ??= this.#backend.alloc(Wh.length);
-      this.#backend.multiply(r.Wh, Wh, recurrentMask); // Wh' = M * Wh
+    const c = this.#chunk = this.#buffersFor(this.#chunk, input, state);
+    const Wh = data(this.params.Wh), M = masks.recurrent;
+    c.WhMask = M ?? null;
+    c.weights.Wh = Wh;
+    if (M) { // Wh' = M * Wh
+      c.weights.Wh = this.#WhDropped ??= this.#backend.alloc(Wh.length);
+      this.#backend.multiply(c.weights.Wh, Wh, M);
     }
-    this.#runSteps(r, input, state, r.Wh);
-    return r.hs.subarray(r.B * this.hiddenSize);
+    this.#runSteps(c, input, state, masks.zoneout);
+    return c.hs.subarray(c.B * this.hiddenSize);
   }
 
   /**
@@ -217,8 +189,8 @@ export class RecurrentLayer {
    * @returns The buffer.
    */
   gradOutput(): FloatArray {
-    if (!this.#run) throw new Error("Cannot run backward: call forward first");
-    return this.#run.dOut;
+    if (!this.#chunk) throw new Error("Cannot run backward: call forward first");
+    return this.#chunk.dOut;
   }
 
   /**
@@ -228,72 +200,23 @@ export class RecurrentLayer {
    *   `dState`: per state name, `(B, H)` accumulators for the initial state's gradient.
    */
   backward(options: { dInput?: FloatArray; dState?: FloatArray[] } = {}): void {
-    const r = this.#run;
-    if (!r) throw new Error("Cannot run backward: call forward first");
-    const { T, B } = r, { dInput, dState } = options;
-    const backend = this.#backend, H = this.hiddenSize, N = T * B;
-    const Wh = r.Wh, dbhn = data(this.grads.bhn ?? this.grads.b);
-    const gh = this.params.gh?.data, dgh = this.grads.gh?.data; // with layer norm
-    if (this.kind === "lstm") r.dc.fill(0);
-    r.dh0.fill(0);
-    for (let t = T - 1; t >= 0; t--) {
-      const dh = r.dOutAt[t]!; // dL/dh_t, complete: the step after added its part
-      const dPrev = t > 0 ? r.dOutAt[t - 1]! : r.dh0; // dL/dh_{t-1}, being accumulated
-      const zh = r.zoneAt[0]?.[t], zc = r.zoneAt[1]?.[t]; // zoneout masks (or rates) of h, c
-      if (zh !== undefined) zoneoutBackward(dh, dPrev, zh); // dh~ = (1 - m) dh
-      if (this.kind === "rnn") backend.tanhBackward(dh, r.gatesAt[t]!); // da = (1 - h~^2) dh
-      else if (this.kind === "lstm") {
-        if (zc !== undefined) zoneoutBackward(r.dc, r.dcPrev.fill(0), zc); // dc~ = (1 - m) dc
-        backend.lstmBackward(r.gatesAt[t]!, r.csAt[t]!, r.tanhCAt[t]!, dh, r.dc, r.dGatesAt[t]!, H);
-        if (zc !== undefined) addInto(r.dc, r.dcPrev); // dc_{t-1} = f dc~_t + m dc_t
-      } else { // gru: dPrev also receives z dh
-        backend.gruBackward(
-          r.gatesAt[t]!,
-          r.hnAt[t]!,
-          r.hsAt[t]!,
-          dh,
-          r.dGatesAt[t]!,
-          r.dAhAt[t]!,
-          dbhn,
-          dPrev,
-        );
-      }
-      if (gh && dgh) { // through the hidden side's norm: dAh_t = LN'(dA_t)
-        const dA = this.kind === "gru" ? r.dAhAt[t]! : r.dGatesAt[t]!;
-        backend.layerNormBackward(dA, r.xhatHAt[t]!, r.rstdHAt[t]!, gh, dgh, null, r.dAhAt[t]!);
-      }
-      if (t > 0) r.recurBack(r.dAhAt[t]!, Wh, r.dOutAt[t - 1]!); // dh_{t-1} += dA_t Wh
-      else if (dState) r.recurBack(r.dAhAt[0]!, Wh, r.dh0);
+    const c = this.#chunk;
+    if (!c) throw new Error("Cannot run backward: call forward first");
+    const { dInput, dState } = options, cellStep = CELL_STEPS[this.cell], w = c.weights;
+    this.#setWeights(w);
+    const dh0 = c.dStates[0]!;
+    w.unread = dState ? null : dh0.h; // h_0's gradient only when asked for
+    dh0.h.fill(0);
+    dh0.c.fill(0); // LSTM: dL/dc, carried back in place, is 0 at c_T (the loss does not read it)
+    for (let t = c.T - 1; t >= 0; t--) { // dStates[t + 1] is complete: step t + 1 added its part
+      const dNext = c.dStates[t + 1]!, dPrev = c.dStates[t]!;
+      cellStep.backward(dPrev, c.dGatesAt[t]!, dNext, c.caches[t]!, c.states[t]!, w);
     }
-    const hsPrev = r.hs.subarray(0, N * H);
-    if (r.WhMask) { // dWh += M * dWh', dWh' = dAh^T H_prev
-      const dWhDropped = this.#dWhDropped ??= backend.alloc(Wh.length);
-      dWhDropped.fill(0);
-      r.recurGradW(r.dAh, hsPrev, dWhDropped);
-      backend.multiply(dWhDropped, dWhDropped, r.WhMask);
-      addInto(data(this.grads.Wh), dWhDropped);
-    } else r.recurGradW(r.dAh, hsPrev, data(this.grads.Wh)); // dWh += dAh^T H_prev
-    if (this.layerNorm) { // through the input side's norm, whose bias is b
-      const gx = data(this.params.gx);
-      const { gx: dgx, b: db } = this.grads;
-      backend.layerNormBackward(r.dGates, r.xhatX, r.rstdX, gx, data(dgx), data(db), r.dGates);
-    } else backend.addRowSums(data(this.grads.b), r.dGates); // db += sum of dA
-    const dWx = data(this.grads.Wx);
-    if (r.input instanceof Int32Array) {
-      if (N <= this.inputSize) backend.scatterAddColumns(dWx, r.dGates, r.input); // dWx[:, x] += dA
-      else { // row-wise in (V, R), then added transposed
-        const dWxT = this.#dWxT ??= backend.alloc(dWx.length);
-        dWxT.fill(0);
-        backend.scatterAddRows(dWxT, r.dGates, r.input);
-        backend.transpose(dWx, dWxT, this.inputSize, true);
-      }
-    } else {
-      r.inGradW(r.dGates, r.input, dWx); // dWx += dA^T X
-      if (dInput) r.inGradX(r.dGates, data(this.params.Wx), dInput); // dX = dA Wx
-    }
+    this.#recurrentWeightGrad(c);
+    this.#inputSideBackward(c, dInput);
     if (dState) {
-      addInto(dState[0]!, r.dh0);
-      if (this.kind === "lstm") addInto(dState[1]!, r.dc);
+      addInto(dState[0]!, dh0.h);
+      if (this.cell === "lstm") addInto(dState[1]!, dh0.c);
     }
   }
 
@@ -305,69 +228,107 @@ export class RecurrentLayer {
    * @returns The new `h`, `(B, H)`: a view of the layer's step buffers.
    */
   step(input: Int32Array | FloatArray, state: FloatArray[]): FloatArray {
-    const r = this.#stepRun = this.#runFor(this.#stepRun, input, state);
-    r.zoneAt = this.#zoneViews(r);
-    this.#runSteps(r, input, state, data(this.params.Wh));
-    return r.hsAt[1]!;
+    const c = this.#stepChunk = this.#buffersFor(this.#stepChunk, input, state);
+    c.weights.Wh = data(this.params.Wh);
+    this.#runSteps(c, input, state);
+    return c.states[1]!.h;
   }
 
-  #runSteps(r: Run, input: Int32Array | FloatArray, state: FloatArray[], Wh: FloatArray): void {
-    const { T, B } = r, backend = this.#backend, H = this.hiddenSize, I = this.inputSize;
-    const R = CELL_GATES[this.kind] * H, N = T * B;
-    const p = this.params;
-    const Wx = data(p.Wx), bias = data(p.b), ln = this.layerNorm;
-    const inBias = ln ? this.#zeros ??= backend.alloc(R) : bias; // with layer norm, b comes after
-    r.input = input;
-    r.hs.set(state[0]!, 0);
-    if (this.kind === "lstm") r.csAt[0]!.set(state[1]!);
+  // The chunk forward: the input side for all positions, then the cell step by step.
+  #runSteps(
+    c: ChunkBuffers,
+    input: Int32Array | FloatArray,
+    state: FloatArray[],
+    zoneoutMasks?: FloatArray[],
+  ): void {
+    const cellStep = CELL_STEPS[this.cell], w = c.weights, T = c.T;
+    this.#setWeights(w);
+    this.#setZoneout(c, zoneoutMasks);
+    c.input = input;
+    this.#inputSide(c, input); // AX = X Wx^T + b, or LN(X Wx^T; gx, b)
+    c.states[0]!.h.set(state[0]!);
+    if (this.cell === "lstm") c.states[0]!.c.set(state[1]!);
+    for (let t = 0; t < T; t++) cellStep.forward(c.states[t + 1]!, c.caches[t]!, c.states[t]!, w);
+    state[0]!.set(c.states[T]!.h);
+    if (this.cell === "lstm") state[1]!.set(c.states[T]!.c);
+  }
+
+  // AX = X Wx^T + b (one-hot X: the columns of Wx); with layer norm LN(X Wx^T; gx, b).
+  #inputSide(c: ChunkBuffers, input: Int32Array | FloatArray): void {
+    const backend = this.#backend, R = CELL_GATES[this.cell] * this.hiddenSize;
+    const Wx = data(this.params.Wx), bias = data(this.params.b), N = c.T * c.B;
+    const inBias = this.norm === "layer" ? this.#zeros ??= backend.alloc(R) : bias; // LN adds b after
     if (input instanceof Int32Array) { // one-hot: AX = Wx[:, x] + b
-      if (N <= I) backend.gatherColumns(r.gates, Wx, input, inBias); // strided reads
+      if (N <= this.inputSize) backend.gatherColumns(c.gates, Wx, input, inBias); // strided reads
       else {
         const WxT = this.#WxT ??= backend.alloc(Wx.length);
         backend.transpose(WxT, Wx, R, false); // (V, R): contiguous rows for N > V positions
-        backend.gatherRows(r.gates, WxT, input, inBias);
+        backend.gatherRows(c.gates, WxT, input, inBias);
       }
     } else {
-      for (let n = 0; n < N; n++) r.gates.set(inBias, n * R);
-      r.inProj(input, Wx, r.gates); // AX = b + X Wx^T
+      for (let n = 0; n < N; n++) c.gates.set(inBias, n * R);
+      c.inProj(input, Wx, c.gates); // AX = b + X Wx^T
     }
-    if (ln) backend.layerNorm(r.gates, data(p.gx), bias, r.gates, r.xhatX, r.rstdX, false);
-    for (let t = 0; t < T; t++) {
-      const a = r.gatesAt[t]!, hPrev = r.hsAt[t]!, h = r.hsAt[t + 1]!;
-      if (this.kind === "gru") {
-        r.recur(hPrev, Wh, r.ah); // the hidden side stays apart: n needs r * (Wh_n h + bhn)
-        if (ln) {
-          backend.layerNorm(r.ah, data(p.gh), null, r.ah, r.xhatHAt[t]!, r.rstdHAt[t]!, false);
-        }
-        backend.gruForward(a, r.ah, data(p.bhn), hPrev, h, r.hnAt[t]!);
-      } else {
-        if (ln) { // a_t = LN(AX_t) + LN(h_{t-1} Wh^T)
-          r.recur(hPrev, Wh, r.ah);
-          backend.layerNorm(r.ah, data(p.gh), null, a, r.xhatHAt[t]!, r.rstdHAt[t]!, true);
-        } else r.recur(hPrev, Wh, a); // a_t = AX_t + h_{t-1} Wh^T
-        if (this.kind === "rnn") backend.tanh(a); // a is h_t's slot, without zoneout
-        else backend.lstmForward(a, r.csAt[t]!, r.csAt[t + 1]!, r.tanhCAt[t]!, h, H);
-      }
-      const zh = r.zoneAt[0]?.[t], zc = r.zoneAt[1]?.[t]; // zoneout masks (or rates) of h, c
-      if (zh !== undefined) { // h_t = m h_{t-1} + (1 - m) h~_t, and c_t alike
-        if (this.kind === "rnn") h.set(a);
-        zoneoutMix(h, hPrev, zh);
-      }
-      if (zc !== undefined) zoneoutMix(r.csAt[t + 1]!, r.csAt[t]!, zc);
-    }
-    state[0]!.set(r.hsAt[T]!);
-    if (this.kind === "lstm") state[1]!.set(r.csAt[T]!);
+    if (this.norm !== "layer") return;
+    backend.layerNorm(c.gates, data(this.params.gx), bias, c.gates, c.xhatX, c.rstdX, false);
   }
 
-  // Per state name, the T masks of a training chunk, or the rate z at every step.
-  #zoneViews(r: Run, masks?: FloatArray[]): readonly (FloatArray | number)[][] {
-    if (this.zoneout === 0) return NO_ZONEOUT;
-    const BH = r.B * this.hiddenSize, z = this.zoneout;
+  // dWh += dAh^T H_prev over the chunk; with DropConnect dWh += M * dWh'.
+  #recurrentWeightGrad(c: ChunkBuffers): void {
+    const hsPrev = c.hs.subarray(0, c.T * c.B * this.hiddenSize), dWh = data(this.grads.Wh);
+    if (!c.WhMask) return c.recurGradW(c.dAh, hsPrev, dWh);
+    const dWhDropped = this.#dWhDropped ??= this.#backend.alloc(dWh.length);
+    dWhDropped.fill(0);
+    c.recurGradW(c.dAh, hsPrev, dWhDropped); // dWh' = dAh^T H_prev
+    this.#backend.multiply(dWhDropped, dWhDropped, c.WhMask);
+    addInto(dWh, dWhDropped);
+  }
+
+  // db, dWx (and dgx) from the input side's gradient, and dX for a dense input.
+  #inputSideBackward(c: ChunkBuffers, dInput?: FloatArray): void {
+    const backend = this.#backend, dWx = data(this.grads.Wx), db = data(this.grads.b);
+    if (this.norm === "layer") { // through the input side's norm, whose bias is b
+      const gx = data(this.params.gx), dgx = data(this.grads.gx);
+      backend.layerNormBackward(c.dGates, c.xhatX, c.rstdX, gx, dgx, db, c.dGates);
+    } else backend.addRowSums(db, c.dGates); // db += sum of dA
+    if (!(c.input instanceof Int32Array)) {
+      c.inGradW(c.dGates, c.input, dWx); // dWx += dA^T X
+      if (dInput) c.inGradX(c.dGates, data(this.params.Wx), dInput); // dX = dA Wx
+    } else if (c.T * c.B <= this.inputSize) {
+      backend.scatterAddColumns(dWx, c.dGates, c.input); // dWx[:, x] += dA
+    } else { // row-wise in (V, R), then added transposed
+      const dWxT = this.#dWxT ??= backend.alloc(dWx.length);
+      dWxT.fill(0);
+      backend.scatterAddRows(dWxT, c.dGates, c.input);
+      backend.transpose(dWx, dWxT, this.inputSize, true);
+    }
+  }
+
+  // The parameters every step reads (Wh is set by the pass).
+  #setWeights(w: CellWeights): void {
+    const { params, grads } = this;
+    w.bhn = params.bhn?.data ?? EMPTY;
+    w.dbhn = grads.bhn?.data ?? EMPTY;
+    w.gh = params.gh?.data ?? null;
+    w.dgh = grads.gh?.data ?? null;
+  }
+
+  // Per step, the zoneout masks of a training chunk, or the rate z.
+  #setZoneout(c: ChunkBuffers, masks?: FloatArray[]): void {
+    if (this.zoneout === 0) return;
+    const BH = c.B * this.hiddenSize, z = this.zoneout, lstm = this.cell === "lstm";
     const at = (m: FloatArray | undefined, t: number) => m?.subarray(t * BH, (t + 1) * BH) ?? z;
-    return this.stateNames.map((_, s) => Array.from({ length: r.T }, (_, t) => at(masks?.[s], t)));
+    c.caches.forEach((cache, t) => {
+      cache.zh = at(masks?.[0], t);
+      cache.zc = lstm ? at(masks?.[1], t) : undefined;
+    });
   }
 
-  #runFor(old: Run | null, input: Int32Array | FloatArray, state: FloatArray[]): Run {
+  #buffersFor(
+    old: ChunkBuffers | null,
+    input: Int32Array | FloatArray,
+    state: FloatArray[],
+  ): ChunkBuffers {
     const H = this.hiddenSize, I = this.inputSize;
     const B = state[0]!.length / H;
     const N = input instanceof Int32Array ? input.length : input.length / I;
@@ -377,67 +338,17 @@ export class RecurrentLayer {
     }
     if (old && old.T === T && old.B === B) return old;
     if (old) { for (const a of old.owned) this.#backend.free(a); }
-    return this.#createRun(T, B);
-  }
-
-  #createRun(T: number, B: number): Run {
-    const backend = this.#backend, H = this.hiddenSize, I = this.inputSize, kind = this.kind;
-    const G = CELL_GATES[kind], R = G * H, N = T * B, BH = B * H, ln = this.layerNorm;
-    const zone = this.zoneout > 0;
-    const owned: FloatArray[] = [];
-    const alloc = (n: number) => {
-      const a = backend.alloc(n);
-      owned.push(a);
-      return a;
-    };
-    const views = (a: FloatArray, count: number, size: number) =>
-      Array.from({ length: count }, (_, t) => a.subarray(t * size, (t + 1) * size));
-    const none = new Float64Array(0);
-    const hs = alloc((T + 1) * BH), dOut = alloc(N * H);
-    const gates = kind === "rnn" && !zone ? hs.subarray(BH) : alloc(N * R);
-    const dGates = kind === "rnn" ? dOut : alloc(N * R);
-    const dAh = kind === "gru" || ln ? alloc(N * R) : dGates;
-    return {
+    return createChunkBuffers(this.#backend, {
       T,
       B,
-      input: new Int32Array(0),
-      Wh: none,
-      WhMask: null,
-      zoneAt: [],
-      hs,
-      hsAt: views(hs, T + 1, BH),
-      csAt: kind === "lstm" ? views(alloc((T + 1) * BH), T + 1, BH) : [],
-      gates,
-      gatesAt: views(gates, T, B * R),
-      tanhCAt: kind === "lstm" ? views(alloc(N * H), T, BH) : [],
-      hnAt: kind === "gru" ? views(alloc(N * H), T, BH) : [],
-      ah: kind === "gru" || ln ? alloc(B * R) : none,
-      xhatX: ln ? alloc(N * R) : none,
-      rstdX: ln ? alloc(N * G) : none,
-      xhatHAt: ln ? views(alloc(N * R), T, B * R) : [],
-      rstdHAt: ln ? views(alloc(N * G), T, B * G) : [],
-      dOut,
-      dOutAt: views(dOut, T, BH),
-      dGates,
-      dGatesAt: views(dGates, T, B * R),
-      dAh,
-      dAhAt: views(dAh, T, B * R),
-      dc: kind === "lstm" ? alloc(BH) : none,
-      dcPrev: kind === "lstm" && zone ? alloc(BH) : none,
-      dh0: alloc(BH),
-      owned,
-      recur: backend.gemm({ m: B, n: R, k: H, transB: true, beta: kind === "gru" || ln ? 0 : 1 }),
-      recurBack: backend.gemm({ m: B, n: H, k: R, beta: 1 }),
-      recurGradW: backend.gemm({ m: R, n: H, k: N, transA: true, beta: 1 }),
-      inProj: backend.gemm({ m: N, n: R, k: I, transB: true, beta: 1 }),
-      inGradW: backend.gemm({ m: R, n: I, k: N, transA: true, beta: 1 }),
-      inGradX: backend.gemm({ m: N, n: I, k: R }),
-    };
+      cell: this.cell,
+      gates: CELL_GATES[this.cell],
+      hiddenSize: H,
+      inputSize: I,
+      norm: this.norm,
+      zoneout: this.zoneout > 0,
+    });
   }
-}
-
-function addInto(acc: FloatArray, d: FloatArray): void {
-  for (let k = 0; k < acc.length; k++) acc[k] = acc[k]! + d[k]!;
 }
 
 /** A tensor's data (the layer's tensors always exist; the record type allows undefined). */

@@ -1,5 +1,5 @@
 /**
- * The model: L stacked recurrent layers of one cell kind (tanh RNN, LSTM or GRU) under the
+ * The model: L stacked recurrent layers of one cell (tanh RNN, LSTM or GRU) under the
  * output head, batched over B streams, with optional dropout on each layer's output (between
  * layers and before the head; Zaremba et al. 2014, as in char-rnn; drawn per position or, as
  * variational dropout, once per stream and chunk). Written once against the
@@ -33,10 +33,9 @@ import {
   checkIndices,
   chunkLength,
   type ForwardOptions,
-  type ModelConfig,
-  resolveModelConfig,
   type State,
 } from "./char_model.ts";
+import { type ModelConfig, resolveModelConfig } from "./model_config.ts";
 import { sampleDropoutMask, sampleSequenceMask } from "./dropout.ts";
 import { OutputHead } from "./head.ts";
 import { type LayerMasks, RecurrentLayer } from "./layer.ts";
@@ -63,7 +62,7 @@ interface Masks {
 
 /** L stacked recurrent layers and the output head on a backend; see the module doc. */
 export class StackedRnn implements CharModel {
-  /** Kind, sizes, layers and dropout (all fields filled in). */
+  /** Cell, sizes, layers and dropout (all fields filled in). */
   readonly config: Required<ModelConfig>;
   /** `{ "l0.Wx", "l0.Wh", "l0.b", ..., Why, by }`, shared with the layers' and head's. */
   readonly params: Params;
@@ -78,10 +77,11 @@ export class StackedRnn implements CharModel {
   /** The backend this model, its optimizer and its clipping run on. */
   readonly backend: Backend;
   /**
-   * When true, training forwards reuse the last masks instead of drawing new ones
-   * (same `(T, B)` only), so a gradient check sees one fixed function.
+   * When true, training forwards reuse the last random masks (dropout, DropConnect and zoneout)
+   * instead of drawing new ones (same `(T, B)` only), so a gradient check sees one fixed
+   * function.
    */
-  freezeDropoutMask = false;
+  freezeMasks = false;
   #stateNames: string[][]; // per layer, e.g. ["h.0", "c.0"]
   #xs: Int32Array | null = null; // (N) inputs of the last forward
   #masks: Masks | null = null;
@@ -98,14 +98,14 @@ export class StackedRnn implements CharModel {
    *
    * @param rng Source of the initial weights, then of the dropout generator's seed; `null`
    *   leaves every weight zero, for a model whose weights are loaded next.
-   * @param options Kind, sizes, `numLayers`, `dropout`, init scale, backend.
+   * @param options Cell, sizes, `numLayers`, `dropout`, init scale, backend.
    * @example
    * ```ts
    * import assert from "node:assert/strict";
    * import { createBackend } from "../backend/create.ts";
    * import { Rng } from "../core/rng.ts";
    * const backend = createBackend({ kind: "f64" });
-   * const m = new StackedRnn(new Rng(1), { kind: "lstm", vocabSize: 4, hiddenSize: 3, numLayers: 2, backend });
+   * const m = new StackedRnn(new Rng(1), { cell: "lstm", vocabSize: 4, hiddenSize: 3, numLayers: 2, backend });
    * assert.deepEqual(Object.keys(m.initialState(1)), ["h.0", "c.0", "h.1", "c.1"]);
    * assert.deepEqual(m.params["l1.Wx"]!.shape, [12, 3]);
    * const ids = Int32Array.from([0, 1, 2, 3]); // (T = 4, B = 1)
@@ -114,15 +114,14 @@ export class StackedRnn implements CharModel {
    */
   constructor(rng: Rng | null, options: StackedRnnOptions) {
     const config = resolveModelConfig(options);
-    const { kind, vocabSize: V, hiddenSize: H, numLayers: L, zoneout } = config;
-    const layerNorm = config.norm === "layer";
+    const { cell, vocabSize: V, hiddenSize: H, numLayers: L, norm, zoneout } = config;
     const { initScale } = options;
     this.config = config;
     const backend = this.backend = options.backend;
     const layers: RecurrentLayer[] = [];
     for (let k = 0; k < L; k++) {
       const inputSize = k === 0 ? V : H;
-      const layer = { kind, inputSize, hiddenSize: H, initScale, layerNorm, zoneout };
+      const layer = { cell, inputSize, hiddenSize: H, initScale, norm, zoneout };
       layers.push(new RecurrentLayer(backend, rng, layer));
     }
     this.layers = layers;
@@ -247,7 +246,7 @@ export class StackedRnn implements CharModel {
           data.length % H !== 0 || (size >= 0 && data.length !== size)
         ) {
           throw new TypeError(
-            `Invalid ${this.config.kind.toUpperCase()} ${what}: expected float tensors ` +
+            `Invalid ${this.config.cell.toUpperCase()} ${what}: expected float tensors ` +
               `${this.#stateNames.flat().join(", ")} of one shape (B, ${H}); ` +
               `"${name}" is missing or differs; create it with model.initialState(B)`,
           );
@@ -274,7 +273,7 @@ export class StackedRnn implements CharModel {
 
   #prepareMasks(T: number, B: number): Masks {
     let m = this.#masks;
-    if (this.freezeDropoutMask) {
+    if (this.freezeMasks) {
       if (!m || !this.#masksDrawn || m.T !== T || m.B !== B) {
         throw new Error(
           `Cannot reuse the dropout mask: none was drawn for (T, B) = (${T}, ${B}); ` +
@@ -299,8 +298,8 @@ export class StackedRnn implements CharModel {
   }
 
   #prepareWeightMasks(): FloatArray[] {
-    if (this.freezeDropoutMask && this.#weightMasks) return this.#weightMasks;
-    if (this.freezeDropoutMask) {
+    if (this.freezeMasks && this.#weightMasks) return this.#weightMasks;
+    if (this.freezeMasks) {
       throw new Error("Cannot reuse the weight-drop masks: run a training forward first");
     }
     const masks = this.#weightMasks ??= this.layers.map((layer) =>
@@ -313,7 +312,7 @@ export class StackedRnn implements CharModel {
 
   #prepareZoneoutMasks(N: number): FloatArray[][] {
     let z = this.#zoneMasks;
-    if (this.freezeDropoutMask) {
+    if (this.freezeMasks) {
       if (z?.N !== N) {
         throw new Error(
           "Cannot reuse the zoneout masks: run a training forward of this shape first",

@@ -14,7 +14,8 @@
  */
 import { createBackend } from "../backend/create.ts";
 import type { Backend } from "../backend/types.ts";
-import type { CharModel, ModelConfig, State } from "./char_model.ts";
+import type { CharModel, State } from "./char_model.ts";
+import type { ModelConfig } from "./model_config.ts";
 import type { Rng } from "../core/rng.ts";
 import { softmaxCrossEntropy } from "../core/softmax.ts";
 import { gaussian, type Params, zeros, zerosLike } from "../core/tensor.ts";
@@ -43,7 +44,7 @@ export interface RnnOptions {
 
 /** The vanilla RNN: parameters `Wxh (H,V)`, `Whh (H,H)`, `Why (V,H)`, `bh (H)`, `by (V)`. */
 export class VanillaRnn implements CharModel {
-  /** Shapes and kind. */
+  /** Cell and shapes. */
   readonly config: ModelConfig;
   /** `{ Wxh, Whh, Why, bh, by }`. */
   readonly params: Params;
@@ -83,7 +84,7 @@ export class VanillaRnn implements CharModel {
       }
     }
     const scale = options.initScale ?? 1 / Math.sqrt(H);
-    this.config = { kind: "rnn", vocabSize: V, hiddenSize: H };
+    this.config = { cell: "rnn", vocabSize: V, hiddenSize: H };
     this.params = {
       Wxh: gaussian([H, V], { scale, rng }), // input to hidden
       Whh: gaussian([H, H], { scale, rng }), // hidden to hidden

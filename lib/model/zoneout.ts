@@ -14,6 +14,12 @@ import type { Rng } from "../core/rng.ts";
 import type { FloatArray } from "../core/tensor.ts";
 
 /**
+ * Zoneout at one step: a `(B, H)` mask from {@linkcode sampleZoneoutMask} (training), the
+ * rate z (evaluation, sampling), or `undefined` for none.
+ */
+export type Zoneout = FloatArray | number | undefined;
+
+/**
  * Fills `mask` with a fresh zoneout mask: each entry is 1 (keep the previous value) with
  * probability `rate`, else 0.
  *
@@ -38,7 +44,7 @@ export function sampleZoneoutMask(mask: FloatArray, options: { rate: number; rng
  *
  * @param s `(B, H)` the new state, overwritten with the zoned-out one.
  * @param prev `(B, H)` the previous state.
- * @param m `(B, H)` a mask from {@linkcode sampleZoneoutMask}, or the rate z (evaluation).
+ * @param m The step's mask or rate; `undefined` (no zoneout) leaves `s` as it is.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -47,7 +53,8 @@ export function sampleZoneoutMask(mask: FloatArray, options: { rate: number; rng
  * assert.deepEqual([...s], [0.5, 2]);
  * ```
  */
-export function zoneoutMix(s: FloatArray, prev: FloatArray, m: FloatArray | number): void {
+export function zoneoutMix(s: FloatArray, prev: FloatArray, m: Zoneout): void {
+  if (m === undefined) return;
   if (typeof m === "number") {
     for (let k = 0; k < s.length; k++) s[k] = s[k]! + m * (prev[k]! - s[k]!);
   } else {
@@ -60,7 +67,7 @@ export function zoneoutMix(s: FloatArray, prev: FloatArray, m: FloatArray | numb
  *
  * @param ds `(B, H)` dL/ds_t on entry, dL/ds~_t (the cell's output) on return.
  * @param dPrev `(B, H)` accumulator of dL/ds_{t-1}.
- * @param m The mask or rate of the forward.
+ * @param m The mask or rate of the forward (`undefined`: none, nothing to do).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -69,7 +76,8 @@ export function zoneoutMix(s: FloatArray, prev: FloatArray, m: FloatArray | numb
  * assert.deepEqual([[...ds], [...dPrev]], [[0, 4], [3, 1]]);
  * ```
  */
-export function zoneoutBackward(ds: FloatArray, dPrev: FloatArray, m: FloatArray | number): void {
+export function zoneoutBackward(ds: FloatArray, dPrev: FloatArray, m: Zoneout): void {
+  if (m === undefined) return;
   for (let k = 0; k < ds.length; k++) {
     const keep = typeof m === "number" ? m : m[k]!;
     dPrev[k] = dPrev[k]! + keep * ds[k]!;

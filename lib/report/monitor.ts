@@ -1,5 +1,5 @@
 /**
- * A training monitor for notebooks: pass its `onEvent` to `Trainer.run` and it records the loss
+ * A training monitor for notebooks: pass its `onEvent` to `Trainer.train` and it records the loss
  * curves, redraws a live loss plot in place with a progress line under the title, prints the
  * samples as they come, and ends with a one-line summary.
  *
@@ -24,17 +24,18 @@ import {
 } from "./progress.ts";
 
 /**
- * What the monitor needs to know of the run, e.g. a whole `TrainConfig`.
+ * The part of a training config the monitor reads: its steps and sample temperature (a whole
+ * `TrainConfig` will do).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const run: MonitoredRun = { steps: 100, sampleTemperature: 0.8 };
- * const monitor = new TrainingMonitor(run, { log: null });
+ * const config: MonitoredConfig = { steps: 100, sampleTemperature: 0.8 };
+ * const monitor = new TrainingMonitor(config, { log: null });
  * assert.ok(monitor.sampleText({ type: "sample", step: 1, text: "a" }).includes("temperature 0.8"));
  * ```
  */
-export interface MonitoredRun {
+export interface MonitoredConfig {
   /** Total steps of the run. */
   steps: number;
   /** Temperature of the trainer's samples, shown in their headers. */
@@ -68,7 +69,7 @@ export interface MonitorOptions {
 }
 
 /**
- * What `Trainer.run` resolves to, as far as the summary uses it.
+ * What `Trainer.train` resolves to, as far as the summary uses it.
  *
  * @example
  * ```ts
@@ -129,7 +130,7 @@ export class TrainingMonitor {
   lastStep: StepEvent | undefined;
   /** The latest validation event, if any. */
   lastEval: EvalEvent | undefined;
-  readonly #run: MonitoredRun;
+  readonly #config: MonitoredConfig;
   readonly #title: string;
   readonly #plotEvery: number;
   readonly #log: ((text: string) => void) | null;
@@ -142,7 +143,7 @@ export class TrainingMonitor {
    * figure and summary; it draws nothing by itself.
    *
    * @param events Trainer events in order (steps, validation passes, samples).
-   * @param run Total steps and sample temperature, e.g. the run's `TrainConfig`.
+   * @param config Total steps and sample temperature, e.g. the run's `TrainConfig`.
    * @param options As for the constructor (`log` defaults to none here).
    * @returns The monitor, its curves filled in.
    * @example
@@ -155,10 +156,10 @@ export class TrainingMonitor {
    */
   static fromEvents(
     events: readonly TrainEvent[],
-    run: MonitoredRun,
+    config: MonitoredConfig,
     options: MonitorOptions = {},
   ): TrainingMonitor {
-    const monitor = new TrainingMonitor(run, { log: null, ...options });
+    const monitor = new TrainingMonitor(config, { log: null, ...options });
     for (const event of events) monitor.record(event);
     return monitor;
   }
@@ -166,20 +167,20 @@ export class TrainingMonitor {
   /**
    * Prepares a monitor; nothing is drawn until the first redraw.
    *
-   * @param run Total steps and sample temperature, e.g. the run's `TrainConfig`.
+   * @param config Total steps and sample temperature, e.g. the run's `TrainConfig`.
    * @param options Title, redraw interval, plot, log, figure size limit.
-   * @throws {RangeError} When `run.steps` or `plotEvery` is negative or not an integer.
+   * @throws {RangeError} When `config.steps` or `plotEvery` is negative or not an integer.
    */
-  constructor(run: MonitoredRun, options: MonitorOptions = {}) {
+  constructor(config: MonitoredConfig, options: MonitorOptions = {}) {
     const plotEvery = options.plotEvery ?? 50;
-    for (const [name, value] of [["steps", run.steps], ["plotEvery", plotEvery]] as const) {
+    for (const [name, value] of [["steps", config.steps], ["plotEvery", plotEvery]] as const) {
       if (!Number.isInteger(value) || value < 0) {
         throw new RangeError(
           `Cannot monitor a run with ${name} ${value}: pass a whole number of steps, 0 or more`,
         );
       }
     }
-    this.#run = { steps: run.steps, sampleTemperature: run.sampleTemperature };
+    this.#config = { steps: config.steps, sampleTemperature: config.sampleTemperature };
     this.#title = options.title ?? "Training";
     this.#plotEvery = plotEvery;
     this.#plot = options.plot;
@@ -189,7 +190,7 @@ export class TrainingMonitor {
   }
 
   /**
-   * The handler for `trainer.run({ onEvent })`: records the event, redraws the plot every
+   * The handler for `trainer.train({ onEvent })`: records the event, redraws the plot every
    * `plotEvery` steps and on a divergence, and logs each sample and divergence. A bound
    * function, so it can be passed as is.
    *
@@ -249,7 +250,7 @@ export class TrainingMonitor {
     const step = this.lastStep;
     if (step === undefined) return "waiting for the first step";
     const val = this.lastEval ? ` | val ${this.lastEval.valLoss.toFixed(4)}` : "";
-    const line = formatProgress(step, this.#run.steps, { columns: this.#columns - val.length });
+    const line = formatProgress(step, this.#config.steps, { columns: this.#columns - val.length });
     return line + val;
   }
 
@@ -260,7 +261,7 @@ export class TrainingMonitor {
    * @returns The block, lines joined by `"\n"`.
    */
   sampleText(event: SampleEvent): string {
-    const temperature = this.#run.sampleTemperature;
+    const temperature = this.#config.sampleTemperature;
     if (temperature !== undefined) return formatSample(event, { temperature });
     const head = `----- sample at step ${event.step} -----`;
     return [head, event.text, "-".repeat(head.length)].join("\n");
@@ -283,7 +284,9 @@ export class TrainingMonitor {
     layout.title = { text: this.#title, subtitle: { text: this.progress } };
     layout.margin = { ...(layout.margin as Record<string, unknown>), t: 80 };
     // a run with a time budget ends long before its step limit
-    const end = this.lastStep ? endStep(this.lastStep, this.#run.steps).last : this.#run.steps;
+    const end = this.lastStep
+      ? endStep(this.lastStep, this.#config.steps).last
+      : this.#config.steps;
     layout.xaxis = { ...(layout.xaxis as Record<string, unknown>), range: [0, end] };
     return figure;
   }
@@ -297,14 +300,14 @@ export class TrainingMonitor {
   /**
    * One line on the run: steps, time, speed, smoothed loss and the latest validation loss.
    *
-   * @param result What `trainer.run` returned (default: taken from the latest step).
+   * @param result What `trainer.train` returned (default: taken from the latest step).
    * @returns The line.
    */
   summary(result?: TrainingResult): string {
     const last = this.lastStep;
     const steps = result?.steps ?? last?.step ?? 0;
-    const stopped = result?.stopped ?? steps < this.#run.steps;
-    const head = stopped ? `Stopped at step ${steps} of ${this.#run.steps}` : `${steps} steps`;
+    const stopped = result?.stopped ?? steps < this.#config.steps;
+    const head = stopped ? `Stopped at step ${steps} of ${this.#config.steps}` : `${steps} steps`;
     if (last === undefined) return `${head}; no step was trained`;
     const speed = formatCount(result?.charsPerSec ?? last.charsPerSec);
     const parts = [
@@ -327,7 +330,7 @@ export class TrainingMonitor {
    * Ends the run: draws the final figure, logs the {@linkcode TrainingMonitor.summary} and, in
    * a notebook, waits until the kernel has sent all of it (`flushOutput`).
    *
-   * @param result What `trainer.run` returned.
+   * @param result What `trainer.train` returned.
    */
   async finish(result?: TrainingResult): Promise<void> {
     await this.draw();

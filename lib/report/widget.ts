@@ -16,6 +16,7 @@ import { sample } from "../generate/sample.ts";
 import { scoreIds, type TextScore } from "../generate/score.ts";
 import type { Precision } from "../io/quantize.ts";
 import type { CharModel } from "../model/char_model.ts";
+import type { TokenIds } from "../text/data.ts";
 import { encode, type Vocab } from "../text/vocab.ts";
 import { JUPYTER_DISPLAY } from "./plot_bundle.ts";
 import { WIDGET_SCRIPT } from "./widget/bundle.ts";
@@ -49,7 +50,7 @@ export interface GeneratorWidgetOptions extends Partial<WidgetSettings> {
   /** How the weights travel: `"int8"` (default), `"f16"` or `"f32"` (exact). */
   precision?: Precision;
   /** Held-out text (or its indices) to measure what the packing costs in bits per character. */
-  heldOut?: string | Int32Array;
+  heldOut?: string | TokenIds;
   /** Most symbols of `heldOut` scored (default 20000). */
   heldOutLimit?: number;
   /** Heading of the widget (default "Generate in this page"). */
@@ -106,7 +107,7 @@ export class GeneratorWidget {
     this.#options = options;
     const heldOut = options.heldOut;
     this.cost = heldOut === undefined ? undefined : measure(model, vocab, this.payload, {
-      ids: typeof heldOut === "string" ? encode(vocab, heldOut) : heldOut,
+      ids: heldOutIds(vocab, heldOut),
       limit: options.heldOutLimit ?? 20_000,
       bytes: utf8Length(this.#json),
     });
@@ -141,7 +142,7 @@ export class GeneratorWidget {
     const layers = model.numLayers > 1 ? `${model.numLayers} layers x ` : "";
     const symbols = tokens === "graphemes" ? "grapheme clusters" : "code points";
     const parts = [
-      `${model.kind.toUpperCase()} ${layers}${model.hiddenSize}, ${vocab.length} symbols ` +
+      `${model.cell.toUpperCase()} ${layers}${model.hiddenSize}, ${vocab.length} symbols ` +
       `(${symbols}); weights as ${precision}: ${kb(this.payloadBytes)} in this output ` +
       `(+ ${kb(this.scriptBytes)} of page code)`,
     ];
@@ -220,7 +221,7 @@ ${call}</script>`;
  * import { createModel } from "../model/create.ts";
  * import { buildVocab } from "../text/vocab.ts";
  * const vocab = buildVocab("to be or not to be\n");
- * const model = createModel({ kind: "lstm", vocabSize: vocab.chars.length, hiddenSize: 16 }, new Rng(1), {
+ * const model = createModel({ cell: "lstm", vocabSize: vocab.chars.length, hiddenSize: 16 }, new Rng(1), {
  *   backend: createBackend({ kind: "ts" }),
  * });
  * const widget = generatorWidget(model, vocab, { prime: "to ", heldOut: "not to be or to be" });
@@ -254,7 +255,7 @@ export function generatorWidget(
  * import { createModel } from "../model/create.ts";
  * import { buildVocab } from "../text/vocab.ts";
  * const vocab = buildVocab("abcd");
- * const model = createModel({ kind: "rnn", vocabSize: 4, hiddenSize: 32 }, new Rng(1), {
+ * const model = createModel({ cell: "rnn", vocabSize: 4, hiddenSize: 32 }, new Rng(1), {
  *   backend: createBackend({ kind: "f64" }),
  * });
  * const [f32, f16, int8] = packingCosts(model, vocab, "abcdabcdbbca");
@@ -265,11 +266,11 @@ export function generatorWidget(
 export function packingCosts(
   model: CharModel,
   vocab: Vocab,
-  heldOut: string | Int32Array,
+  heldOut: string | TokenIds,
   options: { precisions?: readonly Precision[]; limit?: number } = {},
 ): PackingCost[] {
   const { precisions = ["f32", "f16", "int8"], limit = 20_000 } = options;
-  const ids = typeof heldOut === "string" ? encode(vocab, heldOut) : heldOut;
+  const ids = heldOutIds(vocab, heldOut);
   return precisions.map((precision) => {
     const payload = packModel(model, vocab, precision);
     return measure(model, vocab, payload, {
@@ -278,6 +279,12 @@ export function packingCosts(
       bytes: utf8Length(JSON.stringify(payload)),
     });
   });
+}
+
+/** Held-out text or ids (of any width) as the Int32Array ids the scorer reads. */
+function heldOutIds(vocab: Vocab, heldOut: string | TokenIds): Int32Array {
+  if (typeof heldOut === "string") return encode(vocab, heldOut);
+  return heldOut instanceof Int32Array ? heldOut : Int32Array.from(heldOut);
 }
 
 function measure(

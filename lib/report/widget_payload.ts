@@ -11,7 +11,8 @@
  */
 import type { Backend } from "../backend/types.ts";
 import { TsBackend } from "../backend/ts.ts";
-import type { CharModel, ModelKind, ModelNorm } from "../model/char_model.ts";
+import type { CharModel } from "../model/char_model.ts";
+import type { CellKind, ModelNorm } from "../model/model_config.ts";
 import { StackedRnn } from "../model/stacked.ts";
 import { type PackedTensor, packTensor, type Precision, unpackTensor } from "../io/quantize.ts";
 import type { TokenMode } from "../text/tokens.ts";
@@ -28,7 +29,7 @@ export interface WidgetPayload {
    * none, no zoneout 0.
    */
   model: {
-    kind: ModelKind;
+    cell: CellKind;
     vocabSize: number;
     hiddenSize: number;
     numLayers: number;
@@ -61,7 +62,7 @@ export interface WidgetPayload {
  * import { createModel } from "../model/create.ts";
  * import { buildVocab } from "../text/vocab.ts";
  * const vocab = buildVocab("abc");
- * const model = createModel({ kind: "gru", vocabSize: 3, hiddenSize: 4 }, new Rng(1), {
+ * const model = createModel({ cell: "gru", vocabSize: 3, hiddenSize: 4 }, new Rng(1), {
  *   backend: createBackend({ kind: "ts" }),
  * });
  * const payload = packModel(model, vocab, "f32");
@@ -70,8 +71,8 @@ export interface WidgetPayload {
  * ```
  */
 export function packModel(model: CharModel, vocab: Vocab, precision: Precision): WidgetPayload {
-  const { kind, vocabSize, hiddenSize, numLayers = 1, norm = "none", zoneout = 0 } = model.config;
-  const shape = { kind, vocabSize, hiddenSize, numLayers, norm, zoneout };
+  const { cell, vocabSize, hiddenSize, numLayers = 1, norm = "none", zoneout = 0 } = model.config;
+  const shape = { cell, vocabSize, hiddenSize, numLayers, norm, zoneout };
   const expected = Object.keys(emptyModel(shape, pageBackend()).params).sort().join(", ");
   if (Object.keys(model.params).sort().join(", ") !== expected) {
     throw new TypeError(
@@ -108,7 +109,7 @@ export function packModel(model: CharModel, vocab: Vocab, precision: Precision):
  * import { createModel } from "../model/create.ts";
  * import { buildVocab } from "../text/vocab.ts";
  * const vocab = buildVocab("सीता राम", { tokens: "graphemes" });
- * const model = createModel({ kind: "rnn", vocabSize: vocab.chars.length, hiddenSize: 4 }, new Rng(1));
+ * const model = createModel({ cell: "rnn", vocabSize: vocab.chars.length, hiddenSize: 4 }, new Rng(1));
  * const page = unpackModel(packModel(model, vocab, "int8"));
  * assert.deepEqual([page.model.backend.kind, page.vocab.tokens], ["ts", "graphemes"]);
  * assert.throws(() => unpackModel({ ...packModel(model, vocab, "f16"), version: 2 } as never), /version 1/);

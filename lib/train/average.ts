@@ -27,8 +27,8 @@ export interface AveragedWeights {
 
 /** An exponential moving average of a model's parameters; see the module doc. */
 export class WeightAverage {
-  /** The decay beta per step, in `(0, 1)`. */
-  readonly decay: number;
+  /** Beta, the weight of the past per update, in `(0, 1)`. */
+  readonly beta: number;
   /** The averaged weights (the same names, shapes and float type as the parameters). */
   readonly values: Params;
   /** Updates averaged in so far (n). */
@@ -38,14 +38,13 @@ export class WeightAverage {
    * Starts an average at the current parameters.
    *
    * @param params The parameters to average (copied).
-   * @param options `decay` beta in `(0, 1)`; `updates`: the count of a resumed average
-   *   (default 0).
-   * @throws {RangeError} for a decay outside `(0, 1)`.
+   * @param options `beta` in `(0, 1)`; `updates`: the count of a resumed average (default 0).
+   * @throws {RangeError} for a beta outside `(0, 1)`.
    * @example
    * ```ts
    * import assert from "node:assert/strict";
    * const params = { w: { shape: [1], data: Float64Array.of(0) } };
-   * const avg = new WeightAverage(params, { decay: 0.5 });
+   * const avg = new WeightAverage(params, { beta: 0.5 });
    * params.w.data[0] = 4;
    * avg.update(params); // beta_1 = 0: the mean of one update
    * params.w.data[0] = 2;
@@ -53,12 +52,12 @@ export class WeightAverage {
    * assert.equal(avg.values.w!.data[0], 3);
    * ```
    */
-  constructor(params: Params, options: { decay: number; updates?: number }) {
-    const { decay, updates = 0 } = options;
-    if (!(decay > 0 && decay < 1)) {
-      throw new RangeError(`Invalid average decay ${decay}: expected a number > 0 and < 1`);
+  constructor(params: Params, options: { beta: number; updates?: number }) {
+    const { beta, updates = 0 } = options;
+    if (!(beta > 0 && beta < 1)) {
+      throw new RangeError(`Invalid weight-average beta ${beta}: expected a number > 0 and < 1`);
     }
-    this.decay = decay;
+    this.beta = beta;
     this.updates = updates;
     this.values = cloneState(params);
   }
@@ -70,7 +69,7 @@ export class WeightAverage {
    */
   update(params: Params): void {
     this.updates++;
-    const beta = Math.min(this.decay, 1 - 1 / this.updates);
+    const beta = Math.min(this.beta, 1 - 1 / this.updates);
     for (const [name, p] of Object.entries(params)) {
       const avg = this.values[name]!.data, theta = p.data;
       for (let k = 0; k < avg.length; k++) avg[k] = avg[k]! + (1 - beta) * (theta[k]! - avg[k]!);
@@ -86,7 +85,7 @@ export class WeightAverage {
    * ```ts
    * import assert from "node:assert/strict";
    * const params = { w: { shape: [1], data: Float32Array.of(1) } };
-   * const avg = new WeightAverage(params, { decay: 0.9 });
+   * const avg = new WeightAverage(params, { beta: 0.9 });
    * avg.values.w!.data[0] = 2;
    * avg.swap(params);
    * assert.deepEqual([params.w.data[0], avg.values.w!.data[0]], [2, 1]);

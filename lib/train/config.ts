@@ -1,45 +1,33 @@
 /**
  * One flat training configuration with documented defaults. Unknown keys and invalid values
- * (checked against the table of `config_fields.ts`) throw a clear error before any work starts.
+ * (checked against the table of `config_fields.ts`, whose model fields are the model config's
+ * `MODEL_FIELDS`) throw a clear error before any work starts.
  *
  * @module
  */
 import type { ClipMode } from "./clip.ts";
 import {
+  MODEL_FIELDS,
   type ModelConfig,
-  type ModelKind,
-  type ModelNorm,
+  type ModelFields,
   resolveModelConfig,
-} from "../model/char_model.ts";
+} from "../model/model_config.ts";
 import type { OptimizerName } from "./optim.ts";
 import type { LR_SCHEDULES } from "./schedule.ts";
 import type { DivergenceAction } from "./divergence.ts";
 import type { TokenMode } from "../text/tokens.ts";
-import type { DropoutMask } from "../model/dropout.ts";
-import { type Choices, describeRange, fitsRange, type NumberRange } from "./ranges.ts";
+import { checkField } from "../core/ranges.ts";
+import { FORMER_CONFIG_FIELDS } from "./former_names.ts";
 import { CONFIG_FIELDS } from "./config_fields.ts";
 
 // the table was declared here first: it can still be imported from here
-export { CONFIG_FIELDS, type ConfigField, type ConfigFields } from "./config_fields.ts";
+export { CONFIG_FIELDS, type ConfigFields } from "./config_fields.ts";
 
-/** Everything a training run needs besides the text. */
-export interface TrainConfig {
-  /** Recurrent cell: `"rnn"` (the seed's), `"lstm"` or `"gru"`. */
-  model: ModelKind;
-  /** Hidden size H. */
-  hiddenSize: number;
-  /** Stacked recurrent layers. */
-  numLayers: number;
-  /** Dropout between layers in training, in `[0, 1)`; needs `numLayers >= 2`. */
-  dropout: number;
-  /** Dropout masks drawn per `"position"`, or per `"sequence"` (variational dropout). */
-  dropoutMask: DropoutMask;
-  /** DropConnect rate on the recurrent weights in training, in `[0, 1)`; 0 for none. */
-  weightDrop: number;
-  /** `"layer"`: layer-normalised cells; `"none"`: plain ones. */
-  norm: ModelNorm;
-  /** Zoneout rate of every layer's state (see `ModelConfig.zoneout`). */
-  zoneout: number;
+/**
+ * Everything a training run needs besides the text: the model's fields (every `ModelConfig`
+ * field but `vocabSize`, which the text gives), then the data, schedule and reporting.
+ */
+export interface TrainConfig extends ModelFields {
   /** Characters per chunk T (truncated BPTT length). */
   seqLength: number;
   /** Parallel streams B per step. */
@@ -71,10 +59,10 @@ export interface TrainConfig {
   /** Decoupled weight decay of the weight matrices per unit of learning rate (AdamW); 0 = none. */
   weightDecay: number;
   /**
-   * Decay per step of the moving average of the weights that validation, samples and
-   * checkpoints use (`train/average.ts`); 0 = none.
+   * Weight average: its beta, the weight of the past per step, in the moving average of the
+   * weights that validation, samples and checkpoints use (`train/average.ts`); 0 = none.
    */
-  ema: number;
+  weightAverage: number;
   /** `"norm"` (global L2 norm), `"value"` (each entry, like the seed) or `"none"`. */
   clipMode: ClipMode;
   /** Clip limit: the maximum global norm, or the maximum absolute entry. */
@@ -101,7 +89,7 @@ export interface TrainConfig {
 
 /** The defaults: a model that learns visibly in under a minute on 2 cores on a float32 backend. */
 export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
-  model: "rnn",
+  cell: "rnn",
   hiddenSize: 256,
   numLayers: 1,
   dropout: 0,
@@ -121,7 +109,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   warmupSteps: 0,
   optimizer: "adam",
   weightDecay: 0,
-  ema: 0,
+  weightAverage: 0,
   clipMode: "norm",
   clip: 5,
   onDivergence: "rollback",
@@ -147,15 +135,20 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
  * import assert from "node:assert/strict";
  * assert.deepEqual(makeConfig({ hiddenSize: 64 }).hiddenSize, 64);
  * assert.throws(() => makeConfig({ seqLength: 0 }), /seqLength/);
+ * assert.throws(() => makeConfig({ model: "gru" } as never), /Unknown config key "model": it is "cell" now/);
  * ```
  */
 export function makeConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
   for (const key of Object.keys(overrides)) {
-    if (!Object.hasOwn(DEFAULT_CONFIG, key)) throw new RangeError(`Unknown config key "${key}"`);
+    if (Object.hasOwn(DEFAULT_CONFIG, key)) continue;
+    const now = Object.hasOwn(FORMER_CONFIG_FIELDS, key)
+      ? `: it is "${FORMER_CONFIG_FIELDS[key]}" now`
+      : "";
+    throw new RangeError(`Unknown config key "${key}"${now}`);
   }
   const c: TrainConfig = { ...DEFAULT_CONFIG, ...overrides };
   for (const key of Object.keys(CONFIG_FIELDS) as (keyof TrainConfig)[]) {
-    checkField(key, c[key]);
+    checkField(key, CONFIG_FIELDS[key], c[key]);
   }
   if (c.lrSchedule === "step" && c.lrDecay === 0) {
     throw new RangeError(
@@ -165,20 +158,6 @@ export function makeConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
   }
   resolveModelConfig(modelConfigOf(c, 1)); // checks dropout against numLayers
   return c;
-}
-
-/** Checks one field against its rule in {@linkcode CONFIG_FIELDS}. */
-function checkField(key: keyof TrainConfig, value: unknown): void {
-  const rule: NumberRange | Choices = CONFIG_FIELDS[key];
-  if (rule.type === "choice") {
-    if (!rule.choices.includes(value as string)) {
-      throw new RangeError(
-        `Invalid ${key} ${JSON.stringify(value)}: expected one of ${rule.choices.join(", ")}`,
-      );
-    }
-  } else if (!fitsRange(rule, value)) {
-    throw new RangeError(`Invalid ${key} ${value}: expected ${describeRange(rule)}`);
-  }
 }
 
 /**
@@ -194,17 +173,7 @@ function checkField(key: keyof TrainConfig, value: unknown): void {
  * ```
  */
 export function modelConfigOf(config: TrainConfig, vocabSize: number): ModelConfig {
-  const { model: kind, hiddenSize, numLayers, dropout, dropoutMask, weightDrop, norm } = config;
-  const { zoneout } = config;
-  return {
-    kind,
-    vocabSize,
-    hiddenSize,
-    numLayers,
-    dropout,
-    dropoutMask,
-    weightDrop,
-    norm,
-    zoneout,
-  };
+  const model: Record<string, unknown> = { cell: config.cell, vocabSize };
+  for (const key of Object.keys(MODEL_FIELDS) as (keyof ModelFields)[]) model[key] = config[key];
+  return model as unknown as ModelConfig;
 }

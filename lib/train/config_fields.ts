@@ -1,72 +1,30 @@
 /**
  * The accepted values of every training config field, with its one-line description: one
- * table that `makeConfig` validates against and `deno task train` builds its flags from.
+ * table that `makeConfig` validates against and `deno task train` builds its flags from. Its
+ * model fields are the model config's table, `MODEL_FIELDS`, as they are.
  *
  * @module
  */
-import { MODEL_KINDS, MODEL_NORMS } from "../model/char_model.ts";
+import { MODEL_FIELDS } from "../model/model_config.ts";
 import { OPTIMIZERS } from "./optim.ts";
 import { LR_SCHEDULES } from "./schedule.ts";
 import { DIVERGENCE_ACTIONS } from "./divergence.ts";
 import { TOKEN_MODES } from "../text/tokens.ts";
-import { DROPOUT_MASKS } from "../model/dropout.ts";
-import type { Choices, NumberRange } from "./ranges.ts";
+import type { FieldRule } from "../core/ranges.ts";
 import type { TrainConfig } from "./config.ts";
 
-/** How one field of {@linkcode TrainConfig} is checked, and its one-line description. */
-export type ConfigField<T> = ([T] extends [number] ? NumberRange : Choices<T & string>) & {
-  /** What the field does, as shown by `deno task train --help`. */
-  readonly description: string;
-};
-
 /** The rule of every {@linkcode TrainConfig} field. */
-export type ConfigFields = { readonly [K in keyof TrainConfig]: ConfigField<TrainConfig[K]> };
+export type ConfigFields = { readonly [K in keyof TrainConfig]: FieldRule<TrainConfig[K]> };
 
 /**
  * The accepted values of every config field: `makeConfig` validates against this
- * table, and `deno task train` builds its flags (ranges, choices, help) from it. Rules
- * between fields (dropout needs 2 or more layers, the step schedule needs `lrDecay > 0`)
- * are checked by `makeConfig` on top.
+ * table, and `deno task train` builds its flags (ranges, choices, help) from it. The model's
+ * fields are `MODEL_FIELDS` itself, the rules `createModel` checks. Rules between fields
+ * (dropout needs 2 or more layers, the step schedule needs `lrDecay > 0`) are checked by
+ * `makeConfig` on top.
  */
 export const CONFIG_FIELDS: ConfigFields = Object.freeze({
-  model: {
-    type: "choice",
-    choices: MODEL_KINDS,
-    description: `Recurrent cell: ${MODEL_KINDS.join(", ")} (rnn is the seed's vanilla RNN)`,
-  },
-  hiddenSize: { type: "int", min: 1, max: 4096, description: "Hidden units H" },
-  numLayers: { type: "int", min: 1, max: 8, description: "Stacked recurrent layers" },
-  dropout: {
-    type: "number",
-    min: 0,
-    max: 1,
-    exclusiveMax: true,
-    description: "Dropout between layers while training (needs --num-layers 2 or more)",
-  },
-  dropoutMask: {
-    type: "choice",
-    choices: DROPOUT_MASKS,
-    description: "Dropout masks: a fresh one per position, or one per sequence (variational)",
-  },
-  weightDrop: {
-    type: "number",
-    min: 0,
-    max: 1,
-    exclusiveMax: true,
-    description: "DropConnect on the recurrent weights while training: one mask per chunk",
-  },
-  norm: {
-    type: "choice",
-    choices: MODEL_NORMS,
-    description: "Normalise the gate pre-activations: none, or layer norm per gate block",
-  },
-  zoneout: {
-    type: "number",
-    min: 0,
-    max: 1,
-    exclusiveMax: true,
-    description: "Zoneout: the chance that a state unit keeps its previous value at a step",
-  },
+  ...MODEL_FIELDS,
   seqLength: {
     type: "int",
     min: 1,
@@ -128,12 +86,12 @@ export const CONFIG_FIELDS: ConfigFields = Object.freeze({
     max: 1,
     description: "Decoupled weight decay of the weight matrices (adam: AdamW); 0 = none",
   },
-  ema: {
+  weightAverage: {
     type: "number",
     min: 0,
     max: 1,
     exclusiveMax: true,
-    description: "Validate, sample and save a moving average of the weights, this decay per step",
+    description: "Validate, sample and save a moving average of the weights, this beta per step",
   },
   clipMode: {
     type: "choice",

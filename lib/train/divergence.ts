@@ -26,7 +26,7 @@
  * @module
  */
 import type { Batch } from "../text/data.ts";
-import type { RunSnapshot } from "./snapshot.ts";
+import type { TrainerSnapshot } from "./snapshot.ts";
 
 /** What a run does when it diverges: roll back to the last good state, or stop. */
 export const DIVERGENCE_ACTIONS = ["rollback", "stop"] as const;
@@ -76,13 +76,13 @@ export interface GuardedRun {
   /** Steps completed. */
   readonly step: number;
   /** A copy of everything a rollback restores. */
-  save(): RunSnapshot;
+  save(): TrainerSnapshot;
   /** Puts the run back into a copy's state. */
-  restore(snapshot: RunSnapshot): void;
+  restore(snapshot: TrainerSnapshot): void;
   /** The loss the current weights score on the next training chunk, changing nothing. */
   probe(): number;
   /** The loss on a chunk from a zero state: of the current weights, or of a copy's. */
-  score(batch: Batch, snapshot?: RunSnapshot): number;
+  score(batch: Batch, snapshot?: TrainerSnapshot): number;
 }
 
 /** A divergence caught by the trainer, and what it did about it. */
@@ -110,7 +110,7 @@ export interface DivergenceEvent {
 }
 
 /**
- * Thrown by `Trainer.run` when a run diverges and may not (or may no longer) roll back.
+ * Thrown by `Trainer.train` when a run diverges and may not (or may no longer) roll back.
  *
  * @example
  * ```ts
@@ -184,7 +184,7 @@ export class DivergenceGuard {
   streak = 0;
   readonly #run: GuardedRun;
   /** The last good state, and the best smoothed loss when it was kept. */
-  #good: { snapshot: RunSnapshot; bestSmoothLoss: number };
+  #good: { snapshot: TrainerSnapshot; bestSmoothLoss: number };
 
   /**
    * Starts watching; the run's current state is the first good one.

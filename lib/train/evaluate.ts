@@ -20,7 +20,7 @@ import { BatchStream, type TokenIds } from "../text/data.ts";
  * import assert from "node:assert/strict";
  * import { Rng } from "../core/rng.ts";
  * import { createModel } from "../model/create.ts";
- * const model = createModel({ kind: "rnn", vocabSize: 4, hiddenSize: 8 }, new Rng(1));
+ * const model = createModel({ cell: "rnn", vocabSize: 4, hiddenSize: 8 }, new Rng(1));
  * const ids = Int32Array.from({ length: 41 }, (_, i) => i % 4);
  * const loss = evaluateLoss(model, ids, { seqLength: 5, batchSize: 2 });
  * assert.ok(loss > 0 && loss < 2 * Math.log(4)); // untrained: near a uniform guess, ln 4

@@ -1,5 +1,5 @@
 /**
- * What a training run reports (`Trainer.run`): an event per step, validation pass, sample and
+ * What a training run reports (`Trainer.train`): an event per step, validation pass, sample and
  * divergence, awaited by the caller's handler, and the run's result.
  *
  * @module
@@ -37,8 +37,8 @@ export interface StepEvent {
 /** What `Trainer.trainStep` returns: a step's figures without the run's timing. */
 export type StepReport = Omit<StepEvent, "charsPerSec" | "elapsedMs" | "etaMs" | "progress">;
 
-/** What `Trainer.run` returns. */
-export interface RunResult {
+/** What `Trainer.train` returns. */
+export interface TrainResult {
   /** Steps completed. */
   steps: number;
   /** Training throughput of this session, characters per second (0 when it trained nothing). */
@@ -71,7 +71,7 @@ export interface EvalEvent {
   valBpc: number;
 }
 
-/** Any event of `Trainer.run`. */
+/** Any event of `Trainer.train`. */
 export type TrainEvent = StepEvent | SampleEvent | EvalEvent | DivergenceEvent;
 
 /**

@@ -10,16 +10,16 @@ import type { GuardedRun } from "./divergence.ts";
 import {
   copyRecord,
   restoreSnapshot,
-  type RunSnapshot,
   setRecord,
   takeSnapshot,
-  type TrainingRun,
+  type TrainerSnapshot,
+  type TrainerState,
 } from "./snapshot.ts";
 
 /**
  * The divergence guard's view of a trainer.
  *
- * @param run The trainer.
+ * @param trainer The trainer.
  * @returns Its step, copies of its state, and losses on chunks.
  * @example
  * ```ts
@@ -48,35 +48,35 @@ import {
  * assert.equal(trainer.step, 0);
  * ```
  */
-export function guardedRun(run: TrainingRun): GuardedRun {
+export function guardedRun(trainer: TrainerState): GuardedRun {
   return {
     get step() {
-      return run.step;
+      return trainer.step;
     },
-    save: () => takeSnapshot(run),
-    restore: (snapshot) => restoreSnapshot(run, snapshot),
-    probe: () => probe(run),
-    score: (batch, snapshot) => score(run, batch, snapshot),
+    save: () => takeSnapshot(trainer),
+    restore: (snapshot) => restoreSnapshot(trainer, snapshot),
+    probe: () => probe(trainer),
+    score: (batch, snapshot) => score(trainer, batch, snapshot),
   };
 }
 
 /** The loss the current weights score on the next chunk from the carried state, changing nothing. */
-function probe(run: TrainingRun): number {
-  const position = run.stream.position;
-  const batch = run.stream.next();
-  run.stream.position = position;
+function probe(trainer: TrainerState): number {
+  const position = trainer.stream.position;
+  const batch = trainer.stream.next();
+  trainer.stream.position = position;
   const state: State = {};
-  for (const [name, t] of Object.entries(run.state)) {
+  for (const [name, t] of Object.entries(trainer.state)) {
     const data = t.data.slice();
     if (batch.wrapped) data.fill(0);
     state[name] = { shape: t.shape, data };
   }
-  return run.model.forward(batch.inputs, batch.targets, state);
+  return trainer.model.forward(batch.inputs, batch.targets, state);
 }
 
 /** The loss on a chunk from a zero state: of the current weights, or of a snapshot's. */
-function score(run: TrainingRun, batch: Batch, snapshot?: RunSnapshot): number {
-  const { model, stream } = run;
+function score(trainer: TrainerState, batch: Batch, snapshot?: TrainerSnapshot): number {
+  const { model, stream } = trainer;
   if (!snapshot) {
     return model.forward(batch.inputs, batch.targets, model.initialState(stream.batchSize));
   }

@@ -1,12 +1,13 @@
 /**
- * Training: the validated config and its recipes (presets), the training loop and its divergence
- * guard, optimizers, learning-rate schedules, clipping, weight averaging and gradient checks.
+ * Training: the validated config, its recipes (presets) and its former field names, the training
+ * loop and its divergence guard, optimizers, learning-rate schedules, clipping, the weight average
+ * and gradient checks.
  *
  * @module
  */
 export * from "./config.ts";
 export * from "./config_fields.ts";
-export * from "./ranges.ts";
+export * from "./former_names.ts";
 export * from "./presets.ts";
 export * from "./trainer.ts";
 export * from "./events.ts";

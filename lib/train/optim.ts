@@ -33,6 +33,10 @@ const MOMENTS: Readonly<Record<OptimizerName, readonly string[]>> = {
   adam: ["m", "v"],
 };
 
+/** Adam's decays and eps when none are given (what every run of the workbench uses). */
+export const ADAM_DEFAULTS: Readonly<{ beta1: number; beta2: number; eps: number }> = Object
+  .freeze({ beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+
 /** Hyperparameters of the optimizers (each uses what applies to it). */
 export interface OptimizerOptions {
   /** Adam's first-moment decay; default 0.9. */
@@ -87,7 +91,8 @@ export function createOptimizer(
   params: Params,
   options: OptimizerOptions & { backend: Backend },
 ): Optimizer {
-  const { backend, beta1 = 0.9, beta2 = 0.999, rho = 0.95, eps = 1e-8 } = options;
+  const { beta1 = ADAM_DEFAULTS.beta1, beta2 = ADAM_DEFAULTS.beta2 } = options;
+  const { backend, rho = 0.95, eps = ADAM_DEFAULTS.eps } = options;
   if (!OPTIMIZERS.includes(name)) {
     throw new RangeError(`Unknown optimizer "${name}": expected one of ${OPTIMIZERS.join(", ")}`);
   }

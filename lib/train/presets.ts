@@ -1,6 +1,6 @@
 /**
  * Recipes for a time budget on a 2-core CPU: the model, sizes, optimizer and schedule that
- * gave the lowest validation loss per budget in our measurements (see the README's tables),
+ * gave the lowest validation loss per budget in our measurements (see docs/quality.md),
  * with the budget itself. `deno task train` starts from {@linkcode DEFAULT_PRESET}; flags
  * override any value of a preset.
  *
@@ -27,7 +27,7 @@ const BUDGETED: Partial<TrainConfig> = {
 const FIVE_MINUTES: Partial<TrainConfig> = {
   ...BUDGETED,
   maxMinutes: 5,
-  model: "gru",
+  cell: "gru",
   norm: "layer",
   hiddenSize: 384,
   numLayers: 2,
@@ -47,7 +47,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Partial<TrainConfig>>
   "1m": {
     ...BUDGETED,
     maxMinutes: 1,
-    model: "gru",
+    cell: "gru",
     norm: "layer",
     hiddenSize: 256,
     seqLength: 64,
@@ -65,7 +65,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Partial<TrainConfig>>
     dropout: 0.25,
     lrDecay: 0.01,
     weightDecay: 0.05,
-    ema: 0.998,
+    weightAverage: 0.998,
   },
   none: {},
 });

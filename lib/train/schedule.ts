@@ -82,3 +82,56 @@ function fromShort(s: ShortLrSchedule): LrSchedule {
   const { lr: learningRate, kind: lrSchedule, decay: lrDecay, decayEvery: lrDecayEvery } = s;
   return { learningRate, lrSchedule, lrDecay, lrDecayEvery };
 }
+
+/** The parts of a training config that set its learning rate at a point of the run. */
+export interface RunSchedule extends Required<LrSchedule> {
+  /** The run's total steps. */
+  steps: number;
+  /** Its time budget in minutes (0 = none). */
+  maxMinutes: number;
+}
+
+/**
+ * The fraction of a run done: `step / steps`, or with a time budget the spent fraction of it
+ * when that is larger.
+ *
+ * @param config The run's steps and budget.
+ * @param at Updates done and milliseconds of training spent.
+ * @returns A number in `[0, 1]`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(runProgress({ steps: 100, maxMinutes: 1 }, { step: 10, elapsedMs: 30_000 }), 0.5);
+ * ```
+ */
+export function runProgress(
+  config: Pick<RunSchedule, "steps" | "maxMinutes">,
+  at: { step: number; elapsedMs: number },
+): number {
+  const budgetMs = config.maxMinutes * 60_000;
+  const byTime = budgetMs > 0 ? at.elapsedMs / budgetMs : 0;
+  return Math.min(1, Math.max(at.step / config.steps, byTime));
+}
+
+/**
+ * The scheduled learning rate of a run's next update (before any rollback's factor).
+ *
+ * @param config The run's schedule.
+ * @param at Updates done (the next one's 0-based index) and milliseconds spent.
+ * @returns The rate.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const config = {
+ *   learningRate: 1, lrSchedule: "cosine" as const, lrDecay: 0, lrDecayEvery: 1, warmupSteps: 0,
+ *   steps: 10, maxMinutes: 0,
+ * };
+ * assert.ok(Math.abs(runLearningRate(config, { step: 5, elapsedMs: 0 }) - 0.5) < 1e-12);
+ * ```
+ */
+export function runLearningRate(
+  config: RunSchedule,
+  at: { step: number; elapsedMs: number },
+): number {
+  return learningRateAt(config, at.step, runProgress(config, at));
+}

@@ -14,7 +14,7 @@ import type { Optimizer } from "./optim.ts";
 import type { WeightAverage } from "./average.ts";
 
 /** The parts of a trainer a snapshot copies (a `Trainer` is one). */
-export interface TrainingRun {
+export interface TrainerState {
   /** The model. */
   readonly model: CharModel;
   /** Its optimizer. */
@@ -31,8 +31,8 @@ export interface TrainingRun {
   readonly average?: WeightAverage | null;
 }
 
-/** A copy of a run's state (see {@linkcode takeSnapshot}). */
-export interface RunSnapshot {
+/** A copy of a trainer's state (see {@linkcode takeSnapshot}). */
+export interface TrainerSnapshot {
   /** Steps completed. */
   readonly step: number;
   /** Data position. */
@@ -54,10 +54,10 @@ export interface RunSnapshot {
 }
 
 /**
- * Copies a run's state.
+ * Copies a trainer's state.
  *
- * @param run The trainer.
- * @returns The copy (it shares no memory with the run).
+ * @param trainer The trainer.
+ * @returns The copy (it shares no memory with the trainer).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -83,40 +83,40 @@ export interface RunSnapshot {
  * assert.equal(trainer.trainStep().loss, loss); // the same step again
  * ```
  */
-export function takeSnapshot(run: TrainingRun): RunSnapshot {
+export function takeSnapshot(trainer: TrainerState): TrainerSnapshot {
   return {
-    step: run.step,
-    position: run.stream.position,
-    smoothLoss: run.smoothLoss,
-    params: copyRecord(run.model.params),
-    moments: copyRecord(run.optimizer.state),
-    optimizerSteps: run.optimizer.steps,
-    state: copyRecord(run.state),
-    dropoutRng: dropoutRngOf(run.model)?.getState() ?? null,
-    average: run.average
-      ? { values: copyRecord(run.average.values), updates: run.average.updates }
+    step: trainer.step,
+    position: trainer.stream.position,
+    smoothLoss: trainer.smoothLoss,
+    params: copyRecord(trainer.model.params),
+    moments: copyRecord(trainer.optimizer.state),
+    optimizerSteps: trainer.optimizer.steps,
+    state: copyRecord(trainer.state),
+    dropoutRng: dropoutRngOf(trainer.model)?.getState() ?? null,
+    average: trainer.average
+      ? { values: copyRecord(trainer.average.values), updates: trainer.average.updates }
       : null,
   };
 }
 
 /**
- * Puts a run back into a snapshot's state (see {@linkcode takeSnapshot} for an example).
+ * Puts a trainer back into a snapshot's state (see {@linkcode takeSnapshot} for an example).
  *
- * @param run The trainer the snapshot was taken of.
+ * @param trainer The trainer the snapshot was taken of.
  * @param snapshot The copy.
  */
-export function restoreSnapshot(run: TrainingRun, snapshot: RunSnapshot): void {
-  setRecord(run.model.params, snapshot.params);
-  setRecord(run.optimizer.state, snapshot.moments);
-  run.optimizer.steps = snapshot.optimizerSteps;
-  setRecord(run.state, snapshot.state);
-  run.step = snapshot.step;
-  run.stream.position = snapshot.position;
-  run.smoothLoss = snapshot.smoothLoss;
-  if (snapshot.dropoutRng) dropoutRngOf(run.model)?.setState(snapshot.dropoutRng);
-  if (run.average && snapshot.average) {
-    setRecord(run.average.values, snapshot.average.values);
-    run.average.updates = snapshot.average.updates;
+export function restoreSnapshot(trainer: TrainerState, snapshot: TrainerSnapshot): void {
+  setRecord(trainer.model.params, snapshot.params);
+  setRecord(trainer.optimizer.state, snapshot.moments);
+  trainer.optimizer.steps = snapshot.optimizerSteps;
+  setRecord(trainer.state, snapshot.state);
+  trainer.step = snapshot.step;
+  trainer.stream.position = snapshot.position;
+  trainer.smoothLoss = snapshot.smoothLoss;
+  if (snapshot.dropoutRng) dropoutRngOf(trainer.model)?.setState(snapshot.dropoutRng);
+  if (trainer.average && snapshot.average) {
+    setRecord(trainer.average.values, snapshot.average.values);
+    trainer.average.updates = snapshot.average.updates;
   }
 }
 

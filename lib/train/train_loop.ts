@@ -1,5 +1,5 @@
 /**
- * The loop of `Trainer.run`, read top to bottom as nanoGPT's: a step and its event; on a
+ * The loop of `Trainer.train`, read top to bottom as nanoGPT's: a step and its event; on a
  * divergence, a rollback or a stop; the end of the run (its steps or its time budget); validation
  * and samples at their intervals; the caller's `afterStep`. It never prints: it reports events
  * and awaits the caller's handler, so a notebook can redraw a plot in place.
@@ -10,16 +10,16 @@ import type { Batch } from "../text/data.ts";
 import { type DivergenceEvent, TrainingDivergedError } from "./divergence.ts";
 import {
   isFiniteStep,
-  type RunResult,
   type StepEvent,
   type StepReport,
   type TrainEvent,
+  type TrainResult,
 } from "./events.ts";
 import { TimeBudget } from "./time_budget.ts";
 import type { Trainer } from "./trainer.ts";
 
-/** Options of `Trainer.run`. */
-export interface RunOptions {
+/** Options of `Trainer.train`. */
+export interface TrainOptions {
   /** Gets every event, and is awaited. */
   onEvent?: (event: TrainEvent) => void | Promise<void>;
   /** Awaited once all of a step's events are handled (e.g. to save a checkpoint). */
@@ -28,7 +28,7 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-/** What the loop drives: a trainer, with its one step path and its clock (`Trainer.run`). */
+/** What the loop drives: a trainer, with its one step path and its clock (`Trainer.train`). */
 export interface LoopParts {
   /** The trainer. */
   trainer: Trainer;
@@ -64,14 +64,17 @@ class Speed {
 type End = "steps" | "time" | undefined;
 
 /**
- * Trains until the run's end; see `Trainer.run`.
+ * Trains until the run's end; see `Trainer.train`.
  *
  * @param parts The trainer, its step and its clock.
  * @param options The event handler, `afterStep` and the stop signal.
  * @returns Steps completed, throughput, and how the run ended.
  * @throws {TrainingDivergedError} when the run diverged and does not roll back.
  */
-export async function trainLoop(parts: LoopParts, options: RunOptions = {}): Promise<RunResult> {
+export async function trainLoop(
+  parts: LoopParts,
+  options: TrainOptions = {},
+): Promise<TrainResult> {
   const { trainer, now } = parts, { config, guard } = trainer;
   const { onEvent = () => {}, afterStep, signal } = options;
   const time = new TimeBudget({ maxMinutes: config.maxMinutes, elapsedMs: trainer.elapsedMs, now });

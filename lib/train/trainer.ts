@@ -1,6 +1,6 @@
 /**
  * The trainer shared by the CLI and the notebooks: a model, its text, its optimizer and the one
- * step path (forward, backward, clip, update). `Trainer.run` loops over steps
+ * step path (forward, backward, clip, update). `Trainer.train` loops over steps
  * (`train_loop.ts`); it never prints: it reports events (`events.ts`) that the caller renders.
  * A divergence guard watches every step (see `divergence.ts`): a loss explosion is rolled
  * back to the last good state with a lower learning rate, or stops the run.
@@ -10,7 +10,7 @@
  * rate has annealed when the time is up, on a fast machine or a slow one. Time spent in earlier
  * sessions of a resumed run counts.
  *
- * With `config.ema` the trainer keeps a moving average of the weights (`average.ts`): it is
+ * With `config.weightAverage` the trainer keeps a moving average of the weights (`average.ts`): it is
  * what validation, samples and checkpoints use, while the optimizer trains the raw weights.
  *
  * @module
@@ -23,22 +23,22 @@ import type { TrainConfig } from "./config.ts";
 import { type Batch, BatchStream, type Split } from "../text/data.ts";
 import type { CharModel, State } from "../model/char_model.ts";
 import type { Optimizer } from "./optim.ts";
-import { learningRateAt } from "./schedule.ts";
+import { runLearningRate, runProgress } from "./schedule.ts";
 import { mixSeed, Rng } from "../core/rng.ts";
 import { sample } from "../generate/sample.ts";
-import { type RunOptions, trainLoop } from "./train_loop.ts";
+import { trainLoop, type TrainOptions } from "./train_loop.ts";
 import type { Vocab } from "../text/vocab.ts";
 import { DivergenceGuard, type DivergenceState } from "./divergence.ts";
-import { isFiniteStep, type RunResult, type StepReport } from "./events.ts";
+import { isFiniteStep, type StepReport, type TrainResult } from "./events.ts";
 
 // the events were declared here first: they can still be imported from here
 export type {
   EvalEvent,
-  RunResult,
   SampleEvent,
   StepEvent,
   StepReport,
   TrainEvent,
+  TrainResult,
 } from "./events.ts";
 
 /** Where a resumed trainer continues from (as stored in a checkpoint). */
@@ -85,12 +85,12 @@ export class Trainer {
   step = 0;
   /** Smoothed training loss. */
   smoothLoss: number;
-  /** The moving average of the weights, with `config.ema` (see `average.ts`); else `null`. */
+  /** The weight average, with `config.weightAverage` (see `average.ts`); else `null`. */
   readonly average: WeightAverage | null;
   /** Watches for divergence and keeps the last good state (see `divergence.ts`). */
   readonly guard: DivergenceGuard;
   /**
-   * Milliseconds of the time budget used in {@linkcode Trainer.run} so far, earlier sessions
+   * Milliseconds of the time budget used in {@linkcode Trainer.train} so far, earlier sessions
    * included (counted only while `config.maxMinutes` is set). A run the budget ends counts all
    * of it as used: what is left then is less than a validation pass.
    */
@@ -99,7 +99,7 @@ export class Trainer {
   #now: () => number;
 
   /**
-   * Prepares a run; nothing trains until {@linkcode Trainer.run} or {@linkcode Trainer.trainStep}.
+   * Prepares a run; nothing trains until {@linkcode Trainer.train} or {@linkcode Trainer.trainStep}.
    *
    * @param model Model to train.
    * @param options Vocabulary, data, config, optimizer, the run's generator (default
@@ -141,9 +141,9 @@ export class Trainer {
       this.elapsedMs = resume.elapsedMs ?? 0;
     }
     this.average = null;
-    if (config.ema > 0) { // starts at the model's weights: the initial ones, or a resumed average
+    if (config.weightAverage > 0) { // starts at the model's weights: the initial ones, or a resumed average
       const { trained, updates = 0 } = resume?.average ?? {};
-      this.average = new WeightAverage(model.params, { decay: config.ema, updates });
+      this.average = new WeightAverage(model.params, { beta: config.weightAverage, updates });
       if (trained) { // the model was given the average: it trains these
         for (const [name, p] of Object.entries(model.params)) p.data.set(trained[name]!.data);
       }
@@ -160,7 +160,7 @@ export class Trainer {
   /**
    * One optimizer step on the next chunk: forward, backward, clip, update.
    *
-   * @returns The step's figures (without timing: see {@linkcode Trainer.run}).
+   * @returns The step's figures (without timing: see {@linkcode Trainer.train}).
    * @throws {Error} when the loss or gradient norm is not finite (the update is not applied).
    */
   trainStep(): StepReport {
@@ -211,7 +211,8 @@ export class Trainer {
    * @returns The rate.
    */
   learningRate(): number {
-    return learningRateAt(this.config, this.step, this.progress()) * this.guard.lrScale;
+    const { step, elapsedMs } = this;
+    return runLearningRate(this.config, { step, elapsedMs }) * this.guard.lrScale;
   }
 
   /**
@@ -221,9 +222,7 @@ export class Trainer {
    * @returns A number in `[0, 1]`.
    */
   progress(): number {
-    const budgetMs = this.config.maxMinutes * 60_000;
-    const byTime = budgetMs > 0 ? this.elapsedMs / budgetMs : 0;
-    return Math.min(1, Math.max(this.step / this.config.steps, byTime));
+    return runProgress(this.config, { step: this.step, elapsedMs: this.elapsedMs });
   }
 
   /**
@@ -301,7 +300,7 @@ export class Trainer {
    *   and whether it stopped before its end (`stopped`: the signal).
    * @throws {TrainingDivergedError} when the run diverged and does not roll back.
    */
-  run(options: RunOptions = {}): Promise<RunResult> {
+  train(options: TrainOptions = {}): Promise<TrainResult> {
     return trainLoop({ trainer: this, step: () => this.#step(), now: this.#now }, options);
   }
 

@@ -1,4 +1,4 @@
-// Every backend's kernels against plain float64 loops, plus engine selection and fallback.
+// Every backend's kernels against plain float64 loops, plus backend selection and fallback.
 // Tolerances (float32 storage, float64 reference):
 // - gemm/gemv: |c - ref| <= 1e-5 * (sum_k |A(i,k) B(k,j)| + |beta C0|)
 // - tanh: |err| <= 4e-7 (a few float32 ulps); softmax probabilities: rel 1e-5

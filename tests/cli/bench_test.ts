@@ -1,5 +1,6 @@
 // deno task bench prints one JSON line per config (the peers' shape) and a table; deno task
-// train names its engine and takes --engine / --threads. Tiny runs: no timing is asserted.
+// train names its backend and takes --backend (formerly --engine) / --threads. Tiny runs: no
+// timing is asserted.
 import { assertEquals, assertOk } from "../assert.ts";
 import { formatTable } from "../../cli/bench.ts";
 import { cli } from "./cli_support.ts";
@@ -15,7 +16,7 @@ Deno.test("bench: a JSON line per config with the peers' keys, then a table", {
     "0",
     "--configs",
     "A,C",
-    "--engine",
+    "--backend",
     "wasm",
   ]);
   assertEquals(r.code, 0, r.stderr);
@@ -40,19 +41,19 @@ Deno.test("bench: bad flags are one-line usage errors", {
   assertEquals(r.code, 2);
   assertEquals(
     r.stderr.trim(),
-    'error: Unknown config "D" in --configs: expected a list of A, B, C, LSTM, GRU, GRULN, GEN, ' +
+    'error: Unknown config "D" in --configs: expected a list of A, B, C, LSTM, GRU, GRULN, RNNLN, LSTMLN, GEN, ' +
       "GEN-RNN, GEN-RNN64, GEN-LSTM, GEN-LSTM64",
   );
-  const e = await cli("bench", ["--engine", "gpu"]);
-  assertOk(
-    /^error: Invalid --engine "gpu": expected one of auto, openblas, wasm, ts, f64, plain/.test(
-      e.stderr,
-    ),
-    e.stderr,
-  );
+  for (const flag of ["--backend", "--engine"]) { // --engine: the former name
+    const e = await cli("bench", [flag, "gpu"]);
+    assertEquals(
+      e.stderr.trim(),
+      'error: Invalid --backend "gpu": expected one of auto, openblas, wasm, ts, f64',
+    );
+  }
 });
 
-Deno.test("train: prints the engine in use and honours --engine", {
+Deno.test("train: prints the backend in use and honours --backend and the former --engine", {
   ignore: needs("read", "write", "run"),
 }, async () => {
   const out = await Deno.makeTempDir();
@@ -69,13 +70,13 @@ Deno.test("train: prints the engine in use and honours --engine", {
       "--out",
       out,
     ];
-    const wasm = await cli("train", [...common, "--engine", "wasm"]);
+    const wasm = await cli("train", [...common, "--backend", "wasm"]);
     assertEquals(wasm.code, 0, wasm.stderr);
-    assertOk(/Engine: wasm \(/.test(wasm.stderr + wasm.stdout), wasm.stderr);
+    assertOk(/Backend: wasm \(/.test(wasm.stderr + wasm.stdout), wasm.stderr);
     const plain = await cli("train", [...common, "--engine", "plain", "--threads", "1"]);
     assertEquals(plain.code, 0, plain.stderr);
-    assertOk(/Engine: f64 \(float64/.test(plain.stderr + plain.stdout)); // plain = f64
-    const noFfi = await cli("train", [...common, "--engine", "openblas"], {
+    assertOk(/Backend: f64 \(float64/.test(plain.stderr + plain.stdout)); // plain = f64
+    const noFfi = await cli("train", [...common, "--backend", "openblas"], {
       permissions: ["--allow-read", "--allow-write", "--allow-env"],
     });
     assertEquals(noFfi.code, 1);
@@ -98,11 +99,13 @@ Deno.test("bench table lists every config", () => {
     segments: [1, 2, 3],
     loss_per_char: 4.2,
     optimizer: "adagrad" as const,
-    engine: "ts (plain TypeScript kernels), 1 thread",
+    backend: "ts (plain TypeScript kernels), 1 thread",
     rss_mib: [100, 101] as [number, number],
   };
   const table = formatTable([row], ["A"]);
-  assertOk(table.includes("1,235") && table.includes("100 -> 101") && table.includes("engine: ts"));
+  assertOk(
+    table.includes("1,235") && table.includes("100 -> 101") && table.includes("backend: ts"),
+  );
 });
 
 Deno.test("bench --configs GEN-RNN,GEN-LSTM64: generation speed lines in the peer's shape", {
@@ -135,7 +138,7 @@ for (const [config, name, shape, flops] of FLOP_CASES) {
     ignore: needs("read", "run"),
   }, async () => {
     const r = await cli("bench", [
-      ...["--configs", config, "--seconds", "0.03", "--warmup", "0", "--engine", "wasm"],
+      ...["--configs", config, "--seconds", "0.03", "--warmup", "0", "--backend", "wasm"],
     ]);
     assertEquals(r.code, 0, r.stderr);
     const line = JSON.parse(r.stdout.trim());

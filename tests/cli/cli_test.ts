@@ -59,7 +59,7 @@ Deno.test("flags: typed values with every default applied once, from the spec", 
   const args = parseTrainArgs([]);
   assertEquals(args.overrides, PRESETS["1m"], "no flags: the 1m recipe");
   assertEquals(parseTrainArgs(["--preset", "none"]).overrides, {});
-  assertEquals([args.corpus, args.printEvery, args.engine, args.help], [
+  assertEquals([args.corpus, args.printEvery, args.backend, args.help], [
     ["brown"],
     100,
     "auto",
@@ -71,9 +71,9 @@ Deno.test("flags: typed values with every default applied once, from the spec", 
     undefined,
     undefined,
   ]);
-  const given = parseTrainArgs(["--corpus", "x.txt", "--temperature", "0", "--model", "rnn"]);
+  const given = parseTrainArgs(["--corpus", "x.txt", "--temperature", "0", "--cell", "rnn"]);
   assertEquals([given.corpus, given.corpusGiven], [["x.txt"], true]);
-  assertEquals(given.overrides, { ...PRESETS["1m"], sampleTemperature: 0, model: "rnn" });
+  assertEquals(given.overrides, { ...PRESETS["1m"], sampleTemperature: 0, cell: "rnn" });
   const sample = parseFlags(["--checkpoint", "c"], SAMPLE_FLAGS).values;
   assertEquals(sample, {
     checkpoint: "c",
@@ -96,6 +96,26 @@ Deno.test("flags: typed values with every default applied once, from the spec", 
   assertThrows(() => parseTrainArgs(["--out", ""]), /^UsageError: Empty --out; pass a path$/);
 });
 
+Deno.test("flags: former names and values still work, and help names the current ones", () => {
+  for (const argv of [["--backend", "f64"], ["--engine", "plain"], ["--engine=f64"]]) {
+    assertEquals(parseTrainArgs(argv).backend, "f64", argv.join(" "));
+  }
+  assertEquals(parseTrainArgs(["--engine", "wasm", "--threads", "1"]).backend, "wasm");
+  for (const argv of [["--cell", "lstm"], ["--model", "lstm"], ["--model=lstm"]]) {
+    assertEquals(parseTrainArgs(argv).overrides.cell, "lstm", argv.join(" "));
+  }
+  for (const argv of [["--weight-average", "0.99"], ["--ema", "0.99"], ["--ema=0.99"]]) {
+    assertEquals(parseTrainArgs(argv).overrides.weightAverage, 0.99, argv.join(" "));
+  }
+  assertThrows(() => parseTrainArgs(["--ema", "1"]), /^UsageError: Invalid --weight-average "1"/);
+  assertThrows(() => parseTrainArgs(["--engine", "gpu"]), /^UsageError: Invalid --backend "gpu"/);
+  const help = trainHelp();
+  const line = help.split("\n").find((l) => l.includes("--backend"))!;
+  assertOk(line.endsWith("(default: auto) (formerly --engine)") && !line.includes("plain"), line);
+  assertOk(/^ +--cell KIND .* \(formerly --model\)$/m.test(help), help);
+  assertOk(/^ +--weight-average B .* \(formerly --ema\)$/m.test(help), help);
+});
+
 Deno.test("flags: config flags take their ranges, choices and defaults from the config", () => {
   const help = trainHelp();
   for (const { name, spec } of CONFIG_FLAGS) {
@@ -110,7 +130,8 @@ Deno.test("flags: config flags take their ranges, choices and defaults from the 
     const shown = preset === plain
       ? plain
       : `${preset}, from --preset 1m; ${plain} with --preset none`;
-    assertOk(line.endsWith(`${description} (default: ${shown})`), line);
+    const formerly = spec.aliases ? ` (formerly --${spec.aliases.join(", --")})` : "";
+    assertOk(line.endsWith(`${description} (default: ${shown})${formerly}`), line);
   }
   // the same limit whichever way the value comes in
   for (
@@ -168,21 +189,21 @@ Deno.test("train: a tiny model learns and writes checkpoints", { ignore }, async
   assertOk((await Deno.stat(join(out, "best.safetensors"))).isFile);
 });
 
-Deno.test("train --model lstm/gru with stacked layers and dropout, then sample", {
+Deno.test("train --cell lstm/gru with stacked layers and dropout, then sample", {
   ignore,
 }, async () => {
-  for (const kind of ["lstm", "gru"]) {
-    const dir2 = join(dir, kind);
+  for (const cell of ["lstm", "gru"]) {
+    const dir2 = join(dir, cell);
     const r = await cli("train", [
       ...["--corpus", corpus, ...TINY, ...FAST, "--steps", "20", "--print-every", "5"],
-      ...["--model", kind, "--num-layers", "2", "--dropout", "0.1", "--out", dir2],
+      ...["--cell", cell, "--num-layers", "2", "--dropout", "0.1", "--out", dir2],
     ]);
     assertEquals(r.code, 0, r.stderr);
     const seen = losses(r.stderr);
-    assertOk(seen.at(-1)! < seen[0]!, `${kind}: loss did not fall: ${seen}`);
-    assertOk(r.stdout.includes(`Model ${kind}: hidden size 16, 2 layers, dropout 0.1`), r.stdout);
+    assertOk(seen.at(-1)! < seen[0]!, `${cell}: loss did not fall: ${seen}`);
+    assertOk(r.stdout.includes(`Model ${cell}: hidden size 16, 2 layers, dropout 0.1`), r.stdout);
     const ckpt = await loadCheckpoint(join(dir2, "latest.safetensors"));
-    assertEquals([ckpt.model.config.kind, ckpt.model.config.numLayers], [kind, 2]);
+    assertEquals([ckpt.model.config.cell, ckpt.model.config.numLayers], [cell, 2]);
     const s = await cli("sample", [
       ...["--checkpoint", join(dir2, "latest.safetensors"), "--prime", "the ", "--length", "40"],
       ...["--seed", "3"],
@@ -216,20 +237,31 @@ Deno.test("train --max-minutes stops on time, saves latest and exits 0", { ignor
 
 Deno.test({
   name:
-    "train --ema: checkpoints hold the average as the model, resume goes on from the trained weights",
+    "train --weight-average: checkpoints hold the average as the model, resume goes on from the trained weights",
   ignore,
 }, async () => {
-  const dir2 = join(dir, "ema");
+  const dir2 = join(dir, "average");
   const r = await cli("train", [
-    ...["--corpus", corpus, ...TINY, ...FAST, "--steps", "20", "--ema", "0.9", "--out", dir2],
+    ...[
+      "--corpus",
+      corpus,
+      ...TINY,
+      ...FAST,
+      "--steps",
+      "20",
+      "--weight-average",
+      "0.9",
+      "--out",
+      dir2,
+    ],
     ...["--weight-decay", "0.01"],
   ]);
   assertEquals(r.code, 0, r.stderr);
-  const line = "learning rate 0.01, weight decay 0.01, clip norm 5, weights averaged (EMA 0.9);";
+  const line = "learning rate 0.01, weight decay 0.01, clip norm 5, weight average 0.9;";
   assertOk(r.stdout.includes(line), r.stdout);
   const latest = join(dir2, "latest.safetensors");
   const ckpt = await loadCheckpoint(latest);
-  assertEquals([ckpt.config.ema, ckpt.average?.updates], [0.9, 20]);
+  assertEquals([ckpt.config.weightAverage, ckpt.average?.updates], [0.9, 20]);
   const trained = ckpt.average!.trained["l0.Wh"]!.data, averaged = ckpt.model.params["l0.Wh"]!.data;
   assertOk(trained.some((v, k) => v !== averaged[k]), "the average is not the trained weights");
   const more = await cli("train", ["--resume", latest, "--steps", "30"]);
@@ -248,7 +280,7 @@ Deno.test("train --preset: the recipe's values, flags override them; not with --
     ...["--batch-size", "2", "--max-minutes", "0.01", "--sample-every", "0", "--out", dir2],
   ]);
   assertEquals(r.code, 0, r.stderr);
-  assertOk(r.stdout.includes(`Model ${PRESETS["5m"].model}: hidden size 16, 2 layers`), r.stdout);
+  assertOk(r.stdout.includes(`Model ${PRESETS["5m"].cell}: hidden size 16, 2 layers`), r.stdout);
   assertOk(r.stdout.includes("Training for 0.01 min"), r.stdout);
   assertOk(/step \d+: val loss/.test(r.stdout), `the last step is evaluated: ${r.stdout}`);
   const { config } = await loadCheckpoint(join(dir2, "latest.safetensors"));
@@ -395,7 +427,7 @@ Deno.test("bad input: one 'error:' line on stderr, no stack trace", { ignore }, 
       [...base, "--optimizer", "lbfgs"],
       /sgd, adagrad, rmsprop, adam/,
     ],
-    ["unknown model", "train", [...base, "--model", "transformer"], /rnn, lstm, gru/],
+    ["unknown cell", "train", [...base, "--cell", "transformer"], /--cell .*rnn, lstm, gru/],
     ["dropout with one layer", "train", [...base, "--dropout", "0.5"], /layer/],
     ["missing value", "train", [...base, "--steps"], /Missing value for --steps/],
     ["positional argument", "train", [corpus], /Unexpected argument/],

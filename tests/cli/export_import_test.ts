@@ -1,5 +1,6 @@
 // `deno task export` and `deno task import` as subprocesses with the tasks' permissions: an
-// exact round trip through the PyTorch layout, help, and one-line errors with exit codes 1/2.
+// exact round trip through the PyTorch layout (weights, Adam's state, the weight average and the
+// run's config), help, and one-line errors with exit codes 1/2.
 import { join } from "node:path";
 import { cli } from "./cli_support.ts";
 import { assertEquals, assertOk, assertThrows } from "../assert.ts";
@@ -7,9 +8,10 @@ import { parseFlags } from "../../cli/args.ts";
 import { IMPORT_FLAGS } from "../../cli/import.ts";
 import { createBackend } from "../../lib/backend/create.ts";
 import { Rng } from "../../lib/core/rng.ts";
-import { loadCheckpoint, saveCheckpoint } from "../../lib/io/checkpoint.ts";
+import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../../lib/io/checkpoint.ts";
 import { loadTorchFile } from "../../lib/io/torch_file.ts";
-import { createModel } from "../../lib/model/create.ts";
+import { zerosLike } from "../../lib/core/tensor.ts";
+import { buildModel } from "../../cli/backend.ts";
 import { makeConfig } from "../../lib/train/config.ts";
 import { createOptimizer } from "../../lib/train/optim.ts";
 import { buildVocab } from "../../lib/text/vocab.ts";
@@ -21,24 +23,34 @@ globalThis.addEventListener("unload", () => ignore || Deno.removeSync(dir, { rec
 const ckptPath = join(dir, "lstm.safetensors");
 const torchPath = join(dir, "torch.safetensors");
 
-/** A float32 two-layer LSTM checkpoint with non-zero biases. */
-async function writeCheckpoint() {
+/** A float32 checkpoint of a two-layer layer-normalised LSTM with zoneout, Adam's moments and a
+ * weight average, every value random. */
+async function writeCheckpoint(): Promise<Checkpoint> {
   const vocab = buildVocab("Quill and ink, then the map — ready.\n");
   const backend = createBackend({ kind: "ts" }), rng = new Rng(9);
-  const V = vocab.chars.length;
-  const model = createModel({ kind: "lstm", vocabSize: V, hiddenSize: 6, numLayers: 2 }, rng, {
-    backend,
+  const config = makeConfig({
+    cell: "lstm",
+    hiddenSize: 6,
+    numLayers: 2,
+    batchSize: 2,
+    norm: "layer",
+    zoneout: 0.1,
+    weightAverage: 0.99,
   });
-  for (const name of ["l0.b", "l1.b", "by"]) {
-    const p = model.params[name]!;
-    p.data.forEach((_, k) => p.data[k] = rng.normal());
+  const model = buildModel(config, vocab.chars.length, rng, backend);
+  const optimizer = createOptimizer("adam", model.params, { backend });
+  optimizer.steps = 25;
+  const trained = zerosLike(model.params);
+  for (const record of [model.params, optimizer.state, trained]) {
+    for (const t of Object.values(record)) {
+      t.data.forEach((_, k) => t.data[k] = Math.abs(rng.normal()));
+    }
   }
-  const config = makeConfig({ model: "lstm", hiddenSize: 6, numLayers: 2, batchSize: 2 });
-  await saveCheckpoint(ckptPath, {
+  const ckpt: Checkpoint = {
     model,
     vocab,
     config,
-    optimizer: createOptimizer("adam", model.params, { backend }),
+    optimizer,
     step: 25,
     position: 0,
     state: model.initialState(2),
@@ -46,14 +58,16 @@ async function writeCheckpoint() {
     rng: rng.getState(),
     corpus: "quill.txt",
     bestValLoss: null,
-  });
-  return model;
+    average: { trained, updates: 25 },
+  };
+  await saveCheckpoint(ckptPath, ckpt);
+  return ckpt;
 }
 
-Deno.test("export then import: the same weights, exactly, with a fresh optimizer", {
+Deno.test("export then import: the same run, exactly: weights, Adam, average, config", {
   ignore,
 }, async () => {
-  const model = await writeCheckpoint();
+  const saved = await writeCheckpoint(), { model } = saved;
   const exported = await cli("export", [
     "--checkpoint",
     ckptPath,
@@ -63,8 +77,12 @@ Deno.test("export then import: the same weights, exactly, with a fresh optimizer
     torchPath,
   ]);
   assertEquals(exported.code, 0, exported.stderr);
+  const V = model.config.vocabSize;
   assertOk(
-    exported.stdout.includes(`nn.LSTM(${model.config.vocabSize}, 6, num_layers=2) + nn.Linear(6,`),
+    exported.stdout.includes(
+      `Recurrent(lstm, ${V}, 6, num_layers=2, norm=layer, zoneout=0.1) + nn.Linear(6, ${V}), `,
+    ) && exported.stdout.includes("Adam at step 25") &&
+      exported.stdout.includes("the weight average (beta 0.99)"),
     exported.stdout,
   );
   const file = await loadTorchFile(torchPath);
@@ -72,10 +90,18 @@ Deno.test("export then import: the same weights, exactly, with a fresh optimizer
   const back = join(dir, "back.safetensors");
   const imported = await cli("import", ["--from", "torch", torchPath, "--out", back]);
   assertEquals(imported.code, 0, imported.stderr);
-  assertOk(imported.stdout.includes("fresh adam optimizer at step 0"), imported.stdout);
+  assertOk(
+    imported.stdout.includes(
+      "a checkpoint at step 25 with Adam's moments (step 25) and the weight",
+    ),
+    imported.stdout,
+  );
   const ckpt = await loadCheckpoint(back, { backend: createBackend({ kind: "ts" }) });
   assertEquals(ckpt.model.params, model.params);
-  assertEquals([ckpt.step, ckpt.optimizer.steps, ckpt.corpus], [0, 0, "quill.txt"]);
+  assertEquals(ckpt.optimizer.state, saved.optimizer.state);
+  assertEquals(ckpt.average, saved.average);
+  assertEquals(ckpt.config, saved.config);
+  assertEquals([ckpt.step, ckpt.optimizer.steps, ckpt.corpus], [25, 25, "quill.txt"]);
   // flags before or after the positional input
   const again = await cli("import", ["--out", back, torchPath]);
   assertEquals(again.code, 0, again.stderr);

@@ -107,7 +107,7 @@ function transcript(r: { stdout: string; stderr: string }, options: { skipStep?:
       continue;
     }
     if (line.startsWith("Done:") || line.startsWith("Stopped at")) break;
-    if (/^(Corpus|Engine|Model|Training|Resuming|Note)\b/.test(line)) continue;
+    if (/^(Corpus|Backend|Model|Training|Resuming|Note)\b/.test(line)) continue;
     if (options.skipStep !== undefined) {
       if (line.startsWith(`step ${options.skipStep}: val loss`)) continue;
       if (line.startsWith(`----- sample at step ${options.skipStep} `)) {

@@ -11,7 +11,7 @@ import { createModel } from "../../lib/model/create.ts";
 import { buildVocab } from "../../lib/text/vocab.ts";
 
 const vocab = buildVocab("abc");
-const model = createModel({ kind: "lstm", vocabSize: 3, hiddenSize: 6 }, new Rng(11), {
+const model = createModel({ cell: "lstm", vocabSize: 3, hiddenSize: 6 }, new Rng(11), {
   initScale: 1.5, // sharp, uneven distributions: greedy and optimum differ
   backend: createBackend({ kind: "f64" }),
 });

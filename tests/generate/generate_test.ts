@@ -20,8 +20,8 @@ const TEXT = "we sat by the fire. the wind blew. we sang.\nthe end.\n".repeat(8)
 const vocab = buildVocab(TEXT);
 
 /** A small model trained a little on TEXT, so that it has something to say. */
-function trained(kind: "lstm" | "gru" = "lstm", backend = createBackend({ kind: "f64" })) {
-  const model = createModel({ kind, vocabSize: vocab.chars.length, hiddenSize: 16 }, new Rng(3), {
+function trained(cell: "lstm" | "gru" = "lstm", backend = createBackend({ kind: "f64" })) {
+  const model = createModel({ cell, vocabSize: vocab.chars.length, hiddenSize: 16 }, new Rng(3), {
     backend,
   });
   const optimizer = createOptimizer("adam", model.params, { backend });
@@ -149,7 +149,7 @@ Deno.test("names come as one batch, each after a newline and ending at the next"
   const list = ["Asha", "Arun", "Bina", "Chandra", "Deepa", "Esha", "Gita", "Hari"];
   const names: Vocab = buildVocab(namesToText(list));
   const model: StackedRnn = createModel(
-    { kind: "rnn", vocabSize: names.chars.length, hiddenSize: 12 },
+    { cell: "rnn", vocabSize: names.chars.length, hiddenSize: 12 },
     new Rng(2),
     { backend: createBackend({ kind: "f64" }) },
   );

@@ -15,7 +15,7 @@ Deno.test("score of a text equals the training loss on the same text, on every b
   const ids = encode(vocab, TEXT);
   for (const kind of ["f64", "wasm", "ts"] as const) {
     const model = createModel(
-      { kind: "gru", vocabSize: vocab.chars.length, hiddenSize: 10, numLayers: 2 },
+      { cell: "gru", vocabSize: vocab.chars.length, hiddenSize: 10, numLayers: 2 },
       new Rng(5),
       {
         backend: createBackend({ kind }),
@@ -29,7 +29,7 @@ Deno.test("score of a text equals the training loss on the same text, on every b
       assertClose(s.bits, s.nats / Math.LN2, 1e-12);
     }
   }
-  const m = createModel({ kind: "rnn", vocabSize: vocab.chars.length, hiddenSize: 4 }, new Rng(1));
+  const m = createModel({ cell: "rnn", vocabSize: vocab.chars.length, hiddenSize: 4 }, new Rng(1));
   assertThrows(() => scoreText(m, vocab, "a"), /at least 2/);
   assertThrows(() => scoreText(m, vocab, "aZ"), /"Z"/);
 });

@@ -16,6 +16,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
 import charrnn_torch as ct  # noqa: E402
 import torch  # noqa: E402
+from charrnn_safetensors import write_safetensors  # noqa: E402
 
 torch.set_num_threads(1)
 for job in json.load(open(sys.argv[1], encoding="utf-8")):
@@ -29,7 +30,7 @@ for job in json.load(open(sys.argv[1], encoding="utf-8")):
         ids = ct.encode(vocab, job["text"]).view(-1, 1)  # (T, 1)
         with torch.no_grad():
             logits, _ = model(ids)  # (T, 1, V)
-        ct.write_safetensors(job["out"], {"logits": logits[:, 0].float()}, {})
+        write_safetensors(job["out"], {"logits": logits[:, 0].float()}, {})
     elif job["op"] == "sample":
         text = ct.sample(model, vocab, job["prime"], job["length"], temperature=0)
         with open(job["out"], "w", encoding="utf-8") as f:

@@ -86,6 +86,37 @@ export async function probe(dir: string, jobs: ProbeJob[]): Promise<RunResult> {
 }
 
 /**
+ * Runs `python/charrnn_torch.py` with these arguments, failing on a non-zero exit.
+ *
+ * @param args Its arguments (`train ...`, `sample ...`).
+ * @returns The process output.
+ */
+export async function charrnnTorch(args: string[]): Promise<RunResult> {
+  const r = await run(PYTHON, [MODULE, ...args], { timeoutMs: 300_000, env: PY_ENV });
+  if (r.code !== 0) {
+    throw new Error(`charrnn_torch.py failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+  return r;
+}
+
+/**
+ * A temporary folder for one test file, removed when the process ends.
+ *
+ * @param prefix Its name's start.
+ * @returns A function giving the folder (made on the first call).
+ */
+export function tempDir(prefix: string): () => Promise<string> {
+  let dir = "";
+  return async () => {
+    if (!dir) {
+      dir = await Deno.makeTempDir({ prefix });
+      globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+    }
+    return dir;
+  };
+}
+
+/**
  * The `(T, V)` logits a probe job wrote.
  *
  * @param path The probe's output file.
@@ -99,11 +130,14 @@ export async function readLogits(path: string): Promise<Float64Array> {
 /**
  * Runs `cli/<command>.ts` with the permissions of its `deno task`.
  *
- * @param command `export` or `import`.
+ * @param command `export`, `import`, `train` or `sample`.
  * @param args Its arguments.
  * @returns Exit code and output.
  */
-export function workbench(command: "export" | "import", args: string[]): Promise<RunResult> {
+export function workbench(
+  command: "export" | "import" | "train" | "sample",
+  args: string[],
+): Promise<RunResult> {
   return run(Deno.execPath(), cliArgs(command, args), { cwd: ROOT, timeoutMs: 120_000 });
 }
 

@@ -7,7 +7,7 @@ import {
   loadCheckpoint,
   saveCheckpoint,
 } from "../../lib/io/checkpoint.ts";
-import { makeConfig } from "../../lib/train/config.ts";
+import { makeConfig, modelConfigOf } from "../../lib/train/config.ts";
 import { cloneState } from "../../lib/core/tensor.ts";
 import { createOptimizer } from "../../lib/train/optim.ts";
 import { Rng } from "../../lib/core/rng.ts";
@@ -27,7 +27,7 @@ function makeCheckpoint(): Checkpoint {
   const vocab = buildVocab(TEXT);
   const V = vocab.chars.length;
   const rng = new Rng(11);
-  const model = createModel({ kind: "rnn", vocabSize: V, hiddenSize: H }, rng, { backend: F64 });
+  const model = createModel({ cell: "rnn", vocabSize: V, hiddenSize: H }, rng, { backend: F64 });
   const optimizer = createOptimizer("adam", model.params, { backend: model.backend });
   const ids = encode(vocab, TEXT);
   const T = 4;
@@ -246,7 +246,7 @@ Deno.test("a safetensors file of another format is rejected", {
   const pt = encodeSafetensors({}, { format: "pt" });
   await rejectsFile(pt, /not a charrnn-workbench-checkpoint file \(format "pt"\)/);
   await rejectsFile(edited((_t, m) => (m.format = "charrnn")), /format "charrnn"/);
-  await rejectsFile(edited((_t, m) => (m.version = "3")), /unsupported version "3"/);
+  await rejectsFile(edited((_t, m) => (m.version = "4")), /unsupported version "4"/);
   await rejectsFile(
     new TextEncoder().encode("this is not a checkpoint at all, just text"),
     /header length/,
@@ -357,15 +357,20 @@ Deno.test("a non-existent path and a directory get 'Cannot read checkpoint'", {
 
 const FIXTURE_TEXT = "the cat sat on the mat. the dog sat on the log.\n".repeat(20); // as written
 const FIXTURES = [ // files saved by version-1 code, and the loss it computed on PROBE then
-  { file: "v1_rnn.safetensors", zero: 2.7112706729459988, carried: 2.808715131102014 },
-  { file: "v1_lstm2.safetensors", zero: 2.7411870037622594, carried: 2.7531741361082904 },
+  { file: "v1_rnn.safetensors", cell: "rnn", zero: 2.7112706729459988, carried: 2.808715131102014 },
+  {
+    file: "v1_lstm2.safetensors",
+    cell: "lstm",
+    zero: 2.7411870037622594,
+    carried: 2.7531741361082904,
+  },
 ];
 const PROBE = "the cat sat on the log.";
 
 Deno.test("version-1 checkpoints (the seed's names for a one-layer rnn) still load", {
   ignore: needs("read"),
 }, async () => {
-  for (const { file, zero, carried } of FIXTURES) {
+  for (const { file, cell, zero, carried } of FIXTURES) {
     const path = new URL(`../fixtures/${file}`, import.meta.url);
     for (const backend of [F64, createBackend({ kind: "wasm" })]) {
       const ckpt = decodeCheckpoint(await Deno.readFile(path), { backend });
@@ -377,8 +382,55 @@ Deno.test("version-1 checkpoints (the seed's names for a one-layer rnn) still lo
       assertOk(Math.abs(a - zero) <= tol && Math.abs(b - carried) <= tol, `${file}: ${a}, ${b}`);
       assertEquals(ckpt.step, 3);
       assertOk(Object.keys(ckpt.optimizer.state).every((k) => !k.includes("Wxh")));
+      assertEquals([ckpt.config.cell, ckpt.model.config.cell], [cell, cell]); // formerly model, kind
     }
   }
+});
+
+Deno.test("version-2 checkpoints (the former field names) load under the current ones", {
+  ignore: needs("read"),
+}, async () => {
+  // saved by version-2 code with --model gru --norm layer --ema 0.9 --num-layers 2 --dropout 0.1
+  // --dropout-mask sequence --weight-drop 0.2 --zoneout 0.1 --hidden-size 6 --steps 3 (f64)
+  const bytes = await Deno.readFile(
+    new URL("../fixtures/v2_gru2_norm_ema.safetensors", import.meta.url),
+  );
+  const saved = decodeSafetensors(bytes).metadata;
+  assertEquals([saved.version, JSON.parse(saved.config!).model, JSON.parse(saved.model!).kind], [
+    "2",
+    "gru",
+    "gru",
+  ]);
+  const ckpt = decodeCheckpoint(bytes, { backend: F64 });
+  const { cell, numLayers, dropout, dropoutMask, weightDrop, norm, zoneout } = ckpt.config;
+  assertEquals(
+    [cell, numLayers, dropout, dropoutMask, weightDrop, norm, zoneout],
+    ["gru", 2, 0.1, "sequence", 0.2, "layer", 0.1],
+  );
+  assertEquals([ckpt.config.weightAverage, ckpt.average?.updates], [0.9, 3]); // formerly ema
+  assertEquals(ckpt.model.config, modelConfigOf(ckpt.config, ckpt.vocab.chars.length));
+  const ids = encode(ckpt.vocab, PROBE), x = ids.slice(0, -1), y = ids.slice(1);
+  const zero = ckpt.model.forward(x, y, ckpt.model.initialState(1)); // the loss then, on PROBE
+  const carried = ckpt.model.forward(x, y, cloneState(ckpt.state));
+  assertOk(Math.abs(zero - 3.080979402868276) <= 1e-12, `${zero}`);
+  assertOk(Math.abs(carried - 2.97332952836156) <= 1e-12, `${carried}`);
+  const averaged = cloneState(ckpt.model.params); // the model holds the average
+  for (const [name, t] of Object.entries(ckpt.average!.trained)) {
+    ckpt.model.params[name]!.data.set(t.data);
+  }
+  const trained = ckpt.model.forward(x, y, ckpt.model.initialState(1));
+  assertOk(Math.abs(trained - 3.0728270917566123) <= 1e-12, `trained weights: ${trained}`);
+  for (const [name, t] of Object.entries(averaged)) ckpt.model.params[name]!.data.set(t.data);
+  // saved again, it stores the current names
+  const meta = decodeSafetensors(encodeCheckpoint(ckpt)).metadata;
+  const [config, model] = [JSON.parse(meta.config!), JSON.parse(meta.model!)];
+  assertEquals([meta.version, config.cell, model.cell, config.weightAverage], [
+    "3",
+    "gru",
+    "gru",
+    0.9,
+  ]);
+  assertOk(!("model" in config) && !("kind" in model) && !("ema" in config), meta.config);
 });
 
 Deno.test("a saved VanillaRnn loads as the stacked rnn and computes the same loss", () => {
@@ -427,7 +479,7 @@ Deno.test("with weight averaging the model holds the average and train.* the tra
   for (const t of Object.values(trained)) t.data.set(t.data.map((v) => v + 1));
   const ckpt = {
     ...plain,
-    config: { ...plain.config, ema: 0.99 },
+    config: { ...plain.config, weightAverage: 0.99 },
     average: { trained, updates: 3 },
   };
   const bytes = encodeCheckpoint(ckpt);

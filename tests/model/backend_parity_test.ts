@@ -10,7 +10,8 @@ import { splitData } from "../../lib/text/data.ts";
 import { createBackend } from "../../lib/backend/create.ts";
 import type { Backend } from "../../lib/backend/types.ts";
 import { backendTest, HAS_BLAS, maxDiff } from "../backend/backend_support.ts";
-import type { CharModel, ModelKind, ModelNorm, State } from "../../lib/model/char_model.ts";
+import type { CharModel, State } from "../../lib/model/char_model.ts";
+import type { CellKind, ModelNorm } from "../../lib/model/model_config.ts";
 import { createModel } from "../../lib/model/create.ts";
 import { clipGradients } from "../../lib/train/clip.ts";
 import { createOptimizer, type OptimizerName } from "../../lib/train/optim.ts";
@@ -21,10 +22,10 @@ import { Trainer } from "../../lib/train/trainer.ts";
 import { buildVocab, encode } from "../../lib/text/vocab.ts";
 import type { DropoutMask } from "../../lib/model/dropout.ts";
 
-const CELLS: ModelKind[] = ["rnn", "lstm", "gru"];
+const CELLS: CellKind[] = ["rnn", "lstm", "gru"];
 
 interface Shape {
-  kind: ModelKind;
+  cell: CellKind;
   V: number;
   H: number;
   L: number;
@@ -45,7 +46,7 @@ const f64 = () => createBackend({ kind: "f64" });
 
 /** The model on the f64 backend and on a float32 one, with identical (float32) parameters. */
 function twins(backend: Backend, s: Shape, seed: number) {
-  const config = { kind: s.kind, vocabSize: s.V, hiddenSize: s.H, numLayers: s.L };
+  const config = { cell: s.cell, vocabSize: s.V, hiddenSize: s.H, numLayers: s.L };
   const options = {
     ...config,
     dropout: s.dropout,
@@ -109,29 +110,29 @@ function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-const SHAPES: Shape[] = CELLS.flatMap((kind) => [
-  { kind, V: 11, H: 13, L: 1, dropout: 0, T: 7, B: 3 }, // sizes off the SIMD widths
-  { kind, V: 11, H: 13, L: 2, dropout: 0.3, T: 5, B: 1 }, // batch 1: the gemv paths
-  { kind, V: 40, H: 32, L: 2, dropout: 0, T: 12, B: 8 }, // N > V: the transposed gather
-  { kind, V: 7, H: 16, L: 2, dropout: 0.2, T: 4, B: 3 },
-  { kind, V: 7, H: 16, L: 2, dropout: 0.2, mask: "sequence", T: 4, B: 3 }, // variational
-  { kind, V: 7, H: 16, L: 2, dropout: 0.2, weightDrop: 0.3, T: 4, B: 3 }, // DropConnect
-  { kind, V: 11, H: 13, L: 2, dropout: 0.2, norm: "layer", T: 5, B: 3 }, // layer norm, H % 4 = 1
-  { kind, V: 40, H: 32, L: 2, dropout: 0, norm: "layer", T: 12, B: 8 },
-  { kind, V: 11, H: 13, L: 2, dropout: 0.2, zoneout: 0.3, T: 5, B: 3 }, // zoneout
+const SHAPES: Shape[] = CELLS.flatMap((cell) => [
+  { cell, V: 11, H: 13, L: 1, dropout: 0, T: 7, B: 3 }, // sizes off the SIMD widths
+  { cell, V: 11, H: 13, L: 2, dropout: 0.3, T: 5, B: 1 }, // batch 1: the gemv paths
+  { cell, V: 40, H: 32, L: 2, dropout: 0, T: 12, B: 8 }, // N > V: the transposed gather
+  { cell, V: 7, H: 16, L: 2, dropout: 0.2, T: 4, B: 3 },
+  { cell, V: 7, H: 16, L: 2, dropout: 0.2, mask: "sequence", T: 4, B: 3 }, // variational
+  { cell, V: 7, H: 16, L: 2, dropout: 0.2, weightDrop: 0.3, T: 4, B: 3 }, // DropConnect
+  { cell, V: 11, H: 13, L: 2, dropout: 0.2, norm: "layer", T: 5, B: 3 }, // layer norm, H % 4 = 1
+  { cell, V: 40, H: 32, L: 2, dropout: 0, norm: "layer", T: 12, B: 8 },
+  { cell, V: 11, H: 13, L: 2, dropout: 0.2, zoneout: 0.3, T: 5, B: 3 }, // zoneout
 ]);
 
 backendTest(
   "float32 vs f64: same loss, gradients, dState, state and steps",
-  (engine) => {
+  (backend) => {
     for (const s of SHAPES) {
       const what =
-        `${s.kind} L${s.L} p${s.dropout}${s.mask === "sequence" ? " per sequence" : ""} ` +
+        `${s.cell} L${s.L} p${s.dropout}${s.mask === "sequence" ? " per sequence" : ""} ` +
         `${s.weightDrop ? `w${s.weightDrop} ` : ""}${s.norm === "layer" ? "LN " : ""}` +
         `${s.zoneout ? `z${s.zoneout} ` : ""}` +
         `V${s.V} H${s.H} T${s.T} B${s.B}`;
-      console.log(`${engine.kind} ${what}:`);
-      const { fast, plain } = twins(engine, s, 1);
+      console.log(`${backend.kind} ${what}:`);
+      const { fast, plain } = twins(backend, s, 1);
       const rng = new Rng(2);
       const [sFast, sPlain] = randomStates(fast, plain, s.B, rng);
       // layer norm divides by each gate block's spread, which scales float32 rounding up
@@ -169,10 +170,10 @@ backendTest(
   },
 );
 
-backendTest("float32: backward adds into the gradients; frozen masks repeat", (engine) => {
-  for (const kind of CELLS) {
-    const s = { kind, V: 9, H: 8, L: 2, dropout: 0.4, T: 5, B: 2 };
-    const { fast } = twins(engine, s, 3);
+backendTest("float32: backward adds into the gradients; frozen masks repeat", (backend) => {
+  for (const cell of CELLS) {
+    const s = { cell, V: 9, H: 8, L: 2, dropout: 0.4, T: 5, B: 2 };
+    const { fast } = twins(backend, s, 3);
     const { inputs, targets } = randomChunk(s.V, s.T, s.B, new Rng(4));
     const run = () => {
       const loss = fast.forward(inputs, targets, fast.initialState(s.B), { train: true });
@@ -183,19 +184,19 @@ backendTest("float32: backward adds into the gradients; frozen masks repeat", (e
     const once = Object.fromEntries(
       Object.entries(fast.grads).map(([k, g]) => [k, Float64Array.from(g.data)]),
     );
-    fast.freezeDropoutMask = true;
+    fast.freezeMasks = true;
     assertEquals(run(), first);
     for (const [k, g] of Object.entries(fast.grads)) {
-      assertOk(relError(g.data, once[k]!.map((v) => 2 * v)) <= 1e-6, `${kind}: d${k} not added`);
+      assertOk(relError(g.data, once[k]!.map((v) => 2 * v)) <= 1e-6, `${cell}: d${k} not added`);
     }
-    fast.freezeDropoutMask = false;
-    assertOk(run() !== first, `${kind}: fresh masks should change the loss`);
+    fast.freezeMasks = false;
+    assertOk(run() !== first, `${cell}: fresh masks should change the loss`);
   }
 });
 
 Deno.test("float32 and f64: same seed, same initial weights (rounded) and dropout seed", () => {
-  for (const kind of CELLS) {
-    const config = { kind, vocabSize: 7, hiddenSize: 5, numLayers: 2, dropout: 0.1 };
+  for (const cell of CELLS) {
+    const config = { cell, vocabSize: 7, hiddenSize: 5, numLayers: 2, dropout: 0.1 };
     const fast = createModel(config, new Rng(9), { backend: createBackend({ kind: "ts" }) });
     const plain = createModel(config, new Rng(9), { backend: f64() });
     assertEquals(Object.keys(fast.params), Object.keys(plain.params));
@@ -210,7 +211,7 @@ Deno.test("float32 and f64: same seed, same initial weights (rounded) and dropou
 
 Deno.test("wasm: invalid chunks and states fail with clear errors before any kernel runs", () => {
   const m = createModel(
-    { kind: "lstm", vocabSize: 4, hiddenSize: 3, numLayers: 2, dropout: 0.5 },
+    { cell: "lstm", vocabSize: 4, hiddenSize: 3, numLayers: 2, dropout: 0.5 },
     new Rng(1),
     { backend: createBackend({ kind: "wasm" }) },
   );
@@ -223,11 +224,11 @@ Deno.test("wasm: invalid chunks and states fail with clear errors before any ker
   assertThrows(() => m.forward(ids, ids.subarray(0, 3), m.initialState(1)), /Invalid chunk/);
   const { "c.1": _, ...partial } = m.initialState(1);
   assertThrows(() => m.forward(ids, ids, partial), /Invalid LSTM state.*"c\.1"/);
-  m.freezeDropoutMask = true;
+  m.freezeMasks = true;
   assertThrows(() => m.forward(ids, ids, m.initialState(1), { train: true }), /dropout mask/);
   assertThrows(
     () =>
-      createModel({ kind: "gru", vocabSize: 4, hiddenSize: 3, dropout: 0.5 }, new Rng(1), {
+      createModel({ cell: "gru", vocabSize: 4, hiddenSize: 3, dropout: 0.5 }, new Rng(1), {
         backend: createBackend({ kind: "ts" }),
       }),
     /2 or more layers/,
@@ -240,7 +241,7 @@ const V = vocab.chars.length;
 
 function trainer(model: CharModel, overrides: Partial<TrainConfig> = {}): Trainer {
   const config = makeConfig({
-    model: model.config.kind,
+    cell: model.config.cell,
     hiddenSize: model.config.hiddenSize,
     numLayers: model.config.numLayers ?? 1,
     dropout: model.config.dropout ?? 0,
@@ -264,38 +265,38 @@ function trainer(model: CharModel, overrides: Partial<TrainConfig> = {}): Traine
 async function lossCurve(model: CharModel, overrides: Partial<TrainConfig> = {}) {
   const losses: number[] = [];
   const t = trainer(model, overrides);
-  await t.run({ onEvent: (e) => void (e.type === "step" && losses.push(e.loss)) });
+  await t.train({ onEvent: (e) => void (e.type === "step" && losses.push(e.loss)) });
   return { losses, val: t.evaluate() };
 }
 
-const TRAINED: { kind: ModelKind; L: number; dropout: number; over?: Partial<TrainConfig> }[] = [
-  { kind: "lstm", L: 2, dropout: 0.2 },
-  { kind: "gru", L: 1, dropout: 0 },
-  { kind: "rnn", L: 2, dropout: 0.1 },
+const TRAINED: { cell: CellKind; L: number; dropout: number; over?: Partial<TrainConfig> }[] = [
+  { cell: "lstm", L: 2, dropout: 0.2 },
+  { cell: "gru", L: 1, dropout: 0 },
+  { cell: "rnn", L: 2, dropout: 0.1 },
   {
-    kind: "rnn",
+    cell: "rnn",
     L: 1,
     dropout: 0,
     over: { optimizer: "adagrad", clipMode: "value", learningRate: 0.1 },
   },
 ];
 
-backendTest("float32: a short run reaches the f64 model's loss", async (engine) => {
-  for (const { kind, L, dropout, over } of TRAINED) {
-    const config = { kind, vocabSize: V, hiddenSize: 24, numLayers: L, dropout };
-    const fast = await lossCurve(createModel(config, new Rng(12), { backend: engine }), over);
+backendTest("float32: a short run reaches the f64 model's loss", async (backend) => {
+  for (const { cell, L, dropout, over } of TRAINED) {
+    const config = { cell, vocabSize: V, hiddenSize: 24, numLayers: L, dropout };
+    const fast = await lossCurve(createModel(config, new Rng(12), { backend }), over);
     const plain = await lossCurve(createModel(config, new Rng(12), { backend: f64() }), over);
     const tail = (c: number[]) => c.slice(-10).reduce((a, b) => a + b, 0) / 10;
     const [f, p] = [tail(fast.losses), tail(plain.losses)];
-    assertOk(p < 0.75 * Math.log(V), `${kind}: the reference did not learn (${p})`);
-    assertOk(Math.abs(f - p) < 0.02, `${kind}: fast ${f} vs plain ${p}`);
-    assertOk(Math.abs(fast.val - plain.val) < 0.02, `${kind}: val ${fast.val} vs ${plain.val}`);
+    assertOk(p < 0.75 * Math.log(V), `${cell}: the reference did not learn (${p})`);
+    assertOk(Math.abs(f - p) < 0.02, `${cell}: fast ${f} vs plain ${p}`);
+    assertOk(Math.abs(fast.val - plain.val) < 0.02, `${cell}: val ${fast.val} vs ${plain.val}`);
   }
 });
 
-backendTest("float32: the same seed gives the identical loss curve", async (engine) => {
+backendTest("float32: the same seed gives the identical loss curve", async (backend) => {
   const config = {
-    kind: "lstm" as const,
+    cell: "lstm" as const,
     vocabSize: V,
     hiddenSize: 16,
     numLayers: 2,
@@ -304,7 +305,7 @@ backendTest("float32: the same seed gives the identical loss curve", async (engi
   const curves = [];
   for (let run = 0; run < 2; run++) {
     curves.push(
-      (await lossCurve(createModel(config, new Rng(11), { backend: engine }), { steps: 20 }))
+      (await lossCurve(createModel(config, new Rng(11), { backend }), { steps: 20 }))
         .losses,
     );
   }
@@ -318,11 +319,11 @@ Deno.test("checkpoints move between every backend", async () => {
     f64(),
     ...(HAS_BLAS ? [createBackend({ kind: "openblas" })] : []),
   ];
-  for (const kind of CELLS) {
-    const config = { kind, vocabSize: V, hiddenSize: 12, numLayers: 2, dropout: 0.25 };
+  for (const cell of CELLS) {
+    const config = { cell, vocabSize: V, hiddenSize: 12, numLayers: 2, dropout: 0.25 };
     const model = createModel(config, new Rng(3), { backend: wasm });
     const t = trainer(model, { steps: 5 });
-    await t.run();
+    await t.train();
     const bytes = encodeCheckpoint({
       model,
       vocab,
@@ -352,17 +353,17 @@ Deno.test("checkpoints move between every backend", async () => {
         (ckpt.model as StackedRnn).dropoutRng.getState(),
         model.dropoutRng.getState(),
       );
-      assertSame(ckpt.state, t.state, 0, `${kind}: carried state`);
+      assertSame(ckpt.state, t.state, 0, `${cell}: carried state`);
       const loss = lossOf(ckpt.model);
-      assertOk(Math.abs(loss - reference) <= 1e-5 * reference, `${kind}: ${loss} vs ${reference}`);
+      assertOk(Math.abs(loss - reference) <= 1e-5 * reference, `${cell}: ${loss} vs ${reference}`);
     }
   }
 });
 
-backendTest("float32 vs f64: every optimizer and clipping mode, step by step", (engine) => {
+backendTest("float32 vs f64: every optimizer and clipping mode, step by step", (backend) => {
   const rng = new Rng(21);
   const pair = (n: number, scale: number) => {
-    const a = engine.alloc(n), b = f64().alloc(n);
+    const a = backend.alloc(n), b = f64().alloc(n);
     for (let i = 0; i < n; i++) b[i] = a[i] = Math.fround(rng.normal() * scale);
     return [a, b] as const;
   };
@@ -376,14 +377,14 @@ backendTest("float32 vs f64: every optimizer and clipping mode, step by step", (
   const ref = f64();
   for (const name of ["sgd", "adagrad", "rmsprop", "adam"] as const) {
     const [fastP, refP] = tensors(1), [fastG, refG] = tensors(3);
-    const fast = createOptimizer(name, fastP, { backend: engine });
+    const fast = createOptimizer(name, fastP, { backend });
     const plain = createOptimizer(name, refP, { backend: ref });
     for (const t of Object.values(fast.state)) {
-      assertOk(t.data instanceof Float32Array, `${name}: state is float32 on ${engine.kind}`);
+      assertOk(t.data instanceof Float32Array, `${name}: state is float32 on ${backend.kind}`);
     }
     for (let step = 0; step < 3; step++) {
       const mode = step === 1 ? "norm" : "value";
-      const a = clipGradients(fastG, { mode, limit: 2, backend: engine });
+      const a = clipGradients(fastG, { mode, limit: 2, backend });
       const b = clipGradients(refG, { mode, limit: 2, backend: ref });
       assertEquals(a.clipped, b.clipped);
       assertOk(Math.abs(a.gradNorm - b.gradNorm) <= 1e-6 * b.gradNorm, `${name}: norm`);
@@ -392,7 +393,7 @@ backendTest("float32 vs f64: every optimizer and clipping mode, step by step", (
     }
     assertEquals(fast.steps, plain.steps);
     for (const [k, t] of Object.entries(refP)) {
-      maxDiff(`${engine.kind} ${name} ${k}`, fastP[k]!.data, t.data, 1e-5);
+      maxDiff(`${backend.kind} ${name} ${k}`, fastP[k]!.data, t.data, 1e-5);
     }
     assertSame(fastP, refP, 1e-5, `${name} parameters`);
     assertSame(fast.state, plain.state, 1e-5, `${name} state`);

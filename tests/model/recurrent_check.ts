@@ -3,7 +3,7 @@
  * checks of small models over every entry of every tensor, a training run, a
  * sampling run, a step-versus-forward comparison and a checkpoint round trip.
  *
- * On the gradient-check bound: `lib/gradcheck.ts` reports the worst relative
+ * On the gradient-check bound: `lib/train/gradcheck.ts` reports the worst relative
  * error `|num - ana| / (|num| + |ana|)` per tensor. Centred differences with
  * h = 1e-5 on a loss of ~2 nats resolve a slope only to ~1e-11 (a few float64
  * ulps of the loss over 2h), so an entry whose gradient is below ~1e-5 cannot
@@ -18,7 +18,8 @@ import { assertClose, assertEquals, assertOk } from "../assert.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../../lib/io/checkpoint.ts";
 import { makeConfig } from "../../lib/train/config.ts";
 import { gradCheck } from "../../lib/train/gradcheck.ts";
-import type { CharModel, ModelKind, ModelNorm, State } from "../../lib/model/char_model.ts";
+import type { CharModel, State } from "../../lib/model/char_model.ts";
+import type { CellKind, ModelNorm } from "../../lib/model/model_config.ts";
 import type { DropoutMask } from "../../lib/model/dropout.ts";
 import { createOptimizer } from "../../lib/train/optim.ts";
 import { Rng } from "../../lib/core/rng.ts";
@@ -46,7 +47,7 @@ export const BOUND = 1e-6;
 export interface CheckResult {
   /** e.g. `lstm L=2 dropout=0.3`. */
   label: string;
-  /** `lib/gradcheck.ts` table, one line per tensor. */
+  /** `lib/train/gradcheck.ts` table, one line per tensor. */
   table: string;
   /** Worst relative error reported by `gradCheck` (all entries). */
   gradCheckWorst: number;
@@ -79,19 +80,19 @@ export interface CheckOptions {
  * A small stacked model, its chunk and a random non-zero initial state; with
  * dropout, the masks of one training forward are frozen.
  *
- * @param kind Cell kind.
+ * @param cell The cell.
  * @param options Layers, dropout and seed.
  * @returns The model (in training view), chunk and state.
  */
 export function smallSetup(
-  kind: ModelKind,
+  cell: CellKind,
   options: CheckOptions,
 ): { model: StackedRnn; inputs: Int32Array; targets: Int32Array; state: State; rng: Rng } {
   const { numLayers, dropout, dropoutMask, weightDrop, norm, zoneout, seed = 7 } = options;
   const { vocabSize: V, hiddenSize: H, seqLength: T, batchSize: B } = SMALL;
   const rng = new Rng(seed);
   const model = new StackedRnn(rng, {
-    kind,
+    cell,
     vocabSize: V,
     hiddenSize: H,
     numLayers,
@@ -112,22 +113,22 @@ export function smallSetup(
     for (let k = 0; k < s.data.length; k++) s.data[k] = 0.5 * rng.normal();
   }
   model.forward(inputs, targets, cloneState(state), { train: true }); // draws the masks
-  model.freezeDropoutMask = true;
+  model.freezeMasks = true;
   return { model, inputs, targets, state, rng };
 }
 
 /**
  * Gradient-checks every entry of every parameter and initial-state tensor.
  *
- * @param kind Cell kind.
+ * @param cell The cell.
  * @param options Layers, dropout and seed.
  * @returns The gradCheck table and the per-entry figures.
  */
 export function checkStacked(
-  kind: ModelKind,
+  cell: CellKind,
   options: CheckOptions,
 ): CheckResult {
-  const { model, inputs, targets, state, rng } = smallSetup(kind, options);
+  const { model, inputs, targets, state, rng } = smallSetup(cell, options);
   const view = options.evaluate ? model : trainingView(model);
   const rows = gradCheck(view, { inputs, targets, state, rng, samples: Number.MAX_SAFE_INTEGER });
   const table = rows.map((r) => {
@@ -142,7 +143,7 @@ export function checkStacked(
   view.backward(dState);
   const h = 1e-5;
   const result: CheckResult = {
-    label: `${kind} L=${options.numLayers} dropout=${options.dropout}` +
+    label: `${cell} L=${options.numLayers} dropout=${options.dropout}` +
       (options.dropoutMask === "sequence" ? " per sequence" : "") +
       (options.weightDrop ? ` weight drop ${options.weightDrop}` : "") +
       (options.zoneout ? ` zoneout ${options.zoneout}` : "") +
@@ -224,12 +225,12 @@ export const REPETITIVE = "the cat sat on the mat. the dog sat on the log. ".rep
 /**
  * Trains a small model with the shared Trainer and returns the first and last losses.
  *
- * @param kind Cell kind.
+ * @param cell The cell.
  * @param options Layers, steps, norm and zoneout.
  * @returns Losses, `ln V`, and the trained model with its vocabulary.
  */
 export function trainSmall(
-  kind: ModelKind,
+  cell: CellKind,
   options: { numLayers?: number; steps?: number; norm?: ModelNorm; zoneout?: number } = {},
 ): { first: number; last: number; lnV: number; model: CharModel; text: string } {
   const { numLayers = 1, steps = 150, norm, zoneout } = options;
@@ -237,7 +238,7 @@ export function trainSmall(
   const ids = encode(vocab, REPETITIVE);
   const V = vocab.chars.length;
   const config = makeConfig({
-    model: kind,
+    cell,
     hiddenSize: 24,
     numLayers,
     seqLength: 16,
@@ -248,7 +249,7 @@ export function trainSmall(
     sampleEvery: 0,
   });
   const model = new StackedRnn(new Rng(3), {
-    kind,
+    cell,
     vocabSize: V,
     hiddenSize: 24,
     numLayers,
@@ -330,7 +331,7 @@ export function assertCheckpointRoundTrip(model: CharModel): void {
     model,
     vocab,
     config: makeConfig({
-      model: model.config.kind,
+      cell: model.config.cell,
       hiddenSize: model.config.hiddenSize,
       numLayers: model.config.numLayers ?? 1,
       dropout: model.config.dropout ?? 0,

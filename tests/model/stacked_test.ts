@@ -13,10 +13,10 @@ import {
   trainSmall,
 } from "./recurrent_check.ts";
 import {
+  type CellKind,
   type ModelConfig,
-  type ModelKind,
   resolveModelConfig,
-} from "../../lib/model/char_model.ts";
+} from "../../lib/model/model_config.ts";
 import { createModel } from "../../lib/model/create.ts";
 import { RecurrentLayer } from "../../lib/model/layer.ts";
 import { createOptimizer } from "../../lib/train/optim.ts";
@@ -27,39 +27,39 @@ import { cloneState, zerosLike } from "../../lib/core/tensor.ts";
 import { buildVocab, encode } from "../../lib/text/vocab.ts";
 import { BatchStream } from "../../lib/text/data.ts";
 
-const KINDS: readonly ModelKind[] = ["rnn", "lstm", "gru"];
+const KINDS: readonly CellKind[] = ["rnn", "lstm", "gru"];
 
-for (const kind of KINDS) {
+for (const cell of KINDS) {
   for (const numLayers of [1, 2, 3]) {
     for (const dropout of numLayers > 1 ? [0, 0.3] : [0]) {
-      Deno.test(`${kind} gradient check, ${numLayers} layer(s), dropout ${dropout}`, () => {
-        assertCheck(checkStacked(kind, { numLayers, dropout }));
+      Deno.test(`${cell} gradient check, ${numLayers} layer(s), dropout ${dropout}`, () => {
+        assertCheck(checkStacked(cell, { numLayers, dropout }));
       });
     }
   }
-  Deno.test(`${kind} gradient check, 2 layers, dropout 0.3 per sequence (variational)`, () => {
-    assertCheck(checkStacked(kind, { numLayers: 2, dropout: 0.3, dropoutMask: "sequence" }));
+  Deno.test(`${cell} gradient check, 2 layers, dropout 0.3 per sequence (variational)`, () => {
+    assertCheck(checkStacked(cell, { numLayers: 2, dropout: 0.3, dropoutMask: "sequence" }));
   });
   for (const numLayers of [1, 2]) {
-    Deno.test(`${kind} gradient check, ${numLayers} layer(s), weight drop 0.4`, () => {
+    Deno.test(`${cell} gradient check, ${numLayers} layer(s), weight drop 0.4`, () => {
       assertCheck(
-        checkStacked(kind, { numLayers, dropout: numLayers > 1 ? 0.2 : 0, weightDrop: 0.4 }),
+        checkStacked(cell, { numLayers, dropout: numLayers > 1 ? 0.2 : 0, weightDrop: 0.4 }),
       );
     });
-    Deno.test(`${kind} gradient check, ${numLayers} layer(s), layer norm`, () => {
+    Deno.test(`${cell} gradient check, ${numLayers} layer(s), layer norm`, () => {
       assertCheck(
-        checkStacked(kind, { numLayers, dropout: numLayers > 1 ? 0.2 : 0, norm: "layer" }),
+        checkStacked(cell, { numLayers, dropout: numLayers > 1 ? 0.2 : 0, norm: "layer" }),
       );
     });
-    Deno.test(`${kind} gradient check, ${numLayers} layer(s), zoneout 0.4`, () => {
+    Deno.test(`${cell} gradient check, ${numLayers} layer(s), zoneout 0.4`, () => {
       assertCheck(
-        checkStacked(kind, { numLayers, dropout: numLayers > 1 ? 0.2 : 0, zoneout: 0.4 }),
+        checkStacked(cell, { numLayers, dropout: numLayers > 1 ? 0.2 : 0, zoneout: 0.4 }),
       );
     });
   }
-  Deno.test(`${kind} gradient check, zoneout 0.4 with layer norm, evaluation forward`, () => {
+  Deno.test(`${cell} gradient check, zoneout 0.4 with layer norm, evaluation forward`, () => {
     assertCheck(
-      checkStacked(kind, { numLayers: 2, dropout: 0, zoneout: 0.4, norm: "layer", evaluate: true }),
+      checkStacked(cell, { numLayers: 2, dropout: 0, zoneout: 0.4, norm: "layer", evaluate: true }),
     );
   });
 }
@@ -80,7 +80,7 @@ function chunk(V: number, T: number, B: number, seed: number) {
 Deno.test("a one-layer stacked rnn computes exactly what the seed's VanillaRnn does", () => {
   const V = 6, H = 5, T = 4, B = 2;
   const seed = new VanillaRnn(new Rng(1), { vocabSize: V, hiddenSize: H });
-  const ours = model({ kind: "rnn", vocabSize: V, hiddenSize: H }, 1);
+  const ours = model({ cell: "rnn", vocabSize: V, hiddenSize: H }, 1);
   const names = VANILLA_TO_STACKED;
   for (const [from, to] of Object.entries(names)) { // the same initial draws, by name
     assertEquals(Array.from(ours.params[to]!.data), Array.from(seed.params[from]!.data));
@@ -102,13 +102,13 @@ Deno.test("a one-layer stacked rnn computes exactly what the seed's VanillaRnn d
   s1.h!.data.forEach((h, k) => assertClose(s2["h.0"]!.data[k]!, h, 1e-14));
 });
 
-Deno.test("createModel builds the one stacked model for every kind and depth", () => {
+Deno.test("createModel builds the one stacked model for every cell and depth", () => {
   const rng = new Rng(1);
-  const rnn1 = createModel({ kind: "rnn", vocabSize: 4, hiddenSize: 3 }, rng);
+  const rnn1 = createModel({ cell: "rnn", vocabSize: 4, hiddenSize: 3 }, rng);
   assertOk(rnn1 instanceof StackedRnn);
   assertEquals(Object.keys(rnn1.params), ["l0.Wx", "l0.Wh", "l0.b", "Why", "by"]);
   assertEquals(Object.keys(rnn1.initialState(1)), ["h.0"]);
-  const rnn2 = createModel({ kind: "rnn", vocabSize: 4, hiddenSize: 3, numLayers: 2 }, rng);
+  const rnn2 = createModel({ cell: "rnn", vocabSize: 4, hiddenSize: 3, numLayers: 2 }, rng);
   assertOk(rnn2 instanceof StackedRnn);
   assertEquals(Object.keys(rnn2.params), [
     "l0.Wx",
@@ -121,9 +121,9 @@ Deno.test("createModel builds the one stacked model for every kind and depth", (
     "by",
   ]);
   assertEquals(Object.keys(rnn2.initialState(1)), ["h.0", "h.1"]);
-  const lstm = createModel({ kind: "lstm", vocabSize: 4, hiddenSize: 3, numLayers: 3 }, rng);
+  const lstm = createModel({ cell: "lstm", vocabSize: 4, hiddenSize: 3, numLayers: 3 }, rng);
   assertEquals(lstm.config, {
-    kind: "lstm",
+    cell: "lstm",
     vocabSize: 4,
     hiddenSize: 3,
     numLayers: 3,
@@ -134,7 +134,7 @@ Deno.test("createModel builds the one stacked model for every kind and depth", (
     zoneout: 0,
   });
   assertClose(
-    createModel({ kind: "gru", vocabSize: 4, hiddenSize: 3 }, rng, { initScale: 1e-9 })
+    createModel({ cell: "gru", vocabSize: 4, hiddenSize: 3 }, rng, { initScale: 1e-9 })
       .params["l0.Wh"]!.data[0]!,
     0,
     1e-7,
@@ -142,29 +142,36 @@ Deno.test("createModel builds the one stacked model for every kind and depth", (
 });
 
 Deno.test("model configs are validated with clear messages", () => {
-  const base = { kind: "lstm", vocabSize: 4, hiddenSize: 3 } as const;
+  const base = { cell: "lstm", vocabSize: 4, hiddenSize: 3 } as const;
   const cases: [object, RegExp][] = [
-    [{ kind: "transformer" }, /Unknown model kind "transformer": expected one of rnn, lstm, gru/],
+    [{ cell: "transformer" }, /Invalid cell "transformer": expected one of rnn, lstm, gru/],
     [{ numLayers: 0 }, /Invalid numLayers 0: expected an integer >= 1/],
     [{ numLayers: 1.5 }, /Invalid numLayers 1.5/],
     [{ dropout: 1, numLayers: 2 }, /Invalid dropout 1: expected a number >= 0 and < 1/],
     [{ dropout: -0.1, numLayers: 2 }, /Invalid dropout -0.1/],
     [{ dropout: 0.5 }, /Invalid dropout 0.5 with 1 layer: .*--num-layers/],
     [{ hiddenSize: 0 }, /Invalid hiddenSize 0/],
+    // the ranges of the training config (MODEL_FIELDS is the one table of both)
+    [
+      { hiddenSize: 4097 },
+      /^RangeError: Invalid hiddenSize 4097: expected an integer >= 1 and <= 4096$/,
+    ],
+    [{ numLayers: 9 }, /^RangeError: Invalid numLayers 9: expected an integer >= 1 and <= 8$/],
+    [{ vocabSize: 0 }, /^RangeError: Invalid vocabSize 0: expected an integer >= 1$/],
   ];
   for (const [override, pattern] of cases) {
     assertThrows(() => resolveModelConfig({ ...base, ...override } as never), pattern);
     assertThrows(() => createModel({ ...base, ...override } as never, new Rng(1)), pattern);
   }
   assertThrows(
-    () => createModel({ kind: "rnn", vocabSize: 4, hiddenSize: 3, dropout: 0.2 }, new Rng(1)),
+    () => createModel({ cell: "rnn", vocabSize: 4, hiddenSize: 3, dropout: 0.2 }, new Rng(1)),
     /with 1 layer/,
   );
 });
 
 Deno.test("dropout acts only in training forwards, and a frozen mask is reused", () => {
   const V = 6, T = 4, B = 2;
-  const cfg = { kind: "gru", vocabSize: V, hiddenSize: 8, numLayers: 2 } as const;
+  const cfg = { cell: "gru", vocabSize: V, hiddenSize: 8, numLayers: 2 } as const;
   const m = model({ ...cfg, dropout: 0.5 });
   const plain = model({ ...cfg, dropout: 0 }); // same weights
   const { inputs, targets } = chunk(V, T, B, 2);
@@ -175,7 +182,7 @@ Deno.test("dropout acts only in training forwards, and a frozen mask is reused",
   const a = m.forward(inputs, targets, cloneState(s), { train: true });
   const b = m.forward(inputs, targets, cloneState(s), { train: true });
   assertOk(a !== evalLoss && b !== a, "fresh masks change the training loss");
-  m.freezeDropoutMask = true;
+  m.freezeMasks = true;
   assertEquals(m.forward(inputs, targets, cloneState(s), { train: true }), b);
   m.forward(inputs.subarray(0, B), targets.subarray(0, B), cloneState(s)); // eval, other shape
   assertEquals(m.forward(inputs, targets, cloneState(s), { train: true }), b);
@@ -187,7 +194,7 @@ Deno.test("dropout acts only in training forwards, and a frozen mask is reused",
 
 Deno.test("sequence dropout keeps each stream's mask over the chunk; position dropout does not", () => {
   const V = 5, H = 6, T = 4, B = 2;
-  const cfg = { kind: "rnn", vocabSize: V, hiddenSize: H, numLayers: 2, dropout: 0.5 } as const;
+  const cfg = { cell: "rnn", vocabSize: V, hiddenSize: H, numLayers: 2, dropout: 0.5 } as const;
   // With Wh = 0 and one input symbol, h_t is the same at every step, so the masked outputs
   // (seen through the head's input gradient pattern) repeat over t exactly when the mask does.
   for (const dropoutMask of ["sequence", "position"] as const) {
@@ -206,7 +213,7 @@ Deno.test("sequence dropout keeps each stream's mask over the chunk; position dr
 
 Deno.test("weight drop: training runs on masked Wh, fresh per chunk; Wh, evaluation and step untouched", () => {
   const V = 5, H = 6, T = 4, B = 2, rng = new Rng(3);
-  const cfg = { kind: "gru", vocabSize: V, hiddenSize: H, numLayers: 2 } as const;
+  const cfg = { cell: "gru", vocabSize: V, hiddenSize: H, numLayers: 2 } as const;
   const m = model({ ...cfg, weightDrop: 0.5 }), plain = model(cfg);
   const Wh = Float64Array.from(m.params["l0.Wh"]!.data);
   const inputs = Int32Array.from({ length: T * B }, () => rng.int(V));
@@ -231,7 +238,7 @@ Deno.test("weight drop: training runs on masked Wh, fresh per chunk; Wh, evaluat
 Deno.test("a two-layer lstm with dropout trains well below ln(V)", () => {
   const vocab = buildVocab(REPETITIVE);
   const V = vocab.chars.length, T = 16, B = 4;
-  const m = model({ kind: "lstm", vocabSize: V, hiddenSize: 32, numLayers: 2, dropout: 0.2 }, 3);
+  const m = model({ cell: "lstm", vocabSize: V, hiddenSize: 32, numLayers: 2, dropout: 0.2 }, 3);
   const opt = createOptimizer("adam", m.params, { backend: m.backend });
   const stream = new BatchStream(encode(vocab, REPETITIVE), { seqLength: T, batchSize: B });
   const state = m.initialState(B);
@@ -256,60 +263,60 @@ Deno.test("a two-layer lstm with dropout trains well below ln(V)", () => {
   assertOk(last < 0.25 * Math.log(V));
 });
 
-for (const kind of KINDS) {
-  Deno.test(`${kind} step reproduces forward, 1 and 3 layers`, () => {
+for (const cell of KINDS) {
+  Deno.test(`${cell} step reproduces forward, 1 and 3 layers`, () => {
     for (const numLayers of [1, 3]) {
-      assertStepMatchesForward(model({ kind, vocabSize: 6, hiddenSize: 5, numLayers }, 2));
+      assertStepMatchesForward(model({ cell, vocabSize: 6, hiddenSize: 5, numLayers }, 2));
     }
   });
 
-  Deno.test(`${kind} trains on a repetitive text well below ln(V), and samples it`, () => {
+  Deno.test(`${cell} trains on a repetitive text well below ln(V), and samples it`, () => {
     for (const numLayers of [1, 2]) {
-      const { first, last, lnV, text } = trainSmall(kind, { numLayers });
+      const { first, last, lnV, text } = trainSmall(cell, { numLayers });
       console.log(
-        `${kind} L=${numLayers}: loss ${first.toFixed(3)} -> ${last.toFixed(3)} (ln V = ` +
+        `${cell} L=${numLayers}: loss ${first.toFixed(3)} -> ${last.toFixed(3)} (ln V = ` +
           `${lnV.toFixed(3)}); greedy sample ${JSON.stringify(text)}`,
       );
-      assertOk(last < (kind === "rnn" ? 0.35 : 0.25) * lnV, `loss ${last} not well below ${lnV}`);
+      assertOk(last < (cell === "rnn" ? 0.35 : 0.25) * lnV, `loss ${last} not well below ${lnV}`);
       assertEquals([...text].length, 60);
       assertOk(/the|sat|on/.test(text), `sample ${JSON.stringify(text)} learned nothing`);
     }
   });
 
-  Deno.test(`${kind} checkpoint round trip restores the identical loss`, () => {
+  Deno.test(`${cell} checkpoint round trip restores the identical loss`, () => {
     assertCheckpointRoundTrip(
-      model({ kind, vocabSize: 6, hiddenSize: 5, numLayers: 2, dropout: 0.2 }, 3),
+      model({ cell, vocabSize: 6, hiddenSize: 5, numLayers: 2, dropout: 0.2 }, 3),
     );
-    assertCheckpointRoundTrip(model({ kind, vocabSize: 6, hiddenSize: 5 }, 3));
+    assertCheckpointRoundTrip(model({ cell, vocabSize: 6, hiddenSize: 5 }, 3));
   });
 }
 
-for (const kind of KINDS) {
-  Deno.test(`${kind} with layer norm: step reproduces forward, checkpoints restore it, it trains`, () => {
-    const config = { kind, vocabSize: 6, hiddenSize: 5, numLayers: 2, norm: "layer" } as const;
+for (const cell of KINDS) {
+  Deno.test(`${cell} with layer norm: step reproduces forward, checkpoints restore it, it trains`, () => {
+    const config = { cell, vocabSize: 6, hiddenSize: 5, numLayers: 2, norm: "layer" } as const;
     assertStepMatchesForward(model(config, 2));
     assertCheckpointRoundTrip(model({ ...config, dropout: 0.2 }, 3));
-    const { last, lnV, text } = trainSmall(kind, { numLayers: 2, norm: "layer" });
+    const { last, lnV, text } = trainSmall(cell, { numLayers: 2, norm: "layer" });
     assertOk(last < 0.25 * lnV, `loss ${last} not well below ${lnV}`);
     assertOk(/the|sat|on/.test(text), `sample ${JSON.stringify(text)} learned nothing`);
   });
 }
 
-for (const kind of KINDS) {
-  Deno.test(`${kind} with zoneout: step reproduces forward, checkpoints restore it, it trains`, () => {
-    const config = { kind, vocabSize: 6, hiddenSize: 5, numLayers: 2, zoneout: 0.3 } as const;
+for (const cell of KINDS) {
+  Deno.test(`${cell} with zoneout: step reproduces forward, checkpoints restore it, it trains`, () => {
+    const config = { cell, vocabSize: 6, hiddenSize: 5, numLayers: 2, zoneout: 0.3 } as const;
     assertStepMatchesForward(model(config, 2));
     assertCheckpointRoundTrip(model({ ...config, dropout: 0.2 }, 3));
-    const { last, lnV, text } = trainSmall(kind, { numLayers: 2, zoneout: 0.1 });
-    assertOk(last < (kind === "rnn" ? 0.35 : 0.25) * lnV, `loss ${last} not well below ${lnV}`);
+    const { last, lnV, text } = trainSmall(cell, { numLayers: 2, zoneout: 0.1 });
+    assertOk(last < (cell === "rnn" ? 0.35 : 0.25) * lnV, `loss ${last} not well below ${lnV}`);
     assertOk(/the|sat|on/.test(text), `sample ${JSON.stringify(text)} learned nothing`);
   });
 }
 
 Deno.test("zoneout: training keeps each unit old or new; evaluation mixes them by z; bad rates refused", () => {
   const z = 0.5, B = 8, H = 16;
-  for (const kind of KINDS) {
-    const config = { kind, vocabSize: 6, hiddenSize: H } as const;
+  for (const cell of KINDS) {
+    const config = { cell, vocabSize: 6, hiddenSize: H } as const;
     const zoned = model({ ...config, zoneout: z }), plain = model(config); // the same weights
     const { inputs, targets } = chunk(6, 1, B, 4); // one step
     const start = zoned.initialState(B), rng = new Rng(5);
@@ -323,21 +330,21 @@ Deno.test("zoneout: training keeps each unit old or new; evaluation mixes them b
     for (const [name, s] of Object.entries(start)) {
       let kept = 0;
       s.data.forEach((old, k) => {
-        const cell = fresh[name]!.data[k]!;
-        assertClose(mixed[name]!.data[k]!, z * old + (1 - z) * cell, 1e-12);
+        const next = fresh[name]!.data[k]!;
+        assertClose(mixed[name]!.data[k]!, z * old + (1 - z) * next, 1e-12);
         const v = dropped[name]!.data[k]!, isOld = Math.abs(v - old) < 1e-12;
-        assertOk(isOld || Math.abs(v - cell) < 1e-12, `${kind} ${name}[${k}] is neither`);
+        assertOk(isOld || Math.abs(v - next) < 1e-12, `${cell} ${name}[${k}] is neither`);
         if (isOld) kept++;
       });
-      assertOk(kept > 0.3 * B * H && kept < 0.7 * B * H, `${kind} ${name}: ${kept} kept`);
+      assertOk(kept > 0.3 * B * H && kept < 0.7 * B * H, `${cell} ${name}: ${kept} kept`);
     }
   }
-  const config = { kind: "gru", vocabSize: 6, hiddenSize: 4 } as const;
+  const config = { cell: "gru", vocabSize: 6, hiddenSize: 4 } as const;
   assertThrows(() => resolveModelConfig({ ...config, zoneout: 1 }), /Invalid zoneout 1: expected/);
 });
 
 Deno.test("layer norm: gains gx, gh (R) at 1 in every layer; it changes the function; bad norms refused", () => {
-  const config = { kind: "lstm", vocabSize: 6, hiddenSize: 4, numLayers: 2 } as const;
+  const config = { cell: "lstm", vocabSize: 6, hiddenSize: 4, numLayers: 2 } as const;
   const ln = model({ ...config, norm: "layer" }), plain = model(config);
   for (const k of [0, 1]) {
     for (const g of ["gx", "gh"]) {
@@ -360,7 +367,7 @@ Deno.test("layer norm: gains gx, gh (R) at 1 in every layer; it changes the func
 Deno.test("parameter names, shapes, state names and initial biases of each cell", () => {
   const shapes = (m: StackedRnn) =>
     Object.fromEntries(Object.entries(m.params).map(([k, p]) => [k, p.shape]));
-  const lstm = model({ kind: "lstm", vocabSize: 7, hiddenSize: 4, numLayers: 2 });
+  const lstm = model({ cell: "lstm", vocabSize: 7, hiddenSize: 4, numLayers: 2 });
   assertEquals(shapes(lstm), {
     "l0.Wx": [16, 7],
     "l0.Wh": [16, 4],
@@ -393,7 +400,7 @@ Deno.test("parameter names, shapes, state names and initial biases of each cell"
       0,
     ]);
   }
-  const gru = model({ kind: "gru", vocabSize: 7, hiddenSize: 4, numLayers: 2 });
+  const gru = model({ cell: "gru", vocabSize: 7, hiddenSize: 4, numLayers: 2 });
   assertEquals(shapes(gru), {
     "l0.Wx": [12, 7],
     "l0.Wh": [12, 4],
@@ -410,14 +417,14 @@ Deno.test("parameter names, shapes, state names and initial biases of each cell"
   for (const k of ["l0.b", "l0.bhn", "l1.b", "l1.bhn", "by"]) {
     assertOk(gru.params[k]!.data.every((v) => v === 0));
   }
-  const layer = (kind: ModelKind) =>
-    new RecurrentLayer(f64(), new Rng(1), { kind, inputSize: 3, hiddenSize: 2 }).stateNames;
+  const layer = (cell: CellKind) =>
+    new RecurrentLayer(f64(), new Rng(1), { cell, inputSize: 3, hiddenSize: 2 }).stateNames;
   assertEquals([layer("rnn"), layer("lstm"), layer("gru")], [["h"], ["h", "c"], ["h"]]);
 });
 
 Deno.test("backward adds into grads and into dState: a second pass doubles them", () => {
   const V = 5, T = 3, B = 2;
-  const m = model({ kind: "lstm", vocabSize: V, hiddenSize: 4, numLayers: 2 });
+  const m = model({ cell: "lstm", vocabSize: V, hiddenSize: 4, numLayers: 2 });
   const { inputs, targets } = chunk(V, T, B, 4);
   const s = m.initialState(B);
   for (const t of Object.values(s)) t.data.fill(0.3);
@@ -439,7 +446,7 @@ Deno.test("backward adds into grads and into dState: a second pass doubles them"
 });
 
 Deno.test("bad states, indices and call orders are rejected clearly", () => {
-  const m = model({ kind: "lstm", vocabSize: 4, hiddenSize: 3, numLayers: 2 });
+  const m = model({ cell: "lstm", vocabSize: 4, hiddenSize: 3, numLayers: 2 });
   assertThrows(() => m.backward(), /Cannot run backward: call forward first/);
   const x = Int32Array.from([0, 1]), y = Int32Array.from([1, 2]);
   assertThrows(
@@ -464,7 +471,7 @@ Deno.test("bad states, indices and call orders are rejected clearly", () => {
 
 Deno.test("forward works across changing (T, B) shapes and repeats exactly", () => {
   const V = 5;
-  const m = model({ kind: "gru", vocabSize: V, hiddenSize: 4, numLayers: 2 });
+  const m = model({ cell: "gru", vocabSize: V, hiddenSize: 4, numLayers: 2 });
   const big = chunk(V, 6, 3, 1), small = chunk(V, 2, 1, 2);
   const l1 = m.forward(big.inputs, big.targets, m.initialState(3));
   const l2 = m.forward(small.inputs, small.targets, m.initialState(1));
@@ -473,9 +480,9 @@ Deno.test("forward works across changing (T, B) shapes and repeats exactly", () 
 });
 
 Deno.test("lstm and gru reject dropout with one layer", () => {
-  for (const kind of ["lstm", "gru"] as const) {
+  for (const cell of ["lstm", "gru"] as const) {
     assertThrows(
-      () => model({ kind, vocabSize: 6, hiddenSize: 5, dropout: 0.3 }),
+      () => model({ cell, vocabSize: 6, hiddenSize: 5, dropout: 0.3 }),
       /needs 2 or more layers/,
     );
   }

@@ -235,7 +235,7 @@ Deno.test("initial weights: shapes, zero biases, standard deviation and determin
   const seedLike = new VanillaRnn(new Rng(1), { vocabSize: 30, hiddenSize: 40, initScale: 0.01 });
   assertClose(rms(seedLike.params.Whh!.data), 0.01, 0.001);
   assertEquals(new VanillaRnn(new Rng(1), { vocabSize: 30, hiddenSize: 40 }).params, m.params);
-  assertEquals(m.config, { kind: "rnn", vocabSize: 30, hiddenSize: 40 });
+  assertEquals(m.config, { cell: "rnn", vocabSize: 30, hiddenSize: 40 });
   assertEquals(m.grads.Why!.shape, [30, 40]);
 });
 
@@ -257,21 +257,21 @@ Deno.test("createModel's one-layer rnn has the seed RNN's weights by name; unkno
   const backend = createBackend({ kind: "f64" });
   const renamed = (m: VanillaRnn) =>
     Object.fromEntries(Object.entries(m.params).map(([k, p]) => [VANILLA_TO_STACKED[k]!, p]));
-  const m = createModel({ kind: "rnn", vocabSize: 4, hiddenSize: 3 }, new Rng(1), {
+  const m = createModel({ cell: "rnn", vocabSize: 4, hiddenSize: 3 }, new Rng(1), {
     initScale: 0.5,
     backend,
   });
   const same = new VanillaRnn(new Rng(1), { vocabSize: 4, hiddenSize: 3, initScale: 0.5 });
   assertEquals(m.params, renamed(same));
   // initScale 0 means the model's default
-  const d = createModel({ kind: "rnn", vocabSize: 4, hiddenSize: 3 }, new Rng(1), {
+  const d = createModel({ cell: "rnn", vocabSize: 4, hiddenSize: 3 }, new Rng(1), {
     initScale: 0,
     backend,
   });
   assertEquals(d.params, renamed(new VanillaRnn(new Rng(1), { vocabSize: 4, hiddenSize: 3 })));
   assertThrows(
     // deno-lint-ignore no-explicit-any
-    () => createModel({ kind: "transformer" as any, vocabSize: 4, hiddenSize: 3 }, new Rng(1)),
-    /Unknown model kind "transformer": expected one of rnn, lstm, gru/,
+    () => createModel({ cell: "transformer" as any, vocabSize: 4, hiddenSize: 3 }, new Rng(1)),
+    /Invalid cell "transformer": expected one of rnn, lstm, gru/,
   );
 });

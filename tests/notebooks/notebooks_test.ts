@@ -48,6 +48,29 @@ Deno.test("committed notebooks carry no outputs and no execution counts", {
   }
 });
 
+Deno.test({
+  name: "every notebook's code type-checks against the library, as one module per notebook",
+  ignore: unpermitted || notebooks.length === 0,
+}, async () => {
+  for (const path of notebooks) {
+    const code = readNotebook(path).cells.filter((c) => c.cell_type === "code").map(cellSource);
+    // beside the notebook, so its "../lib/mod.ts" imports resolve as in the kernel
+    const file = path.replace(/\.ipynb$/, ".typecheck.tmp.ts");
+    await Deno.writeTextFile(file, code.join("\n"));
+    try {
+      const { code: status, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: ["check", "--quiet", file],
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).output();
+      const errors = new TextDecoder().decode(stderr);
+      assertEquals(status, 0, `${nameOf(path)} does not type-check:\n${errors}`);
+    } finally {
+      await Deno.remove(file);
+    }
+  }
+});
+
 if (notebooks.length === 0 && !unpermitted) {
   Deno.test("notebooks: none to execute yet", () => {
     console.log("notebooks_test: no notebooks/*.ipynb yet, nothing to execute");

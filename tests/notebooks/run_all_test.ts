@@ -106,8 +106,15 @@ async function prepareWork(path: string, name: string): Promise<string> {
   return copy;
 }
 
-/** Opens the notebook, runs all cells, and reads every code cell's outputs once the kernel is idle. */
-async function runAllInPage(page: Page, url: string): Promise<Output[][]> {
+/**
+ * Opens the notebook, runs all cells, waits until every code cell has its execution count and the
+ * kernel is idle, and reads every code cell's outputs. A page that never sees the kernel go idle
+ * (its iopub stream broken) is read 30 s after the last count and reported.
+ */
+async function runAllInPage(
+  page: Page,
+  url: string,
+): Promise<{ outputs: Output[][]; idle: boolean }> {
   await page.goto(url, { waitUntil: "domcontentloaded", timeout: 60_000 });
   await page.waitForFunction(
     () => {
@@ -122,17 +129,24 @@ async function runAllInPage(page: Page, url: string): Promise<Output[][]> {
   await page.waitForFunction(
     () => {
       const code = Jupyter.notebook.get_cells().filter((c) => c.cell_type === "code");
-      const done = code.every((c) => typeof c.input_prompt_number === "number");
-      const icon = document.querySelector("#kernel_indicator_icon");
-      return done && icon !== null && icon.classList.contains("kernel_idle_icon");
+      return code.every((c) => typeof c.input_prompt_number === "number");
     },
     undefined,
     { timeout: 20 * 60_000, polling: 100 },
   );
-  return await page.evaluate(() =>
+  const idle = await page.waitForFunction(
+    () => {
+      const icon = document.querySelector("#kernel_indicator_icon");
+      return icon !== null && icon.classList.contains("kernel_idle_icon");
+    },
+    undefined,
+    { timeout: 30_000, polling: 100 },
+  ).then(() => true, () => false);
+  const outputs = await page.evaluate(() =>
     Jupyter.notebook.get_cells().filter((c) => c.cell_type === "code")
       .map((c) => JSON.parse(JSON.stringify(c.output_area?.outputs ?? [])))
   );
+  return { outputs, idle };
 }
 
 /** Where a page's outputs differ from the reference, one line per cell; empty when they agree. */
@@ -197,7 +211,7 @@ for (const path of notebooks) {
           const page = await context.newPage();
           const start = performance.now();
           const url = `${server.url}/notebooks/notebooks/${name}.ipynb?token=${server.token}`;
-          const outputs = await runAllInPage(page, url);
+          const { outputs, idle } = await runAllInPage(page, url);
           const seconds = (performance.now() - start) / 1000;
           await page.addStyleTag({
             content: "#site { height: auto !important; overflow: visible; }",
@@ -206,14 +220,18 @@ for (const path of notebooks) {
             .catch(() => {});
           await page.close();
           const problems = differences(reference, outputs);
+          if (!idle) problems.push("the page never saw the kernel go idle after the last cell");
           const log = await Deno.readTextFile(server.logPath);
           const total = log.split("\n").filter((l) => /Invalid Signature/i.test(l)).length;
           const garbled = total - garbledBefore;
           garbledBefore = total;
-          console.log(
-            `  ${name} run ${run}: ${reference.length} code cells, ${problems.length} wrong, ` +
-              `${garbled} Invalid Signature lines in the server log, ${seconds.toFixed(1)} s`,
-          );
+          const line = `${name} run ${run}: ${reference.length} code cells, ${problems.length} ` +
+            `wrong, ${garbled} Invalid Signature lines in the server log, ${seconds.toFixed(1)} s`;
+          console.log(`  ${line}`);
+          // as it happens, for long sessions (RUN_ALL=foundation:20): deno prints at the end
+          await Deno.writeTextFile(`${WORK}/runs.log`, `${line}\n${problems.join("\n")}\n`, {
+            append: true,
+          });
           for (const problem of problems) failures.push(`run ${run}: ${problem}`);
           if (garbled > 0) failures.push(`run ${run}: the server log has Invalid Signature`);
           await shutdownKernels(server); // the next run starts a fresh kernel on a clean copy

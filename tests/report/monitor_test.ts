@@ -86,7 +86,7 @@ Deno.test("onEvent redraws every plotEvery steps, not on evals, and logs samples
     plotEvery: 4,
     log: (text) => void log.push(text),
   });
-  const { onEvent } = monitor; // passed around unbound, as in trainer.run({ onEvent })
+  const { onEvent } = monitor; // passed around unbound, as in trainer.train({ onEvent })
   for (let step = 1; step <= 10; step++) {
     await onEvent(stepEvent(step));
     if (step % 5 === 0) await onEvent(evalEvent(step, 3));
@@ -258,7 +258,7 @@ Deno.test("a real Trainer run feeds the monitor one point per step and per valid
   const plot = recordingPlot();
   const log: string[] = [];
   const monitor = new TrainingMonitor(config, { plot, plotEvery: 4, log: (t) => void log.push(t) });
-  const result = await trainer.run({ onEvent: monitor.onEvent });
+  const result = await trainer.train({ onEvent: monitor.onEvent });
   await monitor.finish(result);
   assertEquals(monitor.curves.step, [...Array(12).keys()].map((i) => i + 1));
   assertEquals(monitor.curves.valStep, [5, 10, 12]);

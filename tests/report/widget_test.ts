@@ -97,9 +97,9 @@ async function generate(page: ReturnType<typeof fakePage>): Promise<string[]> {
   return states;
 }
 
-function smallModel(vocab: Vocab, kind: "lstm" | "rnn" = "lstm"): CharModel {
+function smallModel(vocab: Vocab, cell: "lstm" | "rnn" = "lstm"): CharModel {
   return createModel(
-    { kind, vocabSize: vocab.chars.length, hiddenSize: 24, numLayers: 2 },
+    { cell, vocabSize: vocab.chars.length, hiddenSize: 24, numLayers: 2 },
     new Rng(5),
     {
       backend: createBackend({ kind: "ts" }),
@@ -168,7 +168,7 @@ Deno.test("page code: a grapheme model takes a Devanagari prime and writes whole
 
 Deno.test("payload: under 1 MB for the foundation notebook's model at int8 and f16, exact at f32", () => {
   const vocab = buildVocab([...Array(90).keys()].map((i) => String.fromCodePoint(32 + i)).join(""));
-  const model = createModel({ kind: "rnn", vocabSize: 90, hiddenSize: 256 }, new Rng(1), {
+  const model = createModel({ cell: "rnn", vocabSize: 90, hiddenSize: 256 }, new Rng(1), {
     backend: createBackend({ kind: "ts" }),
   });
   const sizes: Record<string, number> = {};
@@ -224,7 +224,7 @@ Deno.test("only StackedRnn models pack: the seed's VanillaRnn names the fix", ()
 Deno.test("a layer-normalised model packs for the page with its norm and samples the same", () => {
   const vocab = buildVocab(TEXT);
   const config = {
-    kind: "gru",
+    cell: "gru",
     vocabSize: vocab.chars.length,
     hiddenSize: 8,
     norm: "layer",
@@ -246,7 +246,7 @@ Deno.test("a layer-normalised model packs for the page with its norm and samples
 Deno.test("a model with zoneout packs for the page with its rate and samples the same", () => {
   const vocab = buildVocab(TEXT);
   const config = {
-    kind: "gru",
+    cell: "gru",
     vocabSize: vocab.chars.length,
     hiddenSize: 8,
     zoneout: 0.3,

@@ -31,7 +31,7 @@ const TEXT = namesToText(NAMES);
 const f64 = () => createBackend({ kind: "f64" });
 
 function modelFor(vocab: Vocab) {
-  return createModel({ kind: "rnn", vocabSize: vocab.chars.length, hiddenSize: 8 }, new Rng(1), {
+  return createModel({ cell: "rnn", vocabSize: vocab.chars.length, hiddenSize: 8 }, new Rng(1), {
     backend: f64(),
   });
 }

@@ -6,7 +6,7 @@ const param = (...v: number[]) => ({ w: { shape: [v.length], data: Float64Array.
 
 Deno.test("the average is the plain mean for 1 / (1 - decay) updates, then exponential", () => {
   const params = param(100); // the initial weights: never part of the average
-  const avg = new WeightAverage(params, { decay: 0.75 }); // a horizon of 4 updates
+  const avg = new WeightAverage(params, { beta: 0.75 }); // a horizon of 4 updates
   const seen: number[] = [];
   for (let n = 1; n <= 4; n++) {
     params.w.data[0] = n * n;
@@ -26,7 +26,7 @@ Deno.test("the average is the plain mean for 1 / (1 - decay) updates, then expon
 
 Deno.test("a resumed average continues from its count; swap exchanges in place, twice restores", () => {
   const params = param(1, 2);
-  const avg = new WeightAverage(params, { decay: 0.9, updates: 50 });
+  const avg = new WeightAverage(params, { beta: 0.9, updates: 50 });
   params.w.data.set([11, 12]);
   avg.update(params); // beta = 0.9: not a mean of one update
   assertClose(avg.values.w!.data[0]!, 2, 1e-12);
@@ -37,8 +37,8 @@ Deno.test("a resumed average continues from its count; swap exchanges in place, 
   assertEquals([...params.w.data], [11, 12]);
 });
 
-Deno.test("decays outside (0, 1) are refused", () => {
-  for (const decay of [0, 1, -0.5, NaN]) {
-    assertThrows(() => new WeightAverage(param(1), { decay }), /Invalid average decay/);
+Deno.test("betas outside (0, 1) are refused", () => {
+  for (const beta of [0, 1, -0.5, NaN]) {
+    assertThrows(() => new WeightAverage(param(1), { beta }), /Invalid weight-average beta/);
   }
 });

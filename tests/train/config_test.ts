@@ -4,9 +4,11 @@ import {
   CONFIG_FIELDS,
   DEFAULT_CONFIG,
   makeConfig,
+  modelConfigOf,
   type TrainConfig,
 } from "../../lib/train/config.ts";
-import { describeRange, fitsRange } from "../../lib/train/ranges.ts";
+import { describeRange, fitsRange } from "../../lib/core/ranges.ts";
+import { MODEL_FIELDS, resolveModelConfig } from "../../lib/model/model_config.ts";
 
 Deno.test("makeConfig returns the defaults and applies overrides", () => {
   assertEquals(makeConfig(), { ...DEFAULT_CONFIG });
@@ -76,6 +78,42 @@ Deno.test("every config field has exactly one rule, and the defaults pass it", (
   assertEquals(describeRange(CONFIG_FIELDS.clip), "a number > 0");
 });
 
+Deno.test("the model's fields have one table: the config's ranges are the model's", () => {
+  const modelKeys = Object.keys(MODEL_FIELDS) as (keyof typeof MODEL_FIELDS)[];
+  for (const key of modelKeys) assertOk(CONFIG_FIELDS[key] === MODEL_FIELDS[key], key);
+  assertEquals(
+    Object.keys(modelConfigOf(DEFAULT_CONFIG, 5)).sort(),
+    [...modelKeys, "vocabSize"].sort(),
+  );
+  // a value outside a model field's range fails the same way through both
+  const model = modelConfigOf(DEFAULT_CONFIG, 5);
+  for (
+    const [key, value] of [
+      ["hiddenSize", 4097],
+      ["numLayers", 9],
+      ["dropout", 1],
+      ["weightDrop", -0.1],
+      ["zoneout", 1],
+      ["norm", "batch"],
+      ["dropoutMask", "step"],
+      ["cell", "tcn"],
+    ] as const
+  ) {
+    const viaConfig = () => makeConfig({ [key]: value }),
+      viaModel = () => resolveModelConfig({ ...model, [key]: value });
+    const message = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "accepted";
+    };
+    assertOk(message(viaConfig).startsWith(`Invalid ${key} `), message(viaConfig));
+    assertEquals(message(viaModel), message(viaConfig), key);
+  }
+});
+
 Deno.test("out-of-range values are rejected, naming the key and the range", () => {
   const cases: [keyof TrainConfig, unknown, RegExp][] = [
     ["hiddenSize", 0, /Invalid hiddenSize 0: expected an integer >= 1/],
@@ -110,7 +148,7 @@ Deno.test("out-of-range values are rejected, naming the key and the range", () =
       "lbfgs",
       /Invalid optimizer "lbfgs": expected one of sgd, adagrad, rmsprop, adam/,
     ],
-    ["model", "transformer", /Invalid model "transformer": expected one of rnn, lstm, gru/],
+    ["cell", "transformer", /Invalid cell "transformer": expected one of rnn, lstm, gru/],
     ["numLayers", 0, /Invalid numLayers 0: expected an integer >= 1/],
     ["lrSchedule", "linear", /Invalid lrSchedule "linear": expected one of step, cosine/],
     ["clipMode", "both", /Invalid clipMode "both": expected one of norm, value, none/],

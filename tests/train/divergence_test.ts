@@ -78,13 +78,13 @@ Deno.test("normal runs never trip the guard (Adam, SGD, one noisy stream)", asyn
     { optimizer: "adam", learningRate: 0.01 },
     { optimizer: "sgd", learningRate: 1 },
     { optimizer: "adam", learningRate: 0.02, batchSize: 1, seqLength: 3, steps: 400 },
-    { model: "lstm", numLayers: 2, dropout: 0.2, learningRate: 0.01 },
+    { cell: "lstm", numLayers: 2, dropout: 0.2, learningRate: 0.01 },
   ];
   for (const overrides of configs) {
     const t = makeTrainer(overrides);
     const kinds = new Set<string>();
     let suspect = 0;
-    await t.run({
+    await t.train({
       onEvent: (e) => {
         kinds.add(e.type);
         if (e.type === "step" && e.suspect) suspect++;
@@ -99,11 +99,17 @@ Deno.test("normal runs never trip the guard (Adam, SGD, one noisy stream)", asyn
 });
 
 Deno.test("a forced explosion is caught after 3 steps and rolled back exactly", async () => {
-  const t = makeTrainer({ model: "lstm", numLayers: 2, dropout: 0.2, hiddenSize: 16, ema: 0.9 });
+  const t = makeTrainer({
+    cell: "lstm",
+    numLayers: 2,
+    dropout: 0.2,
+    hiddenSize: 16,
+    weightAverage: 0.9,
+  });
   const kept = new Map<number, ReturnType<typeof stateOf>>();
   const events: TrainEvent[] = [];
   let restored: ReturnType<typeof stateOf> | undefined;
-  await t.run({
+  await t.train({
     onEvent: (e) => {
       events.push(e);
       if (e.type === "divergence") restored = stateOf(t);
@@ -138,7 +144,7 @@ Deno.test("onDivergence stop: a divergence event, then TrainingDivergedError", a
   const events: TrainEvent[] = [];
   await assertRejects(
     () =>
-      t.run({
+      t.train({
         onEvent: (e) => void events.push(e),
         afterStep: (step) => void (step === 40 && blowUp(t)),
       }),
@@ -160,7 +166,7 @@ Deno.test("after 3 rollbacks in a row the run stops", async () => {
   const events: DivergenceEvent[] = [];
   let error: unknown;
   try {
-    await t.run({
+    await t.train({
       onEvent: (e) => void (e.type === "divergence" && events.push(e)),
       afterStep: (step) => void (step === 55 && blowUp(t)), // every pass through 55 blows up
     });
@@ -183,7 +189,7 @@ Deno.test("the rollback count starts over once a good state past the divergence 
   const t = makeTrainer({ steps: 300 });
   const events: DivergenceEvent[] = [];
   const blown = new Set<number>();
-  await t.run({
+  await t.train({
     onEvent: (e) => void (e.type === "divergence" && events.push(e)),
     afterStep: (step) => {
       if ([70, 170, 270].includes(step) && !blown.has(step)) {
@@ -203,7 +209,7 @@ Deno.test("the rollback count starts over once a good state past the divergence 
 Deno.test("a NaN is a divergence at once, rolled back to the start when nothing newer is kept", async () => {
   const t = makeTrainer({});
   const events: TrainEvent[] = [];
-  await t.run({
+  await t.train({
     onEvent: (e) => void events.push(e),
     afterStep: (step) => {
       if (step === 30 && t.guard.rollbacks === 0) t.model.params["l0.Wh"]!.data[0] = NaN;
@@ -226,7 +232,7 @@ Deno.test("hard text (characters never seen) is suspect but not a divergence", a
   const t = makeTrainer({ batchSize: 1, steps: 200, valFraction: 0 }, { text, vocab: v });
   let suspect = 0;
   const kinds = new Set<string>();
-  await t.run({
+  await t.train({
     onEvent: (e) => {
       kinds.add(e.type);
       if (e.type === "step" && e.suspect) suspect++;
@@ -238,8 +244,8 @@ Deno.test("hard text (characters never seen) is suspect but not a divergence", a
 });
 
 Deno.test("isSound probes the next chunk without changing anything", () => {
-  const a = makeTrainer({ model: "gru", numLayers: 2, dropout: 0.1, hiddenSize: 12 });
-  const b = makeTrainer({ model: "gru", numLayers: 2, dropout: 0.1, hiddenSize: 12 });
+  const a = makeTrainer({ cell: "gru", numLayers: 2, dropout: 0.1, hiddenSize: 12 });
+  const b = makeTrainer({ cell: "gru", numLayers: 2, dropout: 0.1, hiddenSize: 12 });
   for (let k = 0; k < 10; k++) [a.trainStep(), b.trainStep()];
   const before = stateOf(a);
   assertOk(a.isSound());
@@ -292,7 +298,7 @@ Deno.test("the seed's replay (SGD, H 512, T 50, sliding window, no clipping) is 
   let firstAboveLnV = 0;
   const divergences: DivergenceEvent[] = [];
   const controller = new AbortController();
-  await t.run({
+  await t.train({
     signal: controller.signal,
     onEvent: (e) => {
       if (e.type === "step" && e.loss > lnV && firstAboveLnV === 0) firstAboveLnV = e.step;

@@ -44,7 +44,9 @@ for (const [optimizer, learningRate] of [["adam", 0.01], ["sgd", 1], ["adagrad",
     const startVal = t.evaluate();
     assertOk(Math.abs(startVal - LN_V) < 0.5, `initial loss ${startVal} ~ ln V = ${LN_V}`);
     const losses: number[] = [];
-    const result = await t.run({ onEvent: (e) => void (e.type === "step" && losses.push(e.loss)) });
+    const result = await t.train({
+      onEvent: (e) => void (e.type === "step" && losses.push(e.loss)),
+    });
     assertEquals(result.steps, 200);
     assertEquals(result.stopped, false);
     const finalVal = t.evaluate();
@@ -78,7 +80,7 @@ Deno.test("a NaN parameter makes trainStep throw 'diverged'", () => {
 Deno.test("run emits step, eval and sample events at the configured intervals", async () => {
   const t = makeTrainer({ steps: 10, evalEvery: 4, sampleEvery: 5, sampleLength: 15 });
   const events: TrainEvent[] = [];
-  await t.run({ onEvent: (e) => void events.push(e) });
+  await t.train({ onEvent: (e) => void events.push(e) });
   const summary = events.map((e) => `${e.type}${e.step}`);
   assertEquals(summary, [
     "step1",
@@ -119,7 +121,7 @@ Deno.test("no eval events without validation data; 0 disables eval and samples",
   const t = makeTrainer({ steps: 6, evalEvery: 2, sampleEvery: 0, valFraction: 0 });
   assertOk(Number.isNaN(t.evaluate()));
   const types = new Set<string>();
-  await t.run({ onEvent: (e) => void types.add(e.type) });
+  await t.train({ onEvent: (e) => void types.add(e.type) });
   assertEquals([...types], ["step"]);
 });
 
@@ -127,7 +129,7 @@ Deno.test("run awaits async handlers and stops on abort after the current step",
   const t = makeTrainer({ steps: 50 });
   const controller = new AbortController();
   const seen: number[] = [];
-  const result = await t.run({
+  const result = await t.train({
     signal: controller.signal,
     onEvent: async (e) => {
       await new Promise((r) => setTimeout(r, 1));
@@ -177,7 +179,7 @@ Deno.test("same seed gives an identical loss sequence", async () => {
   const run = async () => {
     const t = makeTrainer({ steps: 30, sampleEvery: 10, evalEvery: 10 });
     const out: (number | string)[] = [];
-    await t.run({
+    await t.train({
       onEvent: (e) =>
         void out.push(
           e.type === "step"
@@ -200,9 +202,9 @@ Deno.test("same seed gives an identical loss sequence", async () => {
 
 const RESUME_CASES: [string, Partial<TrainConfig>][] = [
   ["rnn", {}],
-  ["lstm, 2 layers, dropout", { model: "lstm", numLayers: 2, dropout: 0.2, hiddenSize: 12 }],
+  ["lstm, 2 layers, dropout", { cell: "lstm", numLayers: 2, dropout: 0.2, hiddenSize: 12 }],
   ["gru, 2 layers, dropout, rmsprop, cosine", {
-    model: "gru",
+    cell: "gru",
     numLayers: 2,
     dropout: 0.1,
     hiddenSize: 12,
@@ -210,7 +212,7 @@ const RESUME_CASES: [string, Partial<TrainConfig>][] = [
     lrSchedule: "cosine",
     lrDecay: 0.1,
   }],
-  ["gru, weight averaging", { model: "gru", hiddenSize: 12, ema: 0.9 }],
+  ["gru, weight averaging", { cell: "gru", hiddenSize: 12, weightAverage: 0.9 }],
 ];
 for (const [name, modelOverrides] of RESUME_CASES) {
   Deno.test(`resuming from a checkpoint gives bit-identical final params (${name})`, {
@@ -226,7 +228,7 @@ for (const [name, modelOverrides] of RESUME_CASES) {
     // the uninterrupted run
     const full = makeTrainer(overrides);
     const fullEvents: TrainEvent[] = [];
-    await full.run({ onEvent: (e) => void fullEvents.push(e) });
+    await full.train({ onEvent: (e) => void fullEvents.push(e) });
     const strip = (es: TrainEvent[]) =>
       es.map((e) => (e.type === "step" ? { ...e, charsPerSec: 0, elapsedMs: 0, etaMs: 0 } : e));
 
@@ -237,7 +239,7 @@ for (const [name, modelOverrides] of RESUME_CASES) {
         const first = makeTrainer(overrides);
         const controller = new AbortController();
         const events: TrainEvent[] = [];
-        await first.run({
+        await first.train({
           signal: controller.signal,
           onEvent: (e) => {
             events.push(e);
@@ -283,7 +285,7 @@ for (const [name, modelOverrides] of RESUME_CASES) {
             average: ckpt.average,
           },
         });
-        await resumed.run({ onEvent: (e) => void events.push(e) });
+        await resumed.train({ onEvent: (e) => void events.push(e) });
         assertEquals(resumed.step, 40);
         assertEquals(resumed.model.params, full.model.params, `params after resuming at ${k}`);
         assertEquals(resumed.optimizer.state, full.optimizer.state);
@@ -326,10 +328,10 @@ Deno.test("a sample depends on the seed and step only, not on earlier samples", 
   const overrides = { steps: 40, sampleEvery: 10, sampleLength: 30, evalEvery: 0 };
   const full = makeTrainer(overrides);
   const fullEvents: TrainEvent[] = [];
-  await full.run({ onEvent: (e) => void fullEvents.push(e) });
+  await full.train({ onEvent: (e) => void fullEvents.push(e) });
   const first = makeTrainer({ ...overrides, steps: 25 });
   const events: TrainEvent[] = [];
-  await first.run({ onEvent: (e) => void events.push(e) });
+  await first.train({ onEvent: (e) => void events.push(e) });
   assertEquals(samplesOf(events).map((s) => s.split(":")[0]), ["10", "20", "25"]);
   const second = new Trainer(first.model, {
     vocab,
@@ -344,7 +346,7 @@ Deno.test("a sample depends on the seed and step only, not on earlier samples", 
       smoothLoss: first.smoothLoss,
     },
   });
-  await second.run({ onEvent: (e) => void events.push(e) });
+  await second.train({ onEvent: (e) => void events.push(e) });
   const resumed = samplesOf(events).filter((s) => !s.startsWith("25:"));
   assertEquals(resumed, samplesOf(fullEvents));
   assertEquals(second.model.params, full.model.params);
@@ -353,7 +355,7 @@ Deno.test("a sample depends on the seed and step only, not on earlier samples", 
 Deno.test("afterStep runs once per step, after that step's eval and sample events", async () => {
   const trainer = makeTrainer({ steps: 6, evalEvery: 3, sampleEvery: 2, sampleLength: 5 });
   const log: string[] = [];
-  await trainer.run({
+  await trainer.train({
     onEvent: (e) => void log.push(`${e.type}${e.step}`),
     afterStep: (step) => void log.push(`after${step}`),
   });
@@ -388,7 +390,7 @@ Deno.test("a time budget ends the run, anneals the cosine over it and evaluates 
   });
   const steps: StepEvent[] = [];
   let evals = 0;
-  const result = await t.run({
+  const result = await t.train({
     onEvent: (e) => void (e.type === "step" ? steps.push(e) : e.type === "eval" && evals++),
   });
   assertEquals([result.stopped, result.outOfTime], [false, true]);
@@ -402,7 +404,7 @@ Deno.test("a time budget ends the run, anneals the cosine over it and evaluates 
   // a run resumed with its budget spent trains no more; a larger budget continues it
   const resumed = makeTrainer({ steps: 10_000_000, maxMinutes: 0.005 });
   resumed.elapsedMs = t.elapsedMs;
-  assertEquals((await resumed.run()).steps, 0);
+  assertEquals((await resumed.train()).steps, 0);
 });
 
 Deno.test("a run the budget ends has used all of it, though it stopped a validation pass early", async () => {
@@ -423,31 +425,32 @@ Deno.test("a run the budget ends has used all of it, though it stopped a validat
     optimizer: base.optimizer,
     now: () => t,
   });
-  const result = await timed.run({ onEvent: (e) => void (e.type === "step" && (t += 10)) });
+  const result = await timed.train({ onEvent: (e) => void (e.type === "step" && (t += 10)) });
   // steps end at 10, 50, 90 ms; at 90 the next 30 ms pass would not fit, so step 3 is the last
   assertEquals([result.steps, result.outOfTime, evals], [3, true, 3]);
   assertEquals(timed.elapsedMs, 100, "the 9 ms left are less than a pass: the budget is used");
   assertEquals(timed.progress(), 1);
-  const again = await timed.run();
+  const again = await timed.train();
   assertEquals([again.steps, again.outOfTime], [3, true], "run again, it trains no more");
 });
 
 Deno.test("warmup ramps the rate linearly; weight decay reaches the optimizer", async () => {
   const rates: number[] = [];
   const t = makeTrainer({ steps: 6, warmupSteps: 4 });
-  await t.run({ onEvent: (e) => void (e.type === "step" && rates.push(e.lr)) });
+  await t.train({ onEvent: (e) => void (e.type === "step" && rates.push(e.lr)) });
   assertEquals(rates, [0.0025, 0.005, 0.0075, 0.01, 0.01, 0.01]);
   const plain = makeTrainer({ steps: 3 }), decayed = makeTrainer({ steps: 3, weightDecay: 0.5 });
-  await plain.run();
-  await decayed.run();
+  await plain.train();
+  await decayed.train();
   const norm = (tr: Trainer, name: string) => Math.hypot(...tr.model.params[name]!.data);
   assertOk(norm(decayed, "Why") < norm(plain, "Why"), "the matrices shrink");
 });
 
 Deno.test("weight averaging: validation and samples use the average, training the raw weights", async () => {
-  const averaged = makeTrainer({ steps: 40, ema: 0.95 }), plain = makeTrainer({ steps: 40 });
-  await averaged.run();
-  await plain.run();
+  const averaged = makeTrainer({ steps: 40, weightAverage: 0.95 }),
+    plain = makeTrainer({ steps: 40 });
+  await averaged.train();
+  await plain.train();
   assertEquals(averaged.model.params, plain.model.params, "the average does not change training");
   assertEquals(averaged.average!.updates, 40);
   // a trainer without averaging, on the averaged weights, scores and samples the same

@@ -42,7 +42,10 @@ export interface ShowOptions {
  * assert.ok(String(sent[0]!["text/html"]).includes("<table"));
  * ```
  */
-export async function show(value: PlotlyFigure | Displayable, options: ShowOptions = {}) {
+export async function show(
+  value: PlotlyFigure | Displayable | Deno.jupyter.Displayable,
+  options: ShowOptions = {},
+): Promise<void> {
   const display = options.display ?? kernelDisplay("show a value");
   let bundle: Bundle;
   if (isFigure(value)) {
@@ -50,12 +53,12 @@ export async function show(value: PlotlyFigure | Displayable, options: ShowOptio
     bundle = plotlyDisplay(value) as unknown as Bundle;
   } else {
     if ("figure" in value) await showPlotlyLoader(display); // a figureBundle
-    bundle = await value[JUPYTER_DISPLAY]();
+    bundle = await (value as Displayable)[JUPYTER_DISPLAY]();
   }
   await sendBundle(bundle, display);
   await flushOutput();
 }
 
-function isFigure(value: PlotlyFigure | Displayable): value is PlotlyFigure {
+function isFigure(value: object): value is PlotlyFigure {
   return !(JUPYTER_DISPLAY in value) && Array.isArray((value as PlotlyFigure).data);
 }

@@ -1,5 +1,5 @@
 /**
- * Where the commands choose what runs the model: the `--engine` and `--threads` flags
+ * Where the commands choose what runs the model: the `--backend` and `--threads` flags
  * (shared by `deno task train` and `deno task bench`), the backend they ask for, and the
  * one factory call both commands build fresh models with.
  *
@@ -13,53 +13,51 @@ import type { StackedRnn } from "../lib/model/stacked.ts";
 import { modelConfigOf, type TrainConfig } from "../lib/train/config.ts";
 import type { FlagTable } from "./flags.ts";
 
-/** The values of `--engine`: a backend kind, or `plain` (an alias of `f64`). */
-export const ENGINE_CHOICES = [...BACKEND_KINDS, "plain"] as const;
+/** One value of `--backend`: a backend kind, or `auto`. */
+export type BackendChoice = typeof BACKEND_KINDS[number];
 
-/** One value of `--engine`. */
-export type EngineChoice = typeof ENGINE_CHOICES[number];
-
-/** `--engine` and `--threads`. */
-export const ENGINE_FLAGS = {
-  engine: {
+/** `--backend` (formerly `--engine`, whose `plain` is `f64`) and `--threads`. */
+export const BACKEND_FLAGS = {
+  backend: {
     type: "string",
     valueName: "KIND",
-    choices: ENGINE_CHOICES,
+    choices: BACKEND_KINDS,
+    valueAliases: { plain: "f64" },
+    aliases: ["engine"],
     default: "auto",
-    description:
-      "Backend: auto | openblas | wasm | ts (float32), f64 (float64 reference; plain = f64)",
+    description: "Backend: auto | openblas | wasm | ts (float32), f64 (float64 reference)",
   },
   threads: {
     type: "int",
     min: 1,
     max: 256,
     defaultText: "min(2, cores)",
-    description: "OpenBLAS threads for large matrix products (--engine auto or openblas)",
+    description: "OpenBLAS threads for large matrix products (--backend auto or openblas)",
   },
 } as const satisfies FlagTable;
 
 /**
- * The backend `--engine` asks for.
+ * The backend `--backend` asks for.
  *
- * @param kind The `--engine` value (`plain` means `f64`).
+ * @param kind The `--backend` value.
  * @param threads `--threads`, when given (else the backend's default).
  * @returns The backend.
  * @throws {Error} when an explicitly requested backend cannot run here.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * assert.equal(openBackend("plain").kind, "f64");
+ * assert.equal(openBackend("f64").kind, "f64");
  * assert.equal(openBackend("ts").kind, "ts");
  * ```
  */
-export function openBackend(kind: EngineChoice, threads?: number): Backend {
-  return createBackend({ kind: kind === "plain" ? "f64" : kind, threads });
+export function openBackend(kind: BackendChoice, threads?: number): Backend {
+  return createBackend({ kind, threads });
 }
 
 /**
  * A freshly initialised model for a training config, on a backend.
  *
- * @param config The run's config (model kind, sizes, initial scale).
+ * @param config The run's config (cell, sizes, initial scale).
  * @param vocabSize Vocabulary size V.
  * @param rng Source of the initial weights.
  * @param backend From {@linkcode openBackend}.

@@ -1,7 +1,7 @@
 /**
  * The accepted values of a setting: a numeric range or a list of choices, how a value is
- * checked against a range, and how a range reads in an error message. The training config
- * and the command-line flags share them.
+ * checked against one, and how it reads in an error message. The model config, the training
+ * config and the command-line flags share them.
  *
  * @module
  */
@@ -68,4 +68,40 @@ export function describeRange(range: NumberRange): string {
   if (range.max !== undefined) parts.push(`${range.exclusiveMax ? "<" : "<="} ${range.max}`);
   const kind = range.type === "int" ? "an integer" : "a number";
   return parts.length > 0 ? `${kind} ${parts.join(" and ")}` : kind;
+}
+
+/** How one field of a config is checked (its range or choices), and its one-line description. */
+export type FieldRule<T> = ([T] extends [number] ? NumberRange : Choices<T & string>) & {
+  /** What the field does, as shown by `deno task train --help`. */
+  readonly description: string;
+};
+
+/**
+ * Checks one value against its range or choices.
+ *
+ * @param name The field's name, for the message.
+ * @param rule The range or the choices.
+ * @param value Any value.
+ * @throws {RangeError} naming the field, the value and what is expected.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * checkField("hiddenSize", { type: "int", min: 1, max: 4096 }, 64);
+ * assert.throws(
+ *   () => checkField("hiddenSize", { type: "int", min: 1, max: 4096 }, 4097),
+ *   /^RangeError: Invalid hiddenSize 4097: expected an integer >= 1 and <= 4096$/,
+ * );
+ * assert.throws(() => checkField("norm", { type: "choice", choices: ["none"] }, "x"), /one of none/);
+ * ```
+ */
+export function checkField(name: string, rule: NumberRange | Choices, value: unknown): void {
+  if (rule.type === "choice") {
+    if (!rule.choices.includes(value as string)) {
+      throw new RangeError(
+        `Invalid ${name} ${JSON.stringify(value)}: expected one of ${rule.choices.join(", ")}`,
+      );
+    }
+  } else if (!fitsRange(rule, value)) {
+    throw new RangeError(`Invalid ${name} ${value}: expected ${describeRange(rule)}`);
+  }
 }

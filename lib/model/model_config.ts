@@ -114,8 +114,10 @@ export const MODEL_FIELDS: ModelFieldRules = Object.freeze({
 /** The range of `vocabSize`: a vocabulary has at least one symbol. */
 const VOCAB_SIZE: NumberRange = { type: "int", min: 1 };
 
-/** The value of each optional field when a config leaves it out. */
-const MODEL_DEFAULTS: Readonly<Partial<ModelFields>> = Object.freeze({
+/** The value of each optional model field when a config leaves it out. */
+export const MODEL_DEFAULTS: Readonly<
+  Pick<ModelFields, "numLayers" | "dropout" | "dropoutMask" | "weightDrop" | "norm" | "zoneout">
+> = Object.freeze({
   numLayers: 1,
   dropout: 0,
   dropoutMask: "position",
@@ -143,8 +145,9 @@ const MODEL_DEFAULTS: Readonly<Partial<ModelFields>> = Object.freeze({
  */
 export function resolveModelConfig(config: ModelConfig): Required<ModelConfig> {
   const fields: Record<string, unknown> = {};
+  const defaults: Partial<ModelFields> = MODEL_DEFAULTS;
   for (const key of Object.keys(MODEL_FIELDS) as (keyof ModelFields)[]) {
-    const value = config[key] === undefined ? MODEL_DEFAULTS[key] : config[key];
+    const value = config[key] === undefined ? defaults[key] : config[key];
     checkField(key, MODEL_FIELDS[key], value);
     fields[key] = value;
   }

@@ -7,6 +7,7 @@
  */
 import type { ClipMode } from "./clip.ts";
 import {
+  MODEL_DEFAULTS,
   MODEL_FIELDS,
   type ModelConfig,
   type ModelFields,
@@ -91,12 +92,7 @@ export interface TrainConfig extends ModelFields {
 export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   cell: "rnn",
   hiddenSize: 256,
-  numLayers: 1,
-  dropout: 0,
-  dropoutMask: "position",
-  weightDrop: 0,
-  norm: "none",
-  zoneout: 0,
+  ...MODEL_DEFAULTS,
   seqLength: 64,
   batchSize: 32,
   stride: 0,

@@ -67,7 +67,9 @@ declare const document: {
 
 /** One output as a line to compare: its type, and its text with every number masked. */
 function signature(out: Output): string {
-  const mask = (s: string) => s.replace(/\d+(?:[.,]\d+)*/g, "#");
+  // durations first ("58.3s" and "1m05s" alike), then every other number
+  const mask = (s: string) =>
+    s.replace(/\b(?:\d+h)?(?:\d+m)?\d+(?:\.\d+)?s\b/g, "#s").replace(/\d+(?:[.,]\d+)*/g, "#");
   const text = (v: unknown) => Array.isArray(v) ? v.join("") : String(v ?? "");
   if (out.output_type === "stream") return `stream: ${mask(text(out.text))}`;
   if (out.output_type === "error") return `error: ${out.ename}: ${out.evalue}`;

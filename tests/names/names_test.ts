@@ -18,6 +18,7 @@ import { Trainer } from "../../lib/train/trainer.ts";
 import { englishFirstNames, namesToText } from "../../lib/text/names.ts";
 import { sanskritNames } from "../../lib/text/sanskrit_names.ts";
 import { buildVocab, decode, type Vocab } from "../../lib/text/vocab.ts";
+import { needs } from "../permissions.ts";
 
 /** Twelve names we made up, to learn by heart. */
 const FEW = ["Alvo", "Brisa", "Cato", "Dessa", "Elun", "Farro", "Gilda", "Hesper", "Ivo", "Jorna"]
@@ -111,7 +112,9 @@ Deno.test("names: figures of drawn names, well formed for a Devanagari list", ()
   assertEquals(stats, { drawn: 4, newShare: 0.25, distinctShare: 0.75, wellFormedShare: 0.75 });
 });
 
-Deno.test("names: a run folder saves the model and its list, and loads back", async () => {
+Deno.test("names: a run folder saves the model and its list, and loads back", {
+  ignore: needs("read", "write"),
+}, async () => {
   const recipe = namesRecipe(FEW, { seed: 5, overrides: { epochs: 40 } });
   const trained = await trainNames(FEW, { recipe });
   const dir = await Deno.makeTempDir({ prefix: "names_test_" });
